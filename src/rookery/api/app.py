@@ -1,0 +1,39 @@
+"""The FastAPI application: routers, error handlers and the service's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+
+from rookery import __version__
+from rookery.api import errors
+from rookery.api.routes import groups, permissions, services, session, users
+from rookery.bootstrap import Rookery
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+@asynccontextmanager
+async def _no_lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield
+
+
+def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
+    """Build the ASGI app for an already bootstrapped Rookery."""
+    prefix = rookery.settings.root_path
+    app = FastAPI(
+        title="Rookery",
+        version=__version__,
+        description="Access management with reliable, Magpie-compatible webhooks.",
+        lifespan=lifespan or _no_lifespan,
+        docs_url=f"{prefix}/api",
+        openapi_url=f"{prefix}/openapi.json",
+        redoc_url=None,
+    )
+    app.state.rookery = rookery
+    errors.install(app)
+    for module in (session, users, groups, services, permissions):
+        app.include_router(module.router, prefix=prefix)
+    return app

@@ -1,0 +1,95 @@
+"""Who is calling: the signed session cookie, and the admin / self-or-admin checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
+
+from rookery.bootstrap import Rookery
+from rookery.db.models import User
+from rookery.errors import AuthenticationError, ForbiddenError
+from rookery.services.lookups import ANONYMOUS, is_admin
+
+SESSION_MAX_AGE_SECONDS = 7 * 86400
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user (or nobody) for one request."""
+
+    user_id: int | None
+    user_name: str
+    is_admin: bool
+
+    @property
+    def signed_in(self) -> bool:
+        """False for anonymous requests."""
+        return self.user_id is not None
+
+
+NOBODY = Principal(None, ANONYMOUS, False)
+
+
+def rookery(request: Request) -> Rookery:
+    """The application object behind this request."""
+    app: Rookery = request.app.state.rookery
+    return app
+
+
+def serializer(app: Rookery) -> URLSafeTimedSerializer:
+    """Signs and reads session cookies with the deployment's secret."""
+    return URLSafeTimedSerializer(app.secret, salt="rookery-session")
+
+
+def session_cookie(app: Rookery, user: User) -> str:
+    """The cookie value for a freshly signed-in user."""
+    return serializer(app).dumps({"uid": user.id})
+
+
+def _load(app: Rookery, token: str) -> Principal:
+    try:
+        data: Any = serializer(app).loads(token, max_age=SESSION_MAX_AGE_SECONDS)
+    except BadSignature:
+        return NOBODY
+    with app.session() as session:
+        user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
+        if user is None:
+            return NOBODY
+        return Principal(user.id, user.user_name, is_admin(user))
+
+
+async def principal(request: Request) -> Principal:
+    """The caller, from the session cookie (NOBODY without a valid one)."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    app = rookery(request)
+    token = request.cookies.get(app.settings.cookie_name)
+    found = await run_in_threadpool(_load, app, token) if token else NOBODY
+    request.state.principal = found
+    return found
+
+
+async def require_admin(request: Request) -> Principal:
+    """401 without a session, 403 for a signed-in non-administrator."""
+    who = await principal(request)
+    if not who.signed_in:
+        raise AuthenticationError("sign in first: this route needs an administrator session")
+    if not who.is_admin:
+        raise ForbiddenError("this route is for administrators only")
+    return who
+
+
+async def require_self_or_admin(request: Request, user_name: str) -> tuple[Principal, str]:
+    """The caller and the user the path names (``current`` = the caller)."""
+    who = await principal(request)
+    if not who.signed_in:
+        raise AuthenticationError("sign in first: this route needs a session")
+    target = who.user_name if user_name == "current" else user_name
+    if not who.is_admin and target.casefold() != who.user_name.casefold():
+        raise ForbiddenError("only administrators may act on other users")
+    return who, target

@@ -1,0 +1,95 @@
+"""The one table mapping Rookery's errors to HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from rookery.api.responses import respond
+from rookery.errors import (
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    GoneError,
+    InvalidInputError,
+    InvalidWebhookConfigError,
+    NotFoundError,
+    RookeryError,
+    UnprocessableError,
+)
+
+LOG = logging.getLogger("rookery.api")
+
+# Most specific first: UnprocessableError is an InvalidInputError.
+STATUS_BY_ERROR: list[tuple[type[RookeryError], int]] = [
+    (UnprocessableError, 422),
+    (InvalidInputError, 400),
+    (InvalidWebhookConfigError, 400),
+    (AuthenticationError, 401),
+    (ForbiddenError, 403),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (GoneError, 410),
+]
+
+
+def status_for(error: RookeryError) -> int:
+    """The HTTP status of a Rookery error."""
+    for kind, code in STATUS_BY_ERROR:
+        if isinstance(error, kind):
+            return code
+    return 500
+
+
+def _where(request: Request) -> dict[str, Any]:
+    return {"path": request.url.path, "url": str(request.url), "method": request.method}
+
+
+def error_response(request: Request, code: int, detail: str,
+                   param: dict[str, Any] | None = None) -> JSONResponse:
+    """An error body: envelope plus where it happened and, when known, the field at fault."""
+    extra = {"param": param} if param else {}
+    return respond(code, detail, **_where(request), **extra)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into the JSON envelope."""
+
+    @app.exception_handler(RookeryError)
+    async def rookery_error(request: Request, error: RookeryError) -> JSONResponse:
+        param = {"name": error.param, "value": _jsonable(error.value)} if error.param else None
+        return error_response(request, status_for(error), error.detail, param)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {}
+        name = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+        detail = f"invalid value for '{name}': {first.get('msg', 'invalid input')}"
+        return error_response(request, 400, detail,
+                              {"name": name, "value": _jsonable(first.get("input"))})
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        detail = error.detail if isinstance(error.detail, str) else "request failed"
+        response = error_response(request, error.status_code, detail)
+        if error.headers:
+            response.headers.update(error.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        LOG.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal error; the server log has the details")
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, dict)):
+        return value
+    return str(value)

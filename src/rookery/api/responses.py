@@ -1,0 +1,63 @@
+"""Response and request-body conventions shared by every route (SPEC §2).
+
+Every JSON body carries ``code``, ``type`` and ``detail`` merged with the route's own keys.
+Request bodies may be JSON or form-encoded; ``read_body`` returns a dict either way and turns a
+malformed body into a 400 that says so.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from rookery.errors import InvalidInputError
+
+JSON_TYPE = "application/json"
+
+
+def respond(code: int, detail: str, **keys: Any) -> JSONResponse:
+    """A JSON response in Rookery's (Magpie's) envelope."""
+    return JSONResponse({"code": code, "type": JSON_TYPE, "detail": detail, **keys},
+                        status_code=code)
+
+
+async def read_body(request: Request) -> dict[str, Any]:
+    """The request body as a dict (JSON object or form fields); {} when empty."""
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    looks_like_json = raw.lstrip()[:1] in (b"{", b"[")
+    if content_type == "application/x-www-form-urlencoded" and not looks_like_json:
+        try:
+            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise InvalidInputError("form body is not valid UTF-8", param="body") from None
+    if content_type.startswith("multipart/"):
+        form = await request.form()
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInputError("request body is not valid JSON", param="body") from None
+    if not isinstance(body, dict):
+        raise InvalidInputError("request body must be a JSON object", param="body",
+                                value=type(body).__name__)
+    return body
+
+
+def body_schema(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:
+    """``openapi_extra`` documenting a JSON/form request body with these properties."""
+    schema = {"type": "object", "properties": properties, "required": required}
+    return {"requestBody": {"required": bool(required), "content": {
+        JSON_TYPE: {"schema": schema},
+        "application/x-www-form-urlencoded": {"schema": schema},
+    }}}
+
+
+STRING: dict[str, Any] = {"type": "string"}
+BOOLEAN: dict[str, Any] = {"type": "boolean"}

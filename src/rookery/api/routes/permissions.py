@@ -1,0 +1,144 @@
+"""Permission routes for users and groups, on services and on resources (SPEC §2).
+
+Eight path shapes share one implementation: the holder is ``/users/{u}`` or ``/groups/{g}``,
+the target ``/services/{s}`` or ``/resources/{id}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from rookery.api.auth import Principal, require_admin, require_self_or_admin, rookery
+from rookery.api.responses import body_schema, read_body, respond
+from rookery.bootstrap import Rookery
+from rookery.db.models import Group, Resource, User
+from rookery.domain.permissions import Permission, PermissionType
+from rookery.services import permissions as perms
+from rookery.services.groups import group_view
+from rookery.services.lookups import get_resource, get_service
+from rookery.services.resources import resource_view
+
+router = APIRouter(tags=["permissions"])
+
+PERMISSION_BODY = body_schema(
+    [], permission={"oneOf": [{"type": "string"}, {"type": "object", "properties": {
+        "name": {"type": "string"}, "access": {"type": "string"}, "scope": {"type": "string"}},
+        "required": ["name"]}]}, permission_name={"type": "string"})
+
+Finder = Callable[[Any, str], Resource]
+
+
+def _by_service(session: Any, key: str) -> Resource:
+    return get_service(session, key)
+
+
+def _by_id(session: Any, key: str) -> Resource:
+    return get_resource(session, key)
+
+
+async def _caller(request: Request, kind: str, name: str) -> tuple[Principal, str]:
+    if kind == "user":
+        who, target = await require_self_or_admin(request, name)
+        return who, target
+    return await require_admin(request), name
+
+
+def _created_view(holder: User | Group, resource: Resource, perm: Permission) -> dict[str, Any]:
+    shown = perm.as_dict(PermissionType.APPLIED)
+    if isinstance(holder, User):
+        return {"resource_id": resource.id, "user_id": holder.id,
+                "permission_name": perm.explicit, "permission": shown}
+    return {"permission_name": perm.explicit, "permission": shown,
+            "resource": resource_view(resource), "group": group_view(holder)}
+
+
+def _write(app: Rookery, who: Principal, ref: perms.HolderRef, find: Finder, key: str,
+           body: dict[str, Any], replace: bool) -> tuple[dict[str, Any], bool]:
+    perm = perms.read_permission_body(body)
+    uow = app.uow(who.user_name)
+    with uow:
+        resource = find(uow.session, key)
+        holder, created = perms.apply_permission(uow, ref, resource, perm, replace=replace)
+        view = _created_view(holder, resource, perm)
+        uow.commit()
+    return view, created
+
+
+def _remove(app: Rookery, who: Principal, ref: perms.HolderRef, find: Finder, key: str,
+            name: str) -> None:
+    uow = app.uow(who.user_name)
+    with uow:
+        perms.remove_permission(uow, ref, find(uow.session, key), name)
+        uow.commit()
+
+
+def _list(app: Rookery, ref: perms.HolderRef, find: Finder, key: str,
+          flags: dict[str, bool]) -> dict[str, Any]:
+    with app.session() as session:
+        return perms.list_permissions(session, ref, find(session, key), **flags)
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() in {"true", "1", "yes"}
+
+
+def _routes(kind: str, target: str, find: Finder) -> None:
+    holder_part = "/users/{holder}" if kind == "user" else "/groups/{holder}"
+    path = f"{holder_part}/{target}/{{key}}/permissions"
+    tag = f"{kind} permissions"
+
+    @router.get(path, tags=[tag], name=f"list_{kind}_{target}_permissions")
+    async def list_(request: Request, holder: str, key: str) -> JSONResponse:
+        _, name = await _caller(request, kind, holder)
+        flags = {f: _flag(request, f) for f in ("inherited", "resolve", "effective")}
+        found = await run_in_threadpool(_list, rookery(request), perms.HolderRef(kind, name),
+                                        find, key, flags)
+        return respond(200, "permissions listed", **found)
+
+    async def write(request: Request, holder: str, key: str, replace: bool) -> JSONResponse:
+        who = await require_admin(request)
+        body = await read_body(request)
+        view, created = await run_in_threadpool(
+            _write, rookery(request), who, perms.HolderRef(kind, holder), find, key, body,
+            replace)
+        code = 201 if created else 200
+        return respond(code, "permission created" if created else "permission replaced", **view)
+
+    @router.post(path, tags=[tag], status_code=201, openapi_extra=PERMISSION_BODY,
+                 name=f"create_{kind}_{target}_permission")
+    async def create(request: Request, holder: str, key: str) -> JSONResponse:
+        return await write(request, holder, key, replace=False)
+
+    @router.put(path, tags=[tag], status_code=201, openapi_extra=PERMISSION_BODY,
+                name=f"replace_{kind}_{target}_permission")
+    async def put(request: Request, holder: str, key: str) -> JSONResponse:
+        return await write(request, holder, key, replace=True)
+
+    @router.delete(path, tags=[tag], openapi_extra=PERMISSION_BODY,
+                   name=f"delete_{kind}_{target}_permission")
+    async def delete(request: Request, holder: str, key: str) -> JSONResponse:
+        who = await require_admin(request)
+        body = await read_body(request)
+        name = perms.read_permission_body(body).name
+        await run_in_threadpool(_remove, rookery(request), who, perms.HolderRef(kind, holder),
+                                find, key, name)
+        return respond(200, "permission deleted")
+
+    @router.delete(path + "/{permission_name}", tags=[tag],
+                   name=f"delete_{kind}_{target}_permission_by_name")
+    async def delete_named(request: Request, holder: str, key: str,
+                           permission_name: str) -> JSONResponse:
+        who = await require_admin(request)
+        await run_in_threadpool(_remove, rookery(request), who, perms.HolderRef(kind, holder),
+                                find, key, permission_name)
+        return respond(200, "permission deleted")
+
+
+for _kind in ("user", "group"):
+    _routes(_kind, "services", _by_service)
+    _routes(_kind, "resources", _by_id)

@@ -1,0 +1,115 @@
+"""``/users`` routes: accounts and memberships."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from rookery.api.auth import Principal, require_admin, require_self_or_admin, rookery
+from rookery.api.responses import STRING, body_schema, read_body, respond
+from rookery.services import users
+
+router = APIRouter(tags=["users"])
+
+
+@router.get("/users", dependencies=[Depends(require_admin)])
+async def list_users(request: Request, detail: bool = False,
+                     status: str | None = None) -> JSONResponse:
+    """User names (or, with ``detail=true``, summaries), optionally filtered by status."""
+    app = rookery(request)
+
+    def query() -> list[dict[str, object]]:
+        with app.session() as session:
+            return [users.user_view(u, detailed=False) for u in users.list_users(session, status)]
+
+    found = await run_in_threadpool(query)
+    if detail:
+        return respond(200, "users listed", users=found)
+    return respond(200, "users listed", user_names=sorted(u["user_name"] for u in found))
+
+
+@router.post("/users", status_code=201, openapi_extra=body_schema(
+    ["user_name", "email", "password"], user_name=STRING, email=STRING, password=STRING,
+    group_name=STRING))
+async def create_user(request: Request, who: Principal = Depends(require_admin)) -> JSONResponse:
+    """Create a user; fires ``create_user``."""
+    body = await read_body(request)
+    app = rookery(request)
+    user = await run_in_threadpool(users.create_user, app.uow(who.user_name),
+                                   body.get("user_name"), body.get("email"),
+                                   body.get("password"), body.get("group_name"))
+    return respond(201, "user created", user=user)
+
+
+@router.get("/users/{user_name}")
+async def get_user(request: Request, user_name: str) -> JSONResponse:
+    """One user (``current`` is the caller)."""
+    _, target = await require_self_or_admin(request, user_name)
+    app = rookery(request)
+
+    def query() -> dict[str, object]:
+        with app.session() as session:
+            return users.user_view(users.get_user(session, target))
+
+    return respond(200, "user found", user=await run_in_threadpool(query))
+
+
+@router.patch("/users/{user_name}", openapi_extra=body_schema(
+    [], user_name=STRING, email=STRING, password=STRING, status={"type": ["string", "integer"]}))
+async def update_user(request: Request, user_name: str) -> JSONResponse:
+    """Change name, email, password or status (name and status: administrators only)."""
+    who, target = await require_self_or_admin(request, user_name)
+    body = await read_body(request)
+    app = rookery(request)
+    user = await run_in_threadpool(users.update_user, app.uow(who.user_name), target, body,
+                                   actor_is_admin=who.is_admin)
+    return respond(200, "user updated", user=user)
+
+
+@router.delete("/users/{user_name}")
+async def delete_user(request: Request, user_name: str) -> JSONResponse:
+    """Delete a user; fires ``delete_user``."""
+    app = rookery(request)
+    who = await require_admin(request)
+    await run_in_threadpool(users.delete_user, app.uow(who.user_name), user_name,
+                            protected=app.protected_users)
+    return respond(200, "user deleted")
+
+
+@router.get("/users/{user_name}/groups")
+async def list_user_groups(request: Request, user_name: str) -> JSONResponse:
+    """The groups a user belongs to."""
+    _, target = await require_self_or_admin(request, user_name)
+    app = rookery(request)
+
+    def query() -> list[str]:
+        with app.session() as session:
+            return users.user_group_names(session, target)
+
+    return respond(200, "groups listed", group_names=await run_in_threadpool(query))
+
+
+@router.post("/users/{user_name}/groups", status_code=201,
+             openapi_extra=body_schema(["group_name"], group_name=STRING))
+async def add_user_group(request: Request, user_name: str,
+                         who: Principal = Depends(require_admin)) -> JSONResponse:
+    """Add a user to a group; 409 if already a member."""
+    body = await read_body(request)
+    app = rookery(request)
+    target = who.user_name if user_name == "current" else user_name
+    result = await run_in_threadpool(users.add_membership, app.uow(who.user_name), target,
+                                     body.get("group_name"))
+    return respond(201, "user added to group", **result)
+
+
+@router.delete("/users/{user_name}/groups/{group_name}")
+async def remove_user_group(request: Request, user_name: str, group_name: str,
+                            who: Principal = Depends(require_admin)) -> JSONResponse:
+    """Remove a user from a group; nobody leaves ``anonymous``."""
+    app = rookery(request)
+    target = who.user_name if user_name == "current" else user_name
+    await run_in_threadpool(users.remove_membership, app.uow(who.user_name), target, group_name)
+    return respond(200, "user removed from group")
+
+

@@ -1,0 +1,94 @@
+"""Wiring: settings → webhooks → engine → schema → built-ins → the application object.
+
+Everything that connects the parts lives here, so each part can be built alone in tests.
+``build`` validates the webhook configuration *before* touching the database: an invalid
+configuration stops the start with a message naming file, item and key.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from rookery.config import Settings
+from rookery.db.engine import make_engine, make_session_factory
+from rookery.db.schema import upgrade
+from rookery.services.auth import cookie_secret, ensure_built_ins
+from rookery.services.unit_of_work import UnitOfWork
+from rookery.webhooks.config import load_webhooks
+from rookery.webhooks.registry import WebhookRegistry
+
+LOG = logging.getLogger("rookery")
+
+
+@dataclass
+class Rookery:
+    """The running application: settings, database, webhooks and the worker's doorbell."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    webhooks: WebhookRegistry
+    secret: str = ""
+    generated_admin_password: str | None = None
+    _wake_listeners: list[Callable[[], None]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def uow(self, actor: str | None = None) -> UnitOfWork:
+        """A fresh unit of work acting as ``actor`` (None for config/start-up changes)."""
+        return UnitOfWork(self.session_factory, self.settings, self.webhooks, actor=actor,
+                          wake_worker=self.wake_worker)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A read-only session for queries."""
+        with self.session_factory() as session:
+            yield session
+
+    def on_wake(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each commit that queued deliveries (thread-safe callers)."""
+        with self._lock:
+            self._wake_listeners.append(listener)
+
+    def wake_worker(self) -> None:
+        """Tell in-process workers that new deliveries are waiting."""
+        for listener in list(self._wake_listeners):
+            listener()
+
+    @property
+    def protected_users(self) -> set[str]:
+        """Users the API refuses to delete."""
+        return {self.settings.admin_user}
+
+
+def load_registry(settings: Settings) -> WebhookRegistry:
+    """Load and validate the configured webhooks (none when no path is set)."""
+    source = settings.webhook_source
+    return WebhookRegistry(load_webhooks(source) if source else [])
+
+
+def build(settings: Settings, *, migrate: bool = True) -> Rookery:
+    """Validate configuration, prepare the database and return the application object."""
+    registry = load_registry(settings)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    app = Rookery(settings, engine, make_session_factory(engine), registry)
+    with app.session() as session:
+        app.generated_admin_password = ensure_built_ins(
+            session, settings.admin_user, settings.admin_password, settings.admin_email,
+            settings.password_min_length)
+        app.secret = cookie_secret(session, settings.secret)
+        session.commit()
+    if settings.config_path:
+        from rookery.services.registration import register_config_objects
+
+        register_config_objects(app.uow(), settings.config_path)
+    LOG.info("loaded %d webhook(s)", len(registry))
+    return app

@@ -1,0 +1,7 @@
+"""``python -m rookery.cli``."""
+
+import sys
+
+from rookery.cli.main import main
+
+sys.exit(main())

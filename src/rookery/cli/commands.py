@@ -1,0 +1,123 @@
+"""What each ``rookery`` sub-command does."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rookery.bootstrap import build, load_registry
+from rookery.config import load_settings
+from rookery.db.engine import make_engine
+from rookery.db.schema import current_revision, upgrade
+from rookery.webhooks.config import load_webhooks
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the API with the in-process worker."""
+    import uvicorn
+
+    from rookery.api.app import create_app
+    from rookery.delivery.runner import worker_lifespan
+
+    settings = load_settings()
+    overrides: dict[str, object] = {}
+    if args.host:
+        overrides["host"] = args.host
+    if args.port:
+        overrides["port"] = args.port
+    if args.no_worker:
+        overrides["run_worker"] = False
+    settings = settings.with_overrides(**overrides)
+    rookery = build(settings)
+    if rookery.generated_admin_password:
+        print(f"rookery: created administrator '{settings.admin_user}' with password "
+              f"'{rookery.generated_admin_password}' (shown once; set ROOKERY_ADMIN_PASSWORD "
+              "to choose it)", flush=True)
+    print(f"rookery: serving {settings.public_url} (docs at {settings.public_url}/api), "
+          f"{len(rookery.webhooks)} webhook(s) configured", flush=True)
+    app = create_app(rookery, worker_lifespan(rookery) if settings.run_worker else None)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                access_log=False)
+    return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Run a delivery worker alone."""
+    from rookery.delivery.runner import run_forever
+
+    settings = load_settings()
+    if args.concurrency:
+        settings = settings.with_overrides(worker_concurrency=args.concurrency)
+    run_forever(build(settings))
+    return 0
+
+
+def migrate(_: argparse.Namespace) -> int:
+    """Apply migrations and print the resulting revision."""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print(f"rookery: database at revision {current_revision(engine)}")
+    return 0
+
+
+def check_config(args: argparse.Namespace) -> int:
+    """Validate webhook configuration without starting anything."""
+    webhooks = load_webhooks(args.path)
+    print(f"rookery: {args.path}: {len(webhooks)} webhook(s) valid")
+    for hook in webhooks:
+        print(f"  - {hook.name}: {hook.action.value} {hook.method} {hook.as_public_dict()['url']}")
+    return 0
+
+
+def webhooks_list(_: argparse.Namespace) -> int:
+    """Print the configured webhooks (secrets redacted)."""
+    registry = load_registry(load_settings())
+    print(json.dumps([w.as_public_dict() for w in registry], indent=2, default=str))
+    return 0
+
+
+def webhooks_test(args: argparse.Namespace) -> int:
+    """Send a sample event to the named webhook(s)."""
+    from rookery.delivery.manual import send_sample
+
+    return send_sample(build(load_settings()), args.name)
+
+
+def deliveries_list(args: argparse.Namespace) -> int:
+    """Print recent deliveries."""
+    from rookery.delivery import log
+
+    app = build(load_settings())
+    page = log.list_deliveries(app, status=args.status, action=args.action,
+                               webhook=args.webhook, limit=args.limit)
+    for item in page["deliveries"]:
+        print(f"{item['id']:>8}  {item['state']:<9}  attempts={item['attempt_count']:<2}  "
+              f"{item['action']:<24}  {item['webhook_name']}  {item['url']}")
+    print(f"({page['total']} matching)")
+    return 0
+
+
+def deliveries_show(args: argparse.Namespace) -> int:
+    """Print one delivery with every attempt."""
+    from rookery.delivery import log
+
+    print(json.dumps(log.get_delivery(build(load_settings()), args.id), indent=2))
+    return 0
+
+
+def deliveries_retry(args: argparse.Namespace) -> int:
+    """Queue a delivery (or all failed ones) for another attempt."""
+    from rookery.delivery import log
+
+    app = build(load_settings())
+    if args.failed:
+        count = log.retry_matching(app, status="failed")
+    elif args.id is not None:
+        log.retry_delivery(app, args.id)
+        count = 1
+    else:
+        print("rookery: error: give a delivery id or --failed")
+        return 2
+    print(f"rookery: {count} delivery(ies) queued again")
+    return 0

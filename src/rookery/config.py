@@ -1,0 +1,146 @@
+"""Settings: the only place that reads the environment.
+
+Each ``ROOKERY_X`` setting also accepts the Magpie name listed in SPEC §3, so a Magpie
+deployment's environment works unchanged. A ``.env``-style file named by ``ROOKERY_ENV_FILE``
+(default ``./.env`` when present) supplies values the process environment does not set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from rookery.errors import InvalidInputError
+
+# setting -> Magpie alias (or None)
+_ALIASES: dict[str, str | None] = {
+    "ROOKERY_DATABASE_URL": None,
+    "ROOKERY_URL": "MAGPIE_URL",
+    "ROOKERY_CONFIG_PATH": "MAGPIE_CONFIG_PATH",
+    "ROOKERY_WEBHOOKS_CONFIG_PATH": "MAGPIE_WEBHOOKS_CONFIG_PATH",
+    "ROOKERY_ADMIN_USER": "MAGPIE_ADMIN_USER",
+    "ROOKERY_ADMIN_PASSWORD": "MAGPIE_ADMIN_PASSWORD",
+    "ROOKERY_ADMIN_EMAIL": "MAGPIE_ADMIN_EMAIL",
+    "ROOKERY_SECRET": "MAGPIE_SECRET",
+    "ROOKERY_TOKEN_EXPIRE": "MAGPIE_TOKEN_EXPIRE",
+    "ROOKERY_PROTECTED_URL": "TWITCHER_PROTECTED_URL",
+    "ROOKERY_PASSWORD_MIN_LENGTH": None,
+    "ROOKERY_ROOT_PATH": None,
+    "ROOKERY_COOKIE_NAME": "MAGPIE_COOKIE_NAME",
+    "ROOKERY_HOST": None,
+    "ROOKERY_PORT": None,
+    "ROOKERY_WORKER": None,
+    "ROOKERY_WORKER_CONCURRENCY": None,
+    "ROOKERY_LOG_LEVEL": "MAGPIE_LOG_LEVEL",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Rookery needs to know about its deployment."""
+
+    database_url: str = "sqlite:///./rookery.db"
+    host: str = "127.0.0.1"
+    port: int = 2001
+    url: str | None = None
+    config_path: str | None = None
+    webhooks_config_path: str | None = None
+    admin_user: str = "admin"
+    admin_password: str | None = None
+    admin_email: str | None = None
+    secret: str | None = None
+    token_expire_seconds: int = 86400
+    protected_url: str | None = None
+    password_min_length: int = 12
+    root_path: str = ""
+    cookie_name: str = "auth_tkt"
+    run_worker: bool = True
+    worker_concurrency: int = 64
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def public_url(self) -> str:
+        """Base URL clients and receivers use to reach this service."""
+        base = self.url or f"http://{self.host}:{self.port}{self.root_path}"
+        return base.rstrip("/")
+
+    @property
+    def twitcher_url(self) -> str:
+        """Base of every service's ``public_url``."""
+        return (self.protected_url or f"{self.public_url}/ows/proxy").rstrip("/")
+
+    @property
+    def webhook_source(self) -> str | None:
+        """The path webhooks are read from: the combined config wins (SPEC §3)."""
+        return self.config_path or self.webhooks_config_path
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (CLI flags, tests)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a ``KEY=value`` file: comments and blank lines skipped, quotes stripped."""
+    values: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if not sep:
+            raise InvalidInputError(f"{path}:{number}: expected KEY=value, got {raw!r}")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _lookup(env: Mapping[str, str], name: str) -> str | None:
+    alias = _ALIASES.get(name)
+    value = env.get(name)
+    if value is None and alias:
+        value = env.get(alias)
+    return value if value not in (None, "") else None
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _lookup(env, name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"setting {name}: expected an integer, got {value!r}", param=name, value=value
+        ) from None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from the environment (and a ``.env`` file, if any)."""
+    env: dict[str, str] = {}
+    env_file = Path((environ or os.environ).get("ROOKERY_ENV_FILE", ".env"))
+    if env_file.is_file():
+        env.update(read_env_file(env_file))
+    env.update(os.environ if environ is None else environ)
+    worker = (_lookup(env, "ROOKERY_WORKER") or "true").lower()
+    return Settings(
+        database_url=_lookup(env, "ROOKERY_DATABASE_URL") or Settings.database_url,
+        host=_lookup(env, "ROOKERY_HOST") or Settings.host,
+        port=_int(env, "ROOKERY_PORT", Settings.port),
+        url=_lookup(env, "ROOKERY_URL"),
+        config_path=_lookup(env, "ROOKERY_CONFIG_PATH"),
+        webhooks_config_path=_lookup(env, "ROOKERY_WEBHOOKS_CONFIG_PATH"),
+        admin_user=_lookup(env, "ROOKERY_ADMIN_USER") or Settings.admin_user,
+        admin_password=_lookup(env, "ROOKERY_ADMIN_PASSWORD"),
+        admin_email=_lookup(env, "ROOKERY_ADMIN_EMAIL"),
+        secret=_lookup(env, "ROOKERY_SECRET"),
+        token_expire_seconds=_int(env, "ROOKERY_TOKEN_EXPIRE", Settings.token_expire_seconds),
+        protected_url=_lookup(env, "ROOKERY_PROTECTED_URL"),
+        password_min_length=_int(env, "ROOKERY_PASSWORD_MIN_LENGTH", 12),
+        root_path=(_lookup(env, "ROOKERY_ROOT_PATH") or "").rstrip("/"),
+        cookie_name=_lookup(env, "ROOKERY_COOKIE_NAME") or Settings.cookie_name,
+        run_worker=worker not in ("0", "false", "no", "off"),
+        worker_concurrency=_int(env, "ROOKERY_WORKER_CONCURRENCY", 64),
+        log_level=(_lookup(env, "ROOKERY_LOG_LEVEL") or "INFO").upper(),
+    )

@@ -1,0 +1,111 @@
+"""All SQL of the delivery queue: claim, release, finish, retry, and queue statistics.
+
+Invariants:
+- a delivery is claimed (``state = 'sending'``) by one worker at a time, under a lease;
+  PostgreSQL uses ``FOR UPDATE SKIP LOCKED``, SQLite relies on its single writer
+  (every transaction is ``BEGIN IMMEDIATE``) plus a conditional update;
+- within a lane (receiver + subject) only the lowest open id may be claimed, so a lane's
+  deliveries go out one at a time in commit order, and a waiting retry holds the lane;
+- a lease that runs out returns the delivery to ``pending`` (the worker died): at-least-once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from rookery.db.models import Delivery
+
+OPEN_STATES = ("pending", "sending")
+
+
+def release_expired_leases(session: Session, now: datetime) -> int:
+    """Return deliveries whose worker stopped renewing its lease to the queue."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.state == "sending", Delivery.lease_until < now)
+        .values(state="pending", lease_until=None, claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def claim_due(session: Session, worker_id: str, limit: int, lease: timedelta,
+              now: datetime) -> list[Delivery]:
+    """Claim up to ``limit`` due deliveries that head their lane; caller commits."""
+    earlier = aliased(Delivery)
+    blocked = exists().where(
+        earlier.lane == Delivery.lane,
+        earlier.id < Delivery.id,
+        earlier.state.in_(OPEN_STATES),
+    )
+    query = (
+        select(Delivery.id)
+        .where(Delivery.state == "pending", Delivery.next_attempt_at <= now, ~blocked)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Delivery)
+    ids = list(session.scalars(query))
+    if not ids:
+        return []
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.state == "pending")
+        .values(state="sending", lease_until=now + lease, claimed_by=worker_id)
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.scalars(select(Delivery).where(
+        Delivery.id.in_(ids), Delivery.claimed_by == worker_id, Delivery.state == "sending"
+    ).order_by(Delivery.id)).all()
+    return list(rows)
+
+
+def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: datetime) -> None:
+    """Extend the leases of deliveries this worker is still sending."""
+    if ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.claimed_by == worker_id,
+                   Delivery.state == "sending")
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def next_due_time(session: Session) -> datetime | None:
+    """When the earliest pending delivery becomes due (None when none is pending)."""
+    return session.scalar(select(func.min(Delivery.next_attempt_at)).where(
+        Delivery.state == "pending"))
+
+
+def queue_depth(session: Session) -> int:
+    """How many deliveries are not finished."""
+    return int(session.scalar(select(func.count()).select_from(Delivery).where(
+        Delivery.state.in_(OPEN_STATES))) or 0)
+
+
+def oldest_open_created_at(session: Session) -> datetime | None:
+    """Creation time of the oldest unfinished delivery."""
+    return session.scalar(select(func.min(Delivery.created_at)).where(
+        Delivery.state.in_(OPEN_STATES)))
+
+
+def requeue(session: Session, ids: Sequence[int] | None, now: datetime,
+            *conditions: object) -> int:
+    """Put finished deliveries back in the queue for one more attempt now."""
+    query = update(Delivery).where(Delivery.state.in_(("failed", "delivered")))
+    if ids is not None:
+        query = query.where(Delivery.id.in_(ids))
+    if conditions:
+        query = query.where(and_(*conditions))  # type: ignore[arg-type]
+    result = session.execute(
+        query.values(state="pending", next_attempt_at=now, completed_at=None,
+                     lease_until=None, claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

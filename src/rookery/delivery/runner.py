@@ -1,0 +1,260 @@
+"""The delivery worker: claim due deliveries, send them concurrently, record the outcomes.
+
+One asyncio loop per worker. Database calls run in threads (SQLAlchemy is synchronous);
+HTTP runs on the loop with one pooled httpx client. The worker wakes at once when a commit
+in this process queued deliveries (``Rookery.wake_worker``) or, on PostgreSQL, when any
+process did (``LISTEN rookery_deliveries``); otherwise it polls. Outcomes are written in
+batches, and every write is followed by another claim so a lane's next delivery goes out
+right after the previous one is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from rookery.bootstrap import Rookery
+from rookery.db import queue
+from rookery.db.models import Delivery, WorkerBeat
+from rookery.delivery.outcomes import AttemptResult, apply_result
+from rookery.delivery.sender import make_client, send
+from rookery.webhooks.registry import WebhookRegistry
+
+LOG = logging.getLogger("rookery.delivery")
+CHANNEL = "rookery_deliveries"
+
+
+class Worker:
+    """Sends deliveries until told to stop; safe to run many against one PostgreSQL."""
+
+    def __init__(self, app: Rookery, *, concurrency: int | None = None,
+                 poll_seconds: float = 1.0, lease: timedelta = timedelta(seconds=60),
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.app = app
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.concurrency = concurrency or app.settings.worker_concurrency
+        self.poll_seconds = poll_seconds
+        self.lease = lease
+        self.transport = transport
+        self.registry: WebhookRegistry = app.webhooks
+        self._inflight: dict[int, Delivery] = {}
+        self._results: asyncio.Queue[AttemptResult] = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self.sent = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until ``stop`` is set, then let in-flight sends finish (bounded)."""
+        loop = asyncio.get_running_loop()
+        self.app.on_wake(lambda: loop.call_soon_threadsafe(self._wake.set))
+        listener = _Listener(self.app, lambda: loop.call_soon_threadsafe(self._wake.set))
+        listener.start()
+        async with make_client(self.concurrency, self.transport) as client:
+            tasks = [asyncio.create_task(self._record_loop()),
+                     asyncio.create_task(self._heartbeat_loop())]
+            try:
+                await self._claim_loop(client, stop)
+            finally:
+                listener.stop()
+                await self._drain()
+                for task in tasks:
+                    task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await asyncio.gather(*tasks)
+
+    async def _claim_loop(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            free = self.concurrency - len(self._inflight)
+            claimed = await asyncio.to_thread(self._claim, free) if free > 0 else []
+            for delivery in claimed:
+                self._inflight[delivery.id] = delivery
+                asyncio.create_task(self._send(client, delivery))
+            if claimed and len(claimed) == free:
+                continue
+            waiter = asyncio.create_task(self._wake.wait())
+            stopper = asyncio.create_task(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=self.poll_seconds,
+                               return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+
+    def _claim(self, limit: int) -> list[Delivery]:
+        now = datetime.now(UTC)
+        with self.app.session() as session:
+            released = queue.release_expired_leases(session, now)
+            if released:
+                LOG.warning("released %d deliveries whose worker lease ran out", released)
+            claimed = queue.claim_due(session, self.id, limit, self.lease, now)
+            session.commit()
+            return claimed
+
+    async def _send(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
+        webhook = self.registry.by_key(delivery.webhook_key)
+        result = await send(client, delivery, webhook, self.id)
+        _log_attempt(delivery, result)
+        await self._results.put(result)
+
+    async def _record_loop(self) -> None:
+        while True:
+            batch = [await self._results.get()]
+            while not self._results.empty():
+                batch.append(self._results.get_nowait())
+            try:
+                await asyncio.to_thread(self._record, batch)
+            except Exception:
+                # The lease will return these deliveries to the queue: at-least-once.
+                LOG.exception("could not record %d attempt(s); they will be retried",
+                              len(batch))
+            for result in batch:
+                self._inflight.pop(result.delivery_id, None)
+            self.sent += len(batch)
+            self._wake.set()
+
+    def _record(self, batch: list[AttemptResult]) -> None:
+        now = datetime.now(UTC)
+        with self.app.session() as session:
+            rows = {d.id: d for d in session.scalars(select(Delivery).where(
+                Delivery.id.in_([r.delivery_id for r in batch])))}
+            for result in batch:
+                delivery = rows.get(result.delivery_id)
+                if delivery is not None and delivery.claimed_by == self.id:
+                    apply_result(session, delivery, result, now)
+            session.commit()
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            with suppress(Exception):
+                await asyncio.to_thread(self._beat)
+            await asyncio.sleep(max(1.0, self.lease.total_seconds() / 4))
+
+    def _beat(self) -> None:
+        now = datetime.now(UTC)
+        with self.app.session() as session:
+            queue.renew_leases(session, self.id, list(self._inflight), now + self.lease)
+            beat = session.get(WorkerBeat, self.id)
+            if beat is None:
+                session.add(WorkerBeat(worker_id=self.id, beat_at=now))
+            else:
+                beat.beat_at = now
+            session.commit()
+
+    async def _drain(self, timeout: float = 15.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._inflight and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+
+
+def _log_attempt(delivery: Delivery, result: AttemptResult) -> None:
+    outcome = "delivered" if result.succeeded else "failed"
+    LOG.log(logging.DEBUG if result.succeeded else logging.WARNING,
+            "delivery %s %s: webhook=%r event=%s attempt=%d status=%s latency_ms=%.1f%s",
+            delivery.id, outcome, delivery.webhook_name, delivery.event_id, result.number,
+            result.status_code, result.latency_ms,
+            f" error={result.error!r}" if result.error else "")
+
+
+class _Listener:
+    """PostgreSQL LISTEN in a thread: wakes the worker when any process queues deliveries."""
+
+    def __init__(self, app: Rookery, wake: Callable[[], Any]) -> None:
+        self.app = app
+        self.wake = wake
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.app.engine.dialect.name == "postgresql":
+            self._thread = threading.Thread(target=self._run, name="rookery-listen", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        import psycopg
+
+        url = self.app.engine.url.set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            self.wake()
+            except Exception:  # noqa: BLE001 - polling still delivers; try again shortly
+                LOG.warning("LISTEN connection lost; retrying in 1s", exc_info=True)
+                self._stop.wait(1.0)
+
+
+class WorkerThread:
+    """A worker on its own thread and event loop, inside ``rookery serve``."""
+
+    def __init__(self, app: Rookery, **options: Any) -> None:
+        self.app = app
+        self.options = options
+        self.worker: Worker | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="rookery-worker", daemon=True)
+
+    def start(self) -> WorkerThread:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def _main(self) -> None:
+        asyncio.run(self._run())
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self.worker = Worker(self.app, **self.options)
+        self._ready.set()
+        await self.worker.run(self._stop)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+
+def worker_lifespan(app: Rookery) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """A FastAPI lifespan that runs the in-process worker while the API serves."""
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        thread = WorkerThread(app).start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(thread.stop)
+
+    return lifespan
+
+
+def run_forever(app: Rookery) -> None:
+    """``rookery worker``: run until SIGINT/SIGTERM."""
+    import signal
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        LOG.info("worker started")
+        await Worker(app).run(stop)
+
+    asyncio.run(main())

@@ -1,0 +1,207 @@
+"""The service type table: which resource types each kind of service may contain, and which
+permission names may be applied to the service and to each of its resource types.
+
+The table is data (:data:`SERVICE_TYPES`); every rule about types reads it and nothing else, so a
+new service type is one new entry.
+
+Invariants:
+
+* every service type has an entry for the resource type ``"service"`` (the service itself);
+* every child type named anywhere in a service type also has its own entry in that service type;
+* permission names are lowercase and contain no ``-`` (``-`` separates the parts of a
+  permission string, see :mod:`rookery.domain.permissions`);
+* :data:`ALL_PERMISSION_NAMES` is exactly the union of the names in the table.
+
+Decisions where SPEC §1 leaves room:
+
+* ``wms`` services contain ``layer`` resources (leaves), like ``wfs``: a layer carries every
+  request permission except ``getcapabilities``, which only makes sense on the service;
+* ``ncwms`` services follow Magpie's ncWMS2 layout: ``directory`` → ``directory|file``, with
+  the same WMS request permissions on directories and files;
+* on ``thredds``, ``browse`` applies to the service and to directories, not to files;
+* a child type that no service type knows is *unknown* (:class:`UnprocessableError`); a known
+  type that may not be placed under that parent is *refused* (:class:`ForbiddenError`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+from rookery.errors import ForbiddenError, InvalidInputError, UnprocessableError
+
+__all__ = [
+    "ALL_PERMISSION_NAMES",
+    "ALL_RESOURCE_TYPES",
+    "SERVICE",
+    "SERVICE_TYPES",
+    "ResourceTypeRule",
+    "ServiceType",
+    "allowed_child_types",
+    "allowed_permissions",
+    "check_child_type_allowed",
+    "get_service_type",
+]
+
+SERVICE: Final = "service"
+"""The resource type under which a service itself appears in the table."""
+
+
+@dataclass(frozen=True)
+class ResourceTypeRule:
+    """What one resource type inside one service type may hold."""
+
+    resource_type: str
+    permissions: tuple[str, ...]
+    children: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceType:
+    """One service type: its name and the rule of every resource type it knows."""
+
+    name: str
+    rules: tuple[ResourceTypeRule, ...]
+
+    @property
+    def resource_types(self) -> tuple[str, ...]:
+        """Every resource type of this service, ``"service"`` first."""
+        return tuple(rule.resource_type for rule in self.rules)
+
+    def rule(self, resource_type: str) -> ResourceTypeRule:
+        """Return the rule of ``resource_type``; unknown types are an invalid input."""
+        for candidate in self.rules:
+            if candidate.resource_type == resource_type:
+                return candidate
+        raise InvalidInputError(
+            f"Resource type {resource_type!r} does not exist in services of type "
+            f"{self.name!r}; expected one of {', '.join(self.resource_types)}.",
+            param="resource_type",
+            value=resource_type,
+        )
+
+
+_WMS_REQUESTS: Final = ("getmap", "getfeatureinfo", "getlegendgraphic", "getmetadata")
+_WFS_REQUESTS: Final = ("describefeaturetype", "getfeature", "lockfeature", "transaction")
+
+
+def _table(*types: ServiceType) -> MappingProxyType[str, ServiceType]:
+    return MappingProxyType({service_type.name: service_type for service_type in types})
+
+
+SERVICE_TYPES: Final = _table(
+    ServiceType(
+        "access",
+        (ResourceTypeRule(SERVICE, ("access",)),),
+    ),
+    ServiceType(
+        "api",
+        (
+            ResourceTypeRule(SERVICE, ("read", "write"), ("route",)),
+            ResourceTypeRule("route", ("read", "write"), ("route",)),
+        ),
+    ),
+    ServiceType(
+        "ncwms",
+        (
+            ResourceTypeRule(SERVICE, ("getcapabilities", *_WMS_REQUESTS), ("directory", "file")),
+            ResourceTypeRule("directory", _WMS_REQUESTS, ("directory", "file")),
+            ResourceTypeRule("file", _WMS_REQUESTS),
+        ),
+    ),
+    ServiceType(
+        "thredds",
+        (
+            ResourceTypeRule(SERVICE, ("browse", "read", "write"), ("directory", "file")),
+            ResourceTypeRule("directory", ("browse", "read", "write"), ("directory", "file")),
+            ResourceTypeRule("file", ("read", "write")),
+        ),
+    ),
+    ServiceType(
+        "wfs",
+        (
+            ResourceTypeRule(SERVICE, ("getcapabilities", *_WFS_REQUESTS), ("layer",)),
+            ResourceTypeRule("layer", _WFS_REQUESTS),
+        ),
+    ),
+    ServiceType(
+        "wms",
+        (
+            ResourceTypeRule(SERVICE, ("getcapabilities", *_WMS_REQUESTS), ("layer",)),
+            ResourceTypeRule("layer", _WMS_REQUESTS),
+        ),
+    ),
+    ServiceType(
+        "wps",
+        (
+            ResourceTypeRule(
+                SERVICE, ("getcapabilities", "describeprocess", "execute"), ("process",)
+            ),
+            ResourceTypeRule("process", ("describeprocess", "execute")),
+        ),
+    ),
+)
+"""Every service type Rookery knows, by name."""
+
+ALL_PERMISSION_NAMES: Final[frozenset[str]] = frozenset(
+    name
+    for service_type in SERVICE_TYPES.values()
+    for rule in service_type.rules
+    for name in rule.permissions
+)
+"""Every permission name that is allowed somewhere; any other name is unknown."""
+
+ALL_RESOURCE_TYPES: Final[frozenset[str]] = frozenset(
+    rule.resource_type
+    for service_type in SERVICE_TYPES.values()
+    for rule in service_type.rules
+    if rule.resource_type != SERVICE
+)
+"""Every type a (non-service) resource may have in some service type."""
+
+
+def get_service_type(name: object) -> ServiceType:
+    """Return the service type called ``name`` (any letter case); unknown is invalid input."""
+    found = SERVICE_TYPES.get(name.strip().lower()) if isinstance(name, str) else None
+    if found is None:
+        raise InvalidInputError(
+            f"Service type {name!r} is not supported; expected one of "
+            f"{', '.join(sorted(SERVICE_TYPES))}.",
+            param="service_type",
+            value=name,
+        )
+    return found
+
+
+def allowed_child_types(service_type: str, parent_resource_type: str) -> tuple[str, ...]:
+    """Return the resource types that may be created under a ``parent_resource_type``."""
+    return get_service_type(service_type).rule(parent_resource_type).children
+
+
+def allowed_permissions(service_type: str, resource_type: str) -> tuple[str, ...]:
+    """Return the permission names that may be applied on a ``resource_type``."""
+    return get_service_type(service_type).rule(resource_type).permissions
+
+
+def check_child_type_allowed(
+    service_type: str, parent_resource_type: str, child_resource_type: str
+) -> None:
+    """Raise unless a ``child_resource_type`` may be created under ``parent_resource_type``."""
+    allowed = allowed_child_types(service_type, parent_resource_type)
+    if child_resource_type in allowed:
+        return
+    if child_resource_type not in ALL_RESOURCE_TYPES:
+        raise UnprocessableError(
+            f"Resource type {child_resource_type!r} is unknown; expected one of "
+            f"{', '.join(sorted(ALL_RESOURCE_TYPES))}.",
+            param="resource_type",
+            value=child_resource_type,
+        )
+    expected = ", ".join(allowed) if allowed else "nothing (it cannot have children)"
+    raise ForbiddenError(
+        f"A {child_resource_type!r} cannot be created under a {parent_resource_type!r} of a "
+        f"{service_type!r} service; allowed: {expected}.",
+        param="resource_type",
+        value=child_resource_type,
+    )

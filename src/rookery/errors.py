@@ -1,0 +1,62 @@
+"""Rookery's exception tree.
+
+Every error the domain, the services or the webhook machinery raise on purpose derives from
+:class:`RookeryError`. Subclasses are named by meaning, never by HTTP code; the API maps them to
+responses in one table (``rookery.api.errors``) and the CLI prints their message.
+
+    RookeryError
+    ├── InvalidInputError        a value is malformed or not allowed (param names the field)
+    │   └── UnprocessableError   a value is well-formed but unknown (e.g. a permission name)
+    ├── NotFoundError            the thing named does not exist
+    ├── ConflictError            the change would duplicate or repeat something
+    ├── ForbiddenError           the change is not allowed for anyone, or for this actor
+    ├── AuthenticationError      no valid credentials
+    ├── GoneError                the thing existed but has expired
+    └── InvalidWebhookConfigError  a webhook configuration file is invalid
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RookeryError(Exception):
+    """Root of every error Rookery raises on purpose."""
+
+    def __init__(self, detail: str, *, param: str | None = None, value: Any = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.param = param
+        self.value = value
+
+
+class InvalidInputError(RookeryError):
+    """A value is malformed, missing, or not allowed here."""
+
+
+class UnprocessableError(InvalidInputError):
+    """A value is well-formed but names nothing Rookery knows."""
+
+
+class NotFoundError(RookeryError):
+    """The user, group, service, resource, permission or token does not exist."""
+
+
+class ConflictError(RookeryError):
+    """The change would create a duplicate or repeat the current state."""
+
+
+class ForbiddenError(RookeryError):
+    """The change is not allowed (built-in objects, or the actor lacks rights)."""
+
+
+class AuthenticationError(RookeryError):
+    """The request carries no valid credentials."""
+
+
+class GoneError(RookeryError):
+    """The thing existed but has expired."""
+
+
+class InvalidWebhookConfigError(RookeryError):
+    """A webhook configuration is invalid; the message names file, item and key."""

@@ -1,0 +1,104 @@
+"""Sign-in: checking credentials, and the built-in objects every database must hold."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from rookery.db.models import Group, KeyValue, Membership, User
+from rookery.domain.names import name_key, validate_password, validate_user_name
+from rookery.domain.statuses import UserStatus
+from rookery.errors import AuthenticationError
+from rookery.services.lookups import (
+    ADMIN_GROUP,
+    ANONYMOUS,
+    ANONYMOUS_PRIORITY,
+    find_group,
+    find_user,
+)
+from rookery.services.passwords import hash_password, verify_password
+
+_WRONG = "wrong user name or password"
+
+
+def authenticate(session: Session, login: object, password: object) -> User:
+    """The user whose name or email is ``login`` and whose password matches; 401 otherwise."""
+    if not isinstance(login, str) or not isinstance(password, str) or not login:
+        raise AuthenticationError(_WRONG)
+    user = session.scalar(select(User).where(
+        or_(User.name_key == name_key(login), User.email_key == name_key(login))))
+    if user is None or user.user_name == ANONYMOUS or not verify_password(
+        user.password_hash, password
+    ):
+        raise AuthenticationError(_WRONG)
+    return user
+
+
+def ensure_built_ins(session: Session, admin_user: str, admin_password: str | None,
+                     admin_email: str | None, password_min_length: int) -> str | None:
+    """Create the built-in groups, the anonymous user and the bootstrap admin.
+
+    Returns the admin password when one had to be generated (printed once by the caller).
+    Idempotent: an existing admin gets the configured password, if one is configured.
+    """
+    admins = _ensure_group(session, ADMIN_GROUP, 0)
+    anonymous = _ensure_group(session, ANONYMOUS, ANONYMOUS_PRIORITY)
+    anon_user = _ensure_user(session, ANONYMOUS, f"{ANONYMOUS}@rookery.invalid", None)
+    _ensure_member(session, anon_user, anonymous)
+    name = validate_user_name(admin_user)
+    generated = None
+    admin = find_user(session, name)
+    if admin is None:
+        if admin_password is None:
+            generated = admin_password = secrets.token_urlsafe(18)
+        admin = _ensure_user(session, name, admin_email or f"{name}@rookery.invalid",
+                             validate_password(admin_password, password_min_length))
+    elif admin_password is not None and not verify_password(admin.password_hash,
+                                                            admin_password):
+        admin.password_hash = hash_password(validate_password(admin_password,
+                                                              password_min_length))
+    _ensure_member(session, admin, admins)
+    _ensure_member(session, admin, anonymous)
+    session.flush()
+    return generated
+
+
+def _ensure_group(session: Session, name: str, priority: int) -> Group:
+    group = find_group(session, name)
+    if group is None:
+        group = Group(group_name=name, name_key=name, priority=priority, discoverable=False)
+        session.add(group)
+        session.flush()
+    return group
+
+
+def _ensure_user(session: Session, name: str, email: str, password: str | None) -> User:
+    user = find_user(session, name)
+    if user is None:
+        user = User(user_name=name, name_key=name_key(name), email=email,
+                    email_key=name_key(email),
+                    password_hash=hash_password(password) if password else None,
+                    status=int(UserStatus.OK), status_version=0)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def _ensure_member(session: Session, user: User, group: Group) -> None:
+    if session.get(Membership, (user.id, group.id)) is None:
+        session.add(Membership(user_id=user.id, group_id=group.id))
+        session.flush()
+
+
+def cookie_secret(session: Session, configured: str | None) -> str:
+    """The configured cookie secret, or one generated once and kept in the database."""
+    if configured:
+        return configured
+    row = session.get(KeyValue, "cookie_secret")
+    if row is None:
+        row = KeyValue(key="cookie_secret", value=secrets.token_urlsafe(32))
+        session.add(row)
+        session.flush()
+    return row.value

@@ -1,0 +1,146 @@
+"""Events: describe a change as template parameters and write it to the outbox.
+
+``publish`` runs inside the change's unit of work. It writes one ``Event`` row and one
+``Delivery`` row per matching, enabled webhook whose ``exclude_actors`` does not name the actor.
+Each delivery's request (method, URL, headers, body) is rendered here, once; the worker sends
+those stored bytes on every attempt. A callback token is created only when some webhook of a
+callback-carrying action is about to receive the event (SPEC §6 "Callback URL").
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from rookery.db.models import Delivery, Event, Group, Resource, Token, User
+from rookery.domain.permissions import Permission
+from rookery.services.unit_of_work import UnitOfWork
+from rookery.webhooks.actions import WebhookAction
+from rookery.webhooks.body import encode_body
+from rookery.webhooks.config import WebhookConfig
+from rookery.webhooks.registry import webhook_key
+from rookery.webhooks.templates import replace_template
+
+CALLBACK_ACTIONS = {WebhookAction.CREATE_USER, WebhookAction.UPDATE_USER_STATUS}
+
+Params = dict[str, Any]
+
+
+def user_params(user: User, *, with_status: bool = False) -> Params:
+    """``user.*`` parameters (``user.status`` is always the integer)."""
+    params: Params = {"user.name": user.user_name, "user.id": user.id, "user.email": user.email}
+    if with_status:
+        params["user.status"] = int(user.status)
+    return params
+
+
+def group_params(group: Group) -> Params:
+    """``group.*`` parameters."""
+    return {"group.name": group.group_name, "group.id": group.id}
+
+
+def resource_params(resource: Resource, root: Resource, protected_url: str) -> Params:
+    """``resource.*`` and ``service.*`` parameters; service keys are null below a service."""
+    is_service = resource.parent_id is None
+    return {
+        "resource.id": resource.id,
+        "resource.name": resource.resource_name,
+        "resource.display_name": resource.display_name,
+        "resource.type": resource.resource_type,
+        "service.name": resource.resource_name if is_service else None,
+        "service.type": root.service_type,
+        "service.public_url": f"{protected_url}/{resource.resource_name}" if is_service else None,
+        "service.sync_type": resource.sync_type if is_service else None,
+    }
+
+
+def permission_params(permission: Permission) -> Params:
+    """``permission.*`` parameters and ``permission`` (the explicit string)."""
+    return {
+        "permission.name": permission.name,
+        "permission.access": permission.access.value,
+        "permission.scope": permission.scope.value,
+        "permission": permission.explicit,
+    }
+
+
+def receiver_of(url: str) -> str:
+    """The receiver a URL points at: scheme, host and port (SPEC §6 "Ordering")."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def publish(
+    uow: UnitOfWork,
+    action: WebhookAction,
+    subject: str,
+    params: Params,
+    *,
+    user: User | None = None,
+) -> Event:
+    """Record ``action`` in the outbox of the current transaction and queue its deliveries."""
+    now = datetime.now(UTC)
+    event = Event(id=str(uuid.uuid4()), action=action.value, subject=subject, actor=uow.actor,
+                  created_at=now)
+    full: Params = {
+        **params,
+        "event.id": event.id,
+        "event.action": action.value,
+        "event.time": now.isoformat(),
+        "actor.name": uow.actor,
+    }
+    targets = [w for w in uow.webhooks.for_action(action) if _wants(w, uow.actor)]
+    if targets and action in CALLBACK_ACTIONS and user is not None:
+        full["callback_url"] = _callback_url(uow, action, user)
+    event.params = full
+    uow.session.add(event)
+    for webhook in targets:
+        uow.session.add(_delivery(uow, event, webhook, full, subject, user))
+    uow.deliveries_written += len(targets)
+    return event
+
+
+def _wants(webhook: WebhookConfig, actor: str | None) -> bool:
+    return webhook.enabled and (actor is None or actor not in webhook.exclude_actors)
+
+
+def _callback_url(uow: UnitOfWork, action: WebhookAction, user: User) -> str:
+    token = Token(token=str(uuid.uuid4()), operation=action.value, user_id=user.id)
+    uow.session.add(token)
+    return f"{uow.settings.public_url}/tmp/{token.token}"
+
+
+def _delivery(
+    uow: UnitOfWork,
+    event: Event,
+    webhook: WebhookConfig,
+    params: Params,
+    subject: str,
+    user: User | None,
+) -> Delivery:
+    body = encode_body(replace_template(params, webhook.payload), webhook.content_type)
+    headers = {"Content-Type": webhook.content_type} if body is not None else {}
+    headers.update(webhook.as_public_dict()["headers"])
+    return Delivery(
+        uid=f"msg_{uuid.uuid4().hex}",
+        event=event,
+        action=event.action,
+        webhook_name=webhook.name,
+        webhook_key=webhook_key(webhook),
+        subject=subject,
+        lane=f"{receiver_of(webhook.url)}|{subject}",
+        state="pending",
+        attempt_count=0,
+        next_attempt_at=event.created_at,
+        method=webhook.method,
+        url=webhook.url,
+        headers=headers,
+        body=body,
+        timeout_seconds=webhook.timeout_seconds,
+        retry_schedule=[d.total_seconds() for d in webhook.retry.schedule],
+        user_id=user.id if (user is not None and event.action == "create_user") else None,
+        created_at=event.created_at,
+    )

@@ -1,0 +1,85 @@
+"""Finding users, groups and resources by the names clients use, with 404s that say what."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rookery.db.models import Group, Resource, User
+from rookery.domain.names import name_key
+from rookery.errors import InvalidInputError, NotFoundError
+
+ADMIN_GROUP = "administrators"
+ANONYMOUS = "anonymous"
+ANONYMOUS_PRIORITY = -1
+ADMIN_PRIORITY = 2**31 - 1
+
+
+def find_user(session: Session, user_name: str) -> User | None:
+    """The user named ``user_name`` (case-insensitive), or None."""
+    return session.scalar(select(User).where(User.name_key == name_key(user_name)))
+
+
+def get_user(session: Session, user_name: str) -> User:
+    """The user named ``user_name``; NotFoundError otherwise."""
+    user = find_user(session, user_name)
+    if user is None:
+        raise NotFoundError(f"user '{user_name}' does not exist", param="user_name",
+                            value=user_name)
+    return user
+
+
+def find_group(session: Session, group_name: str) -> Group | None:
+    """The group named ``group_name`` (case-insensitive), or None."""
+    return session.scalar(select(Group).where(Group.name_key == name_key(group_name)))
+
+
+def get_group(session: Session, group_name: str) -> Group:
+    """The group named ``group_name``; NotFoundError otherwise."""
+    group = find_group(session, group_name)
+    if group is None:
+        raise NotFoundError(f"group '{group_name}' does not exist", param="group_name",
+                            value=group_name)
+    return group
+
+
+def find_service(session: Session, service_name: str) -> Resource | None:
+    """The service named ``service_name`` (case-insensitive), or None."""
+    return session.scalar(select(Resource).where(
+        Resource.parent_id.is_(None), Resource.name_key == name_key(service_name)))
+
+
+def get_service(session: Session, service_name: str) -> Resource:
+    """The service named ``service_name``; NotFoundError otherwise."""
+    service = find_service(session, service_name)
+    if service is None:
+        raise NotFoundError(f"service '{service_name}' does not exist", param="service_name",
+                            value=service_name)
+    return service
+
+
+def get_resource(session: Session, resource_id: object) -> Resource:
+    """The service or resource with this id; InvalidInputError for a non-integer id."""
+    try:
+        rid = int(str(resource_id))
+    except ValueError:
+        raise InvalidInputError(f"resource_id must be an integer, got {resource_id!r}",
+                                param="resource_id", value=resource_id) from None
+    resource = session.get(Resource, rid) if -(2**31) <= rid < 2**31 else None
+    if resource is None:
+        raise NotFoundError(f"resource {rid} does not exist", param="resource_id", value=rid)
+    return resource
+
+
+def root_of(session: Session, resource: Resource) -> Resource:
+    """The service a resource belongs to (itself for a service)."""
+    if resource.root_service_id is None:
+        return resource
+    root = session.get(Resource, resource.root_service_id)
+    assert root is not None  # noqa: S101 - guaranteed by the foreign key
+    return root
+
+
+def is_admin(user: User) -> bool:
+    """Members of ``administrators`` are allowed everything."""
+    return any(g.group_name == ADMIN_GROUP for g in user.groups)

@@ -1,0 +1,217 @@
+"""Permission use cases: apply, replace, remove and list permissions of users and groups.
+
+A holder is a user or a group; a target is a service or a resource. Every create and delete
+publishes the matching ``*_user_permission`` / ``*_group_permission`` event describing the
+permission actually stored or actually removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rookery.db.models import Group, GroupPermission, Resource, User, UserPermission
+from rookery.domain.permissions import (
+    Access,
+    Permission,
+    PermissionType,
+    Scope,
+    check_permission_allowed,
+    parse_permission,
+)
+from rookery.domain.resolution import Grant, Holder, resolve_all
+from rookery.domain.service_types import allowed_permissions
+from rookery.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from rookery.services import events
+from rookery.services.lookups import (
+    ADMIN_GROUP,
+    ADMIN_PRIORITY,
+    ANONYMOUS,
+    get_group,
+    get_user,
+    is_admin,
+    root_of,
+)
+from rookery.services.unit_of_work import UnitOfWork
+from rookery.webhooks.actions import WebhookAction
+
+Row = UserPermission | GroupPermission
+
+
+@dataclass(frozen=True)
+class HolderRef:
+    """Which permissions table, and whose: ``kind`` is ``user`` or ``group``."""
+
+    kind: str
+    name: str
+
+
+def _holder(session: Session, ref: HolderRef) -> User | Group:
+    return get_user(session, ref.name) if ref.kind == "user" else get_group(session, ref.name)
+
+
+def _rows(session: Session, holder: User | Group, resource_id: int) -> list[Row]:
+    if isinstance(holder, User):
+        return list(session.scalars(select(UserPermission).where(
+            UserPermission.user_id == holder.id, UserPermission.resource_id == resource_id)))
+    return list(session.scalars(select(GroupPermission).where(
+        GroupPermission.group_id == holder.id, GroupPermission.resource_id == resource_id)))
+
+
+def _as_permission(row: Row) -> Permission:
+    return Permission(row.name, Access(row.access), Scope(row.scope))
+
+
+def _new_row(holder: User | Group, resource: Resource, perm: Permission) -> Row:
+    values = {"resource_id": resource.id, "name": perm.name, "access": perm.access.value,
+              "scope": perm.scope.value}
+    if isinstance(holder, User):
+        return UserPermission(user_id=holder.id, **values)
+    return GroupPermission(group_id=holder.id, **values)
+
+
+def read_permission_body(body: dict[str, Any]) -> Permission:
+    """The permission of a request body: ``permission`` (string or object) or ``permission_name``."""
+    value = body.get("permission", body.get("permission_name"))
+    if value is None:
+        raise InvalidInputError("permission is required (a string such as 'read-allow-match' or "
+                                "an object {name, access, scope})", param="permission")
+    return parse_permission(value)
+
+
+def _check_target(session: Session, holder: User | Group, resource: Resource,
+                  perm: Permission) -> Resource:
+    if isinstance(holder, User) and holder.user_name == ANONYMOUS:
+        raise ForbiddenError("the anonymous user cannot be given permissions",
+                             param="user_name", value=ANONYMOUS)
+    root = root_of(session, resource)
+    check_permission_allowed(perm, root.service_type or "", resource.resource_type)
+    return root
+
+
+def _publish(uow: UnitOfWork, created: bool, holder: User | Group, resource: Resource,
+             root: Resource, perm: Permission) -> None:
+    params = {**events.resource_params(resource, root, uow.settings.twitcher_url),
+              **events.permission_params(perm)}
+    if isinstance(holder, User):
+        action = (WebhookAction.CREATE_USER_PERMISSION if created
+                  else WebhookAction.DELETE_USER_PERMISSION)
+        params.update(events.user_params(holder, with_status=True))
+        events.publish(uow, action, f"user:{holder.id}", params)
+    else:
+        action = (WebhookAction.CREATE_GROUP_PERMISSION if created
+                  else WebhookAction.DELETE_GROUP_PERMISSION)
+        params.update(events.group_params(holder))
+        events.publish(uow, action, f"group:{holder.id}", params)
+
+
+def apply_permission(uow: UnitOfWork, ref: HolderRef, resource: Resource, perm: Permission,
+                     *, replace: bool) -> tuple[User | Group, bool]:
+    """Create (POST) or create-or-replace (PUT) a permission; returns (holder, created).
+
+    POST on an existing name is 409. PUT with an identical permission is 409 and sends
+    nothing; PUT replacing another access/scope publishes delete then create.
+    """
+    session = uow.session
+    holder = _holder(session, ref)
+    root = _check_target(session, holder, resource, perm)
+    existing = next((r for r in _rows(session, holder, resource.id) if r.name == perm.name), None)
+    if existing is not None:
+        old = _as_permission(existing)
+        if not replace or old == perm:
+            raise ConflictError(f"permission '{old.explicit}' already exists on resource "
+                                f"{resource.id} for {ref.kind} '{ref.name}'",
+                                param="permission", value=perm.explicit)
+        session.delete(existing)
+        session.flush()
+        _publish(uow, False, holder, resource, root, old)
+    session.add(_new_row(holder, resource, perm))
+    session.flush()
+    _publish(uow, True, holder, resource, root, perm)
+    return holder, existing is None
+
+
+def remove_permission(uow: UnitOfWork, ref: HolderRef, resource: Resource,
+                      permission_name: str) -> Permission:
+    """Delete the permission with that name (whatever its access/scope); 404 if none."""
+    session = uow.session
+    holder = _holder(session, ref)
+    name = parse_permission(permission_name).name if permission_name else ""
+    row = next((r for r in _rows(session, holder, resource.id) if r.name == name), None)
+    if row is None:
+        raise NotFoundError(f"{ref.kind} '{ref.name}' has no permission '{permission_name}' on "
+                            f"resource {resource.id}", param="permission", value=permission_name)
+    removed = _as_permission(row)
+    session.delete(row)
+    session.flush()
+    _publish(uow, False, holder, resource, root_of(session, resource), removed)
+    return removed
+
+
+def list_permissions(session: Session, ref: HolderRef, resource: Resource, *,
+                     inherited: bool = False, resolve: bool = False,
+                     effective: bool = False) -> dict[str, Any]:
+    """``{permission_names, permissions}`` applied on a resource (see SPEC §2 query flags)."""
+    holder = _holder(session, ref)
+    if effective and isinstance(holder, User):
+        chain = _chain(session, holder, resource)
+        root = root_of(session, resource)
+        names = allowed_permissions(root.service_type or "", resource.resource_type)
+        found = [r.as_dict() for r in resolve_all(names, chain, is_admin=is_admin(holder))]
+    else:
+        grants = [g for g in _level_grants(session, holder, resource.id,
+                                           with_groups=inherited or resolve)]
+        if resolve:
+            grants = _resolved_level(grants)
+        kind = PermissionType.INHERITED if inherited else PermissionType.APPLIED
+        found = [{**g.permission.as_dict(kind), "reason": g.holder.reason} for g in grants]
+    found.sort(key=lambda p: (p["name"], p["access"], p["scope"]))
+    names = sorted({f"{p['name']}-{p['access']}-{p['scope']}" for p in found}
+                   | {p["name"] for p in found})
+    return {"permission_names": names, "permissions": found}
+
+
+def _group_holder(group: Group) -> Holder:
+    priority = ADMIN_PRIORITY if group.group_name == ADMIN_GROUP else group.priority
+    return Holder("group", group.id, group.group_name, priority)
+
+
+def _level_grants(session: Session, holder: User | Group, resource_id: int,
+                  *, with_groups: bool) -> list[Grant]:
+    if isinstance(holder, Group):
+        return [Grant(_group_holder(holder), _as_permission(r))
+                for r in _rows(session, holder, resource_id)]
+    grants = [Grant(Holder("user", holder.id, holder.user_name), _as_permission(r))
+              for r in _rows(session, holder, resource_id)]
+    if with_groups:
+        for group in holder.groups:
+            grants += [Grant(_group_holder(group), _as_permission(r))
+                       for r in _rows(session, group, resource_id)]
+    return grants
+
+
+def _resolved_level(grants: list[Grant]) -> list[Grant]:
+    """One grant per name on a single resource: user first, then priority, then deny."""
+    best: dict[str, Grant] = {}
+    for grant in grants:
+        current = best.get(grant.permission.name)
+        if current is None or _rank(grant) > _rank(current):
+            best[grant.permission.name] = grant
+    return list(best.values())
+
+
+def _rank(grant: Grant) -> tuple[int, int, int]:
+    return (grant.holder.kind == "user", grant.holder.priority,
+            grant.permission.access is Access.DENY)
+
+
+def _chain(session: Session, user: User, resource: Resource) -> list[list[Grant]]:
+    chain: list[list[Grant]] = []
+    node: Resource | None = resource
+    while node is not None:
+        chain.append(_level_grants(session, user, node.id, with_groups=True))
+        node = session.get(Resource, node.parent_id) if node.parent_id is not None else None
+    return chain

@@ -1,0 +1,75 @@
+"""The unit of work: one database transaction, plus what happens after it commits.
+
+A use case opens a unit of work, changes state through ``uow.session``, records events with
+``rookery.services.events.publish`` (which writes the outbox rows into the same session) and
+commits. Only after the commit succeeds are the ``after_commit`` callbacks run (they wake the
+delivery worker); a unit of work that ends without commit rolls back and sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from rookery.config import Settings
+
+if TYPE_CHECKING:
+    from rookery.webhooks.registry import WebhookRegistry
+
+
+class UnitOfWork:
+    """A transaction with the context a use case needs: settings, webhooks and the actor."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+        webhooks: WebhookRegistry,
+        *,
+        actor: str | None = None,
+        wake_worker: Callable[[], None] | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self.settings = settings
+        self.webhooks = webhooks
+        self.actor = actor
+        self._wake_worker = wake_worker
+        self._after_commit: list[Callable[[], None]] = []
+        self.deliveries_written = 0
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self._after_commit.clear()
+        self.deliveries_written = 0
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this transaction has committed (never on rollback)."""
+        self._after_commit.append(callback)
+
+    def commit(self) -> None:
+        """Commit the transaction, then run the after-commit callbacks."""
+        if self.deliveries_written and self.session.get_bind().dialect.name == "postgresql":
+            # Delivered by PostgreSQL only if the transaction commits: wakes every worker.
+            self.session.execute(text("NOTIFY rookery_deliveries"))
+        self.session.commit()
+        if self.deliveries_written and self._wake_worker is not None:
+            self._wake_worker()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
