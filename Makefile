@@ -1,0 +1,45 @@
+# Rookery: `make run` starts the service, `make test` runs every check and test.
+# Both install what they need into .venv/ first (Python 3.11+ and make are all you need).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_WORKERS ?= auto
+
+.PHONY: install run test lint unit integration bench chaos fuzz clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Starts Rookery on SQLite (./rookery.db) with the example webhooks; prints the admin password.
+run: install
+	ROOKERY_WEBHOOKS_CONFIG_PATH=$${ROOKERY_WEBHOOKS_CONFIG_PATH:-examples/webhooks.yml} \
+	ROOKERY_ADMIN_PASSWORD=$${ROOKERY_ADMIN_PASSWORD:-rookery-admin-password} \
+	$(BIN)/rookery serve
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# The whole suite: lint, types, import boundaries, then every test (SQLite, and PostgreSQL
+# too when ROOKERY_TEST_DATABASE_URL is set).
+test: lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --timeout 300
+
+bench: install
+	$(BIN)/python -m bench.run
+
+chaos: install
+	ROOKERY_CHAOS_FULL=1 $(BIN)/pytest -m slow -n 0 --timeout 1800 tests/integration
+
+clean:
+	rm -rf $(VENV) rookery.db rookery.db-shm rookery.db-wal
