@@ -42,8 +42,13 @@ class Rookery:
 
     def uow(self, actor: str | None = None) -> UnitOfWork:
         """A fresh unit of work acting as ``actor`` (None for config/start-up changes)."""
-        return UnitOfWork(self.session_factory, self.settings, self.webhooks, actor=actor,
-                          wake_worker=self.wake_worker)
+        return UnitOfWork(
+            self.session_factory,
+            self.settings,
+            self.webhooks,
+            actor=actor,
+            wake_worker=self.wake_worker,
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -82,8 +87,12 @@ def build(settings: Settings, *, migrate: bool = True) -> Rookery:
     app = Rookery(settings, engine, make_session_factory(engine), registry)
     with app.session() as session:
         app.generated_admin_password = ensure_built_ins(
-            session, settings.admin_user, settings.admin_password, settings.admin_email,
-            settings.password_min_length)
+            session,
+            settings.admin_user,
+            settings.admin_password,
+            settings.admin_email,
+            settings.password_min_length,
+        )
         app.secret = cookie_secret(session, settings.secret)
         session.commit()
     if settings.config_path:

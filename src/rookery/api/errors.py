@@ -50,8 +50,9 @@ def _where(request: Request) -> dict[str, Any]:
     return {"path": request.url.path, "url": str(request.url), "method": request.method}
 
 
-def error_response(request: Request, code: int, detail: str,
-                   param: dict[str, Any] | None = None) -> JSONResponse:
+def error_response(
+    request: Request, code: int, detail: str, param: dict[str, Any] | None = None
+) -> JSONResponse:
     """An error body: envelope plus where it happened and, when known, the field at fault."""
     extra = {"param": param} if param else {}
     return respond(code, detail, **_where(request), **extra)
@@ -70,8 +71,9 @@ def install(app: FastAPI) -> None:
         first = error.errors()[0] if error.errors() else {}
         name = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
         detail = f"invalid value for '{name}': {first.get('msg', 'invalid input')}"
-        return error_response(request, 400, detail,
-                              {"name": name, "value": _jsonable(first.get("input"))})
+        return error_response(
+            request, 400, detail, {"name": name, "value": _jsonable(first.get("input"))}
+        )
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
@@ -82,7 +84,7 @@ def install(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, _error: Exception) -> JSONResponse:
         LOG.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(request, 500, "internal error; the server log has the details")
 

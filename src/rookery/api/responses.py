@@ -21,8 +21,9 @@ JSON_TYPE = "application/json"
 
 def respond(code: int, detail: str, **keys: Any) -> JSONResponse:
     """A JSON response in Rookery's (Magpie's) envelope."""
-    return JSONResponse({"code": code, "type": JSON_TYPE, "detail": detail, **keys},
-                        status_code=code)
+    return JSONResponse(
+        {"code": code, "type": JSON_TYPE, "detail": detail, **keys}, status_code=code
+    )
 
 
 async def read_body(request: Request) -> dict[str, Any]:
@@ -45,18 +46,24 @@ async def read_body(request: Request) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError):
         raise InvalidInputError("request body is not valid JSON", param="body") from None
     if not isinstance(body, dict):
-        raise InvalidInputError("request body must be a JSON object", param="body",
-                                value=type(body).__name__)
+        raise InvalidInputError(
+            "request body must be a JSON object", param="body", value=type(body).__name__
+        )
     return body
 
 
 def body_schema(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:
     """``openapi_extra`` documenting a JSON/form request body with these properties."""
     schema = {"type": "object", "properties": properties, "required": required}
-    return {"requestBody": {"required": bool(required), "content": {
-        JSON_TYPE: {"schema": schema},
-        "application/x-www-form-urlencoded": {"schema": schema},
-    }}}
+    return {
+        "requestBody": {
+            "required": bool(required),
+            "content": {
+                JSON_TYPE: {"schema": schema},
+                "application/x-www-form-urlencoded": {"schema": schema},
+            },
+        }
+    }
 
 
 STRING: dict[str, Any] = {"type": "string"}

@@ -30,14 +30,19 @@ def serve(args: argparse.Namespace) -> int:
     settings = settings.with_overrides(**overrides)
     rookery = build(settings)
     if rookery.generated_admin_password:
-        print(f"rookery: created administrator '{settings.admin_user}' with password "
-              f"'{rookery.generated_admin_password}' (shown once; set ROOKERY_ADMIN_PASSWORD "
-              "to choose it)", flush=True)
-    print(f"rookery: serving {settings.public_url} (docs at {settings.public_url}/api), "
-          f"{len(rookery.webhooks)} webhook(s) configured", flush=True)
+        print(
+            f"rookery: created administrator '{settings.admin_user}' with password "
+            f"'{rookery.generated_admin_password}' (shown once; set ROOKERY_ADMIN_PASSWORD "
+            "to choose it)",
+            flush=True,
+        )
+    print(
+        f"rookery: serving {settings.public_url} (docs at {settings.public_url}/api), "
+        f"{len(rookery.webhooks)} webhook(s) configured",
+        flush=True,
+    )
     app = create_app(rookery, worker_lifespan(rookery) if settings.run_worker else None)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
-                access_log=False)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
     return 0
 
 
@@ -89,11 +94,14 @@ def deliveries_list(args: argparse.Namespace) -> int:
     from rookery.delivery import log
 
     app = build(load_settings())
-    page = log.list_deliveries(app, status=args.status, action=args.action,
-                               webhook=args.webhook, limit=args.limit)
+    page = log.list_deliveries(
+        app, status=args.status, action=args.action, webhook=args.webhook, limit=args.limit
+    )
     for item in page["deliveries"]:
-        print(f"{item['id']:>8}  {item['state']:<9}  attempts={item['attempt_count']:<2}  "
-              f"{item['action']:<24}  {item['webhook_name']}  {item['url']}")
+        print(
+            f"{item['id']:>8}  {item['state']:<9}  attempts={item['attempt_count']:<2}  "
+            f"{item['action']:<24}  {item['webhook_name']}  {item['url']}"
+        )
     print(f"({page['total']} matching)")
     return 0
 

@@ -27,16 +27,18 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the API (and, by default, the delivery worker)")
     serve.add_argument("--host", help="address to listen on (ROOKERY_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (ROOKERY_PORT)")
-    serve.add_argument("--no-worker", action="store_true",
-                       help="do not deliver webhooks in this process (run `rookery worker`)")
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not deliver webhooks in this process (run `rookery worker`)",
+    )
     serve.set_defaults(run=commands.serve)
 
     worker = sub.add_parser("worker", help="run a delivery worker only")
     worker.add_argument("--concurrency", type=int, help="requests in flight at most")
     worker.set_defaults(run=commands.worker)
 
-    sub.add_parser("migrate", help="apply database migrations").set_defaults(
-        run=commands.migrate)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(run=commands.migrate)
 
     check = sub.add_parser("check-config", help="validate a configuration file or directory")
     check.add_argument("path")
@@ -45,7 +47,8 @@ def parser() -> argparse.ArgumentParser:
     hooks = sub.add_parser("webhooks", help="inspect and test configured webhooks")
     hooks_sub = hooks.add_subparsers(dest="webhooks_command", required=True)
     hooks_sub.add_parser("list", help="list configured webhooks").set_defaults(
-        run=commands.webhooks_list)
+        run=commands.webhooks_list
+    )
     test = hooks_sub.add_parser("test", help="send a sample event to the webhook(s) NAME")
     test.add_argument("name")
     test.set_defaults(run=commands.webhooks_test)

@@ -47,12 +47,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002
         if value is None:
             return None
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -105,10 +105,12 @@ class Group(Base):
 class Membership(Base):
     __tablename__ = "memberships"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
-                                          primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Resource(Base):
@@ -117,8 +119,13 @@ class Resource(Base):
     __tablename__ = "resources"
     __table_args__ = (
         UniqueConstraint("parent_id", "name_key", name="uq_resources_parent_name"),
-        Index("ix_resources_service_name", "name_key", unique=True,
-              sqlite_where=text("parent_id IS NULL"), postgresql_where=text("parent_id IS NULL")),
+        Index(
+            "ix_resources_service_name",
+            "name_key",
+            unique=True,
+            sqlite_where=text("parent_id IS NULL"),
+            postgresql_where=text("parent_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -140,13 +147,15 @@ class Resource(Base):
 
 class UserPermission(Base):
     __tablename__ = "user_permissions"
-    __table_args__ = (UniqueConstraint("user_id", "resource_id", "name",
-                                       name="uq_user_permissions_target"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "resource_id", "name", name="uq_user_permissions_target"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
-                                             index=True)
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resources.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(64))
     access: Mapped[str] = mapped_column(String(8))
     scope: Mapped[str] = mapped_column(String(16))
@@ -154,13 +163,15 @@ class UserPermission(Base):
 
 class GroupPermission(Base):
     __tablename__ = "group_permissions"
-    __table_args__ = (UniqueConstraint("group_id", "resource_id", "name",
-                                       name="uq_group_permissions_target"),)
+    __table_args__ = (
+        UniqueConstraint("group_id", "resource_id", "name", name="uq_group_permissions_target"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
-    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
-                                             index=True)
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resources.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(64))
     access: Mapped[str] = mapped_column(String(8))
     scope: Mapped[str] = mapped_column(String(16))
@@ -209,22 +220,33 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        Index("ix_deliveries_due", "next_attempt_at", "id",
-              sqlite_where=text("state = 'pending'"),
-              postgresql_where=text("state = 'pending'")),
-        Index("ix_deliveries_open_lane", "lane", "id",
-              sqlite_where=text("state IN ('pending', 'sending')"),
-              postgresql_where=text("state IN ('pending', 'sending')")),
-        Index("ix_deliveries_lease", "lease_until",
-              sqlite_where=text("state = 'sending'"),
-              postgresql_where=text("state = 'sending'")),
+        Index(
+            "ix_deliveries_due",
+            "next_attempt_at",
+            "id",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index(
+            "ix_deliveries_open_lane",
+            "lane",
+            "id",
+            sqlite_where=text("state IN ('pending', 'sending')"),
+            postgresql_where=text("state IN ('pending', 'sending')"),
+        ),
+        Index(
+            "ix_deliveries_lease",
+            "lease_until",
+            sqlite_where=text("state = 'sending'"),
+            postgresql_where=text("state = 'sending'"),
+        ),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                    primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     uid: Mapped[str] = mapped_column(String(40), unique=True)
-    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
-                                          index=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
     webhook_name: Mapped[str] = mapped_column(String(255), index=True)
     webhook_key: Mapped[str] = mapped_column(String(512))
@@ -250,8 +272,9 @@ class Delivery(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(lazy="raise")
-    attempts: Mapped[list[Attempt]] = relationship(order_by="Attempt.number",
-                                                   cascade="all, delete-orphan")
+    attempts: Mapped[list[Attempt]] = relationship(
+        order_by="Attempt.number", cascade="all, delete-orphan"
+    )
 
 
 class Attempt(Base):
@@ -259,10 +282,12 @@ class Attempt(Base):
 
     __tablename__ = "attempts"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                    primary_key=True, autoincrement=True)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"),
-                                             index=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     latency_ms: Mapped[float] = mapped_column(Float)

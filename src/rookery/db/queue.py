@@ -33,8 +33,9 @@ def release_expired_leases(session: Session, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def claim_due(session: Session, worker_id: str, limit: int, lease: timedelta,
-              now: datetime) -> list[Delivery]:
+def claim_due(
+    session: Session, worker_id: str, limit: int, lease: timedelta, now: datetime
+) -> list[Delivery]:
     """Claim up to ``limit`` due deliveries that head their lane; caller commits."""
     earlier = aliased(Delivery)
     blocked = exists().where(
@@ -59,9 +60,11 @@ def claim_due(session: Session, worker_id: str, limit: int, lease: timedelta,
         .values(state="sending", lease_until=now + lease, claimed_by=worker_id)
         .execution_options(synchronize_session=False)
     )
-    rows = session.scalars(select(Delivery).where(
-        Delivery.id.in_(ids), Delivery.claimed_by == worker_id, Delivery.state == "sending"
-    ).order_by(Delivery.id)).all()
+    rows = session.scalars(
+        select(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.claimed_by == worker_id, Delivery.state == "sending")
+        .order_by(Delivery.id)
+    ).all()
     return list(rows)
 
 
@@ -70,8 +73,9 @@ def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: da
     if ids:
         session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.claimed_by == worker_id,
-                   Delivery.state == "sending")
+            .where(
+                Delivery.id.in_(ids), Delivery.claimed_by == worker_id, Delivery.state == "sending"
+            )
             .values(lease_until=until)
             .execution_options(synchronize_session=False)
         )
@@ -79,24 +83,29 @@ def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: da
 
 def next_due_time(session: Session) -> datetime | None:
     """When the earliest pending delivery becomes due (None when none is pending)."""
-    return session.scalar(select(func.min(Delivery.next_attempt_at)).where(
-        Delivery.state == "pending"))
+    return session.scalar(
+        select(func.min(Delivery.next_attempt_at)).where(Delivery.state == "pending")
+    )
 
 
 def queue_depth(session: Session) -> int:
     """How many deliveries are not finished."""
-    return int(session.scalar(select(func.count()).select_from(Delivery).where(
-        Delivery.state.in_(OPEN_STATES))) or 0)
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.state.in_(OPEN_STATES))
+        )
+        or 0
+    )
 
 
 def oldest_open_created_at(session: Session) -> datetime | None:
     """Creation time of the oldest unfinished delivery."""
-    return session.scalar(select(func.min(Delivery.created_at)).where(
-        Delivery.state.in_(OPEN_STATES)))
+    return session.scalar(
+        select(func.min(Delivery.created_at)).where(Delivery.state.in_(OPEN_STATES))
+    )
 
 
-def requeue(session: Session, ids: Sequence[int] | None, now: datetime,
-            *conditions: object) -> int:
+def requeue(session: Session, ids: Sequence[int] | None, now: datetime, *conditions: object) -> int:
     """Put finished deliveries back in the queue for one more attempt now."""
     query = update(Delivery).where(Delivery.state.in_(("failed", "delivered")))
     if ids is not None:
@@ -104,8 +113,12 @@ def requeue(session: Session, ids: Sequence[int] | None, now: datetime,
     if conditions:
         query = query.where(and_(*conditions))  # type: ignore[arg-type]
     result = session.execute(
-        query.values(state="pending", next_attempt_at=now, completed_at=None,
-                     lease_until=None, claimed_by=None)
-        .execution_options(synchronize_session=False)
+        query.values(
+            state="pending",
+            next_attempt_at=now,
+            completed_at=None,
+            lease_until=None,
+            claimed_by=None,
+        ).execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

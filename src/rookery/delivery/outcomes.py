@@ -45,8 +45,9 @@ class AttemptResult:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def next_attempt_delay(delivery: Delivery, result: AttemptResult,
-                       rng: random.Random = _RNG) -> timedelta | None:
+def next_attempt_delay(
+    delivery: Delivery, result: AttemptResult, rng: random.Random = _RNG
+) -> timedelta | None:
     """The pause before the next attempt, or None when the delivery is finished."""
     if result.succeeded or result.status_code == 410:
         return None
@@ -61,13 +62,22 @@ def next_attempt_delay(delivery: Delivery, result: AttemptResult,
     return pause
 
 
-def apply_result(session: Session, delivery: Delivery, result: AttemptResult,
-                 now: datetime) -> None:
+def apply_result(
+    session: Session, delivery: Delivery, result: AttemptResult, now: datetime
+) -> None:
     """Record the attempt and move the delivery (and maybe its user) on."""
-    session.add(Attempt(delivery_id=delivery.id, number=result.number,
-                        started_at=result.started_at, latency_ms=result.latency_ms,
-                        status_code=result.status_code, error=result.error,
-                        response_excerpt=result.response_excerpt, worker=result.worker))
+    session.add(
+        Attempt(
+            delivery_id=delivery.id,
+            number=result.number,
+            started_at=result.started_at,
+            latency_ms=result.latency_ms,
+            status_code=result.status_code,
+            error=result.error,
+            response_excerpt=result.response_excerpt,
+            worker=result.worker,
+        )
+    )
     delivery.attempt_count = result.number
     delivery.last_status_code = result.status_code
     delivery.last_error = result.error

@@ -38,9 +38,15 @@ CHANNEL = "rookery_deliveries"
 class Worker:
     """Sends deliveries until told to stop; safe to run many against one PostgreSQL."""
 
-    def __init__(self, app: Rookery, *, concurrency: int | None = None,
-                 poll_seconds: float = 1.0, lease: timedelta = timedelta(seconds=60),
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        app: Rookery,
+        *,
+        concurrency: int | None = None,
+        poll_seconds: float = 1.0,
+        lease: timedelta = timedelta(seconds=60),
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.app = app
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.concurrency = concurrency or app.settings.worker_concurrency
@@ -49,6 +55,7 @@ class Worker:
         self.transport = transport
         self.registry: WebhookRegistry = app.webhooks
         self._inflight: dict[int, Delivery] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self._results: asyncio.Queue[AttemptResult] = asyncio.Queue()
         self._wake = asyncio.Event()
         self.sent = 0
@@ -56,12 +63,14 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, then let in-flight sends finish (bounded)."""
         loop = asyncio.get_running_loop()
-        self.app.on_wake(lambda: loop.call_soon_threadsafe(self._wake.set))
-        listener = _Listener(self.app, lambda: loop.call_soon_threadsafe(self._wake.set))
+        self.app.on_wake(lambda: _ring(loop, self._wake))
+        listener = _Listener(self.app, lambda: _ring(loop, self._wake))
         listener.start()
         async with make_client(self.concurrency, self.transport) as client:
-            tasks = [asyncio.create_task(self._record_loop()),
-                     asyncio.create_task(self._heartbeat_loop())]
+            tasks = [
+                asyncio.create_task(self._record_loop()),
+                asyncio.create_task(self._heartbeat_loop()),
+            ]
             try:
                 await self._claim_loop(client, stop)
             finally:
@@ -79,13 +88,16 @@ class Worker:
             claimed = await asyncio.to_thread(self._claim, free) if free > 0 else []
             for delivery in claimed:
                 self._inflight[delivery.id] = delivery
-                asyncio.create_task(self._send(client, delivery))
+                task = asyncio.create_task(self._send(client, delivery))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
             if claimed and len(claimed) == free:
                 continue
             waiter = asyncio.create_task(self._wake.wait())
             stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=self.poll_seconds,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {waiter, stopper}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
             waiter.cancel()
             stopper.cancel()
 
@@ -114,8 +126,7 @@ class Worker:
                 await asyncio.to_thread(self._record, batch)
             except Exception:
                 # The lease will return these deliveries to the queue: at-least-once.
-                LOG.exception("could not record %d attempt(s); they will be retried",
-                              len(batch))
+                LOG.exception("could not record %d attempt(s); they will be retried", len(batch))
             for result in batch:
                 self._inflight.pop(result.delivery_id, None)
             self.sent += len(batch)
@@ -124,8 +135,12 @@ class Worker:
     def _record(self, batch: list[AttemptResult]) -> None:
         now = datetime.now(UTC)
         with self.app.session() as session:
-            rows = {d.id: d for d in session.scalars(select(Delivery).where(
-                Delivery.id.in_([r.delivery_id for r in batch])))}
+            rows = {
+                d.id: d
+                for d in session.scalars(
+                    select(Delivery).where(Delivery.id.in_([r.delivery_id for r in batch]))
+                )
+            }
             for result in batch:
                 delivery = rows.get(result.delivery_id)
                 if delivery is not None and delivery.claimed_by == self.id:
@@ -155,13 +170,26 @@ class Worker:
             await asyncio.sleep(0.05)
 
 
+def _ring(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
+    """Set ``event`` from any thread (ignored once the loop has closed)."""
+    with suppress(RuntimeError):
+        loop.call_soon_threadsafe(event.set)
+
+
 def _log_attempt(delivery: Delivery, result: AttemptResult) -> None:
     outcome = "delivered" if result.succeeded else "failed"
-    LOG.log(logging.DEBUG if result.succeeded else logging.WARNING,
-            "delivery %s %s: webhook=%r event=%s attempt=%d status=%s latency_ms=%.1f%s",
-            delivery.id, outcome, delivery.webhook_name, delivery.event_id, result.number,
-            result.status_code, result.latency_ms,
-            f" error={result.error!r}" if result.error else "")
+    LOG.log(
+        logging.DEBUG if result.succeeded else logging.WARNING,
+        "delivery %s %s: webhook=%r event=%s attempt=%d status=%s latency_ms=%.1f%s",
+        delivery.id,
+        outcome,
+        delivery.webhook_name,
+        delivery.event_id,
+        result.number,
+        result.status_code,
+        result.latency_ms,
+        f" error={result.error!r}" if result.error else "",
+    )
 
 
 class _Listener:
@@ -184,8 +212,7 @@ class _Listener:
     def _run(self) -> None:
         import psycopg
 
-        url = self.app.engine.url.set(drivername="postgresql").render_as_string(
-            hide_password=False)
+        url = self.app.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         while not self._stop.is_set():
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
@@ -193,7 +220,7 @@ class _Listener:
                     while not self._stop.is_set():
                         for _ in conn.notifies(timeout=1.0, stop_after=1):
                             self.wake()
-            except Exception:  # noqa: BLE001 - polling still delivers; try again shortly
+            except Exception:
                 LOG.warning("LISTEN connection lost; retrying in 1s", exc_info=True)
                 self._stop.wait(1.0)
 

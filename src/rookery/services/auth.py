@@ -27,17 +27,25 @@ def authenticate(session: Session, login: object, password: object) -> User:
     """The user whose name or email is ``login`` and whose password matches; 401 otherwise."""
     if not isinstance(login, str) or not isinstance(password, str) or not login:
         raise AuthenticationError(_WRONG)
-    user = session.scalar(select(User).where(
-        or_(User.name_key == name_key(login), User.email_key == name_key(login))))
-    if user is None or user.user_name == ANONYMOUS or not verify_password(
-        user.password_hash, password
+    user = session.scalar(
+        select(User).where(or_(User.name_key == name_key(login), User.email_key == name_key(login)))
+    )
+    if (
+        user is None
+        or user.user_name == ANONYMOUS
+        or not verify_password(user.password_hash, password)
     ):
         raise AuthenticationError(_WRONG)
     return user
 
 
-def ensure_built_ins(session: Session, admin_user: str, admin_password: str | None,
-                     admin_email: str | None, password_min_length: int) -> str | None:
+def ensure_built_ins(
+    session: Session,
+    admin_user: str,
+    admin_password: str | None,
+    admin_email: str | None,
+    password_min_length: int,
+) -> str | None:
     """Create the built-in groups, the anonymous user and the bootstrap admin.
 
     Returns the admin password when one had to be generated (printed once by the caller).
@@ -53,12 +61,14 @@ def ensure_built_ins(session: Session, admin_user: str, admin_password: str | No
     if admin is None:
         if admin_password is None:
             generated = admin_password = secrets.token_urlsafe(18)
-        admin = _ensure_user(session, name, admin_email or f"{name}@rookery.invalid",
-                             validate_password(admin_password, password_min_length))
-    elif admin_password is not None and not verify_password(admin.password_hash,
-                                                            admin_password):
-        admin.password_hash = hash_password(validate_password(admin_password,
-                                                              password_min_length))
+        admin = _ensure_user(
+            session,
+            name,
+            admin_email or f"{name}@rookery.invalid",
+            validate_password(admin_password, password_min_length),
+        )
+    elif admin_password is not None and not verify_password(admin.password_hash, admin_password):
+        admin.password_hash = hash_password(validate_password(admin_password, password_min_length))
     _ensure_member(session, admin, admins)
     _ensure_member(session, admin, anonymous)
     session.flush()
@@ -77,10 +87,15 @@ def _ensure_group(session: Session, name: str, priority: int) -> Group:
 def _ensure_user(session: Session, name: str, email: str, password: str | None) -> User:
     user = find_user(session, name)
     if user is None:
-        user = User(user_name=name, name_key=name_key(name), email=email,
-                    email_key=name_key(email),
-                    password_hash=hash_password(password) if password else None,
-                    status=int(UserStatus.OK), status_version=0)
+        user = User(
+            user_name=name,
+            name_key=name_key(name),
+            email=email,
+            email_key=name_key(email),
+            password_hash=hash_password(password) if password else None,
+            status=int(UserStatus.OK),
+            status_version=0,
+        )
         session.add(user)
         session.flush()
     return user

@@ -83,8 +83,9 @@ def publish(
 ) -> Event:
     """Record ``action`` in the outbox of the current transaction and queue its deliveries."""
     now = datetime.now(UTC)
-    event = Event(id=str(uuid.uuid4()), action=action.value, subject=subject, actor=uow.actor,
-                  created_at=now)
+    event = Event(
+        id=str(uuid.uuid4()), action=action.value, subject=subject, actor=uow.actor, created_at=now
+    )
     full: Params = {
         **params,
         "event.id": event.id,
@@ -98,7 +99,7 @@ def publish(
     event.params = full
     uow.session.add(event)
     for webhook in targets:
-        uow.session.add(_delivery(uow, event, webhook, full, subject, user))
+        uow.session.add(_delivery(event, webhook, full, subject, user))
     uow.deliveries_written += len(targets)
     return event
 
@@ -114,7 +115,6 @@ def _callback_url(uow: UnitOfWork, action: WebhookAction, user: User) -> str:
 
 
 def _delivery(
-    uow: UnitOfWork,
     event: Event,
     webhook: WebhookConfig,
     params: Params,

@@ -22,9 +22,13 @@ def group_view(group: Group, *, detailed: bool = False) -> dict[str, Any]:
     """A group as the API renders it."""
     view: dict[str, Any] = {"group_name": group.group_name, "group_id": group.id}
     if detailed:
-        view.update(description=group.description, discoverable=group.discoverable,
-                    priority="max" if group.group_name == ADMIN_GROUP else group.priority,
-                    member_count=len(group.users), user_names=[u.user_name for u in group.users])
+        view.update(
+            description=group.description,
+            discoverable=group.discoverable,
+            priority="max" if group.group_name == ADMIN_GROUP else group.priority,
+            member_count=len(group.users),
+            user_names=[u.user_name for u in group.users],
+        )
     return view
 
 
@@ -44,24 +48,31 @@ def _as_bool(value: object, param: str) -> bool:
 def _description(value: object) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    raise InvalidInputError(f"description must be a string, got {value!r}",
-                            param="description", value=value)
+    raise InvalidInputError(
+        f"description must be a string, got {value!r}", param="description", value=value
+    )
 
 
-def create_group(uow: UnitOfWork, group_name: object, description: object = None,
-                 discoverable: object = False) -> dict[str, Any]:
+def create_group(
+    uow: UnitOfWork, group_name: object, description: object = None, discoverable: object = False
+) -> dict[str, Any]:
     """Create a group; 409 on a duplicate name."""
     name = validate_group_name(group_name)
     with uow:
         if find_group(uow.session, name) is not None:
             raise ConflictError(f"group '{name}' already exists", param="group_name", value=name)
-        group = Group(group_name=name, name_key=name_key(name),
-                      description=_description(description),
-                      discoverable=_as_bool(discoverable, "discoverable"), priority=0)
+        group = Group(
+            group_name=name,
+            name_key=name_key(name),
+            description=_description(description),
+            discoverable=_as_bool(discoverable, "discoverable"),
+            priority=0,
+        )
         uow.session.add(group)
         uow.session.flush()
-        events.publish(uow, WebhookAction.CREATE_GROUP, f"group:{group.id}",
-                       events.group_params(group))
+        events.publish(
+            uow, WebhookAction.CREATE_GROUP, f"group:{group.id}", events.group_params(group)
+        )
         view = group_view(group)
         uow.commit()
     return view
@@ -75,13 +86,17 @@ def update_group(uow: UnitOfWork, group_name: str, changes: dict[str, Any]) -> d
         new_name = changes.get("group_name")
         if new_name not in (None, group.group_name):
             if group.group_name in BUILT_IN:
-                raise ForbiddenError(f"built-in group '{group.group_name}' cannot be renamed",
-                                     param="group_name", value=new_name)
+                raise ForbiddenError(
+                    f"built-in group '{group.group_name}' cannot be renamed",
+                    param="group_name",
+                    value=new_name,
+                )
             name = validate_group_name(new_name)
             other = find_group(uow.session, name)
             if other is not None and other.id != group.id:
-                raise ConflictError(f"group '{name}' already exists", param="group_name",
-                                    value=name)
+                raise ConflictError(
+                    f"group '{name}' already exists", param="group_name", value=name
+                )
             group.group_name, group.name_key, changed = name, name_key(name), True
         if "description" in changes and changes["description"] != group.description:
             group.description, changed = _description(changes["description"]), True
@@ -90,8 +105,9 @@ def update_group(uow: UnitOfWork, group_name: str, changes: dict[str, Any]) -> d
             changed = changed or flag != group.discoverable
             group.discoverable = flag
         if not changed:
-            raise InvalidInputError("nothing to update: every given value is already current",
-                                    param="body")
+            raise InvalidInputError(
+                "nothing to update: every given value is already current", param="body"
+            )
         view = group_view(group, detailed=True)
         uow.commit()
     return view
@@ -102,9 +118,13 @@ def delete_group(uow: UnitOfWork, group_name: str) -> None:
     with uow:
         group = get_group(uow.session, group_name)
         if group.group_name in BUILT_IN:
-            raise ForbiddenError(f"built-in group '{group.group_name}' cannot be deleted",
-                                 param="group_name", value=group_name)
-        events.publish(uow, WebhookAction.DELETE_GROUP, f"group:{group.id}",
-                       events.group_params(group))
+            raise ForbiddenError(
+                f"built-in group '{group.group_name}' cannot be deleted",
+                param="group_name",
+                value=group_name,
+            )
+        events.publish(
+            uow, WebhookAction.DELETE_GROUP, f"group:{group.id}", events.group_params(group)
+        )
         uow.session.delete(group)
         uow.commit()

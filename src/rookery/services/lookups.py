@@ -24,8 +24,9 @@ def get_user(session: Session, user_name: str) -> User:
     """The user named ``user_name``; NotFoundError otherwise."""
     user = find_user(session, user_name)
     if user is None:
-        raise NotFoundError(f"user '{user_name}' does not exist", param="user_name",
-                            value=user_name)
+        raise NotFoundError(
+            f"user '{user_name}' does not exist", param="user_name", value=user_name
+        )
     return user
 
 
@@ -38,23 +39,28 @@ def get_group(session: Session, group_name: str) -> Group:
     """The group named ``group_name``; NotFoundError otherwise."""
     group = find_group(session, group_name)
     if group is None:
-        raise NotFoundError(f"group '{group_name}' does not exist", param="group_name",
-                            value=group_name)
+        raise NotFoundError(
+            f"group '{group_name}' does not exist", param="group_name", value=group_name
+        )
     return group
 
 
 def find_service(session: Session, service_name: str) -> Resource | None:
     """The service named ``service_name`` (case-insensitive), or None."""
-    return session.scalar(select(Resource).where(
-        Resource.parent_id.is_(None), Resource.name_key == name_key(service_name)))
+    return session.scalar(
+        select(Resource).where(
+            Resource.parent_id.is_(None), Resource.name_key == name_key(service_name)
+        )
+    )
 
 
 def get_service(session: Session, service_name: str) -> Resource:
     """The service named ``service_name``; NotFoundError otherwise."""
     service = find_service(session, service_name)
     if service is None:
-        raise NotFoundError(f"service '{service_name}' does not exist", param="service_name",
-                            value=service_name)
+        raise NotFoundError(
+            f"service '{service_name}' does not exist", param="service_name", value=service_name
+        )
     return service
 
 
@@ -63,8 +69,11 @@ def get_resource(session: Session, resource_id: object) -> Resource:
     try:
         rid = int(str(resource_id))
     except ValueError:
-        raise InvalidInputError(f"resource_id must be an integer, got {resource_id!r}",
-                                param="resource_id", value=resource_id) from None
+        raise InvalidInputError(
+            f"resource_id must be an integer, got {resource_id!r}",
+            param="resource_id",
+            value=resource_id,
+        ) from None
     resource = session.get(Resource, rid) if -(2**31) <= rid < 2**31 else None
     if resource is None:
         raise NotFoundError(f"resource {rid} does not exist", param="resource_id", value=rid)
@@ -76,7 +85,7 @@ def root_of(session: Session, resource: Resource) -> Resource:
     if resource.root_service_id is None:
         return resource
     root = session.get(Resource, resource.root_service_id)
-    assert root is not None  # noqa: S101 - guaranteed by the foreign key
+    assert root is not None
     return root
 
 

@@ -55,10 +55,20 @@ def _holder(session: Session, ref: HolderRef) -> User | Group:
 
 def _rows(session: Session, holder: User | Group, resource_id: int) -> list[Row]:
     if isinstance(holder, User):
-        return list(session.scalars(select(UserPermission).where(
-            UserPermission.user_id == holder.id, UserPermission.resource_id == resource_id)))
-    return list(session.scalars(select(GroupPermission).where(
-        GroupPermission.group_id == holder.id, GroupPermission.resource_id == resource_id)))
+        return list(
+            session.scalars(
+                select(UserPermission).where(
+                    UserPermission.user_id == holder.id, UserPermission.resource_id == resource_id
+                )
+            )
+        )
+    return list(
+        session.scalars(
+            select(GroupPermission).where(
+                GroupPermission.group_id == holder.id, GroupPermission.resource_id == resource_id
+            )
+        )
+    )
 
 
 def _as_permission(row: Row) -> Permission:
@@ -66,50 +76,74 @@ def _as_permission(row: Row) -> Permission:
 
 
 def _new_row(holder: User | Group, resource: Resource, perm: Permission) -> Row:
-    values = {"resource_id": resource.id, "name": perm.name, "access": perm.access.value,
-              "scope": perm.scope.value}
+    values = {
+        "resource_id": resource.id,
+        "name": perm.name,
+        "access": perm.access.value,
+        "scope": perm.scope.value,
+    }
     if isinstance(holder, User):
         return UserPermission(user_id=holder.id, **values)
     return GroupPermission(group_id=holder.id, **values)
 
 
 def read_permission_body(body: dict[str, Any]) -> Permission:
-    """The permission of a request body: ``permission`` (string or object) or ``permission_name``."""
+    """The permission in a body: ``permission`` (string or object) or ``permission_name``."""
     value = body.get("permission", body.get("permission_name"))
     if value is None:
-        raise InvalidInputError("permission is required (a string such as 'read-allow-match' or "
-                                "an object {name, access, scope})", param="permission")
+        raise InvalidInputError(
+            "permission is required (a string such as 'read-allow-match' or "
+            "an object {name, access, scope})",
+            param="permission",
+        )
     return parse_permission(value)
 
 
-def _check_target(session: Session, holder: User | Group, resource: Resource,
-                  perm: Permission) -> Resource:
+def _check_target(
+    session: Session, holder: User | Group, resource: Resource, perm: Permission
+) -> Resource:
     if isinstance(holder, User) and holder.user_name == ANONYMOUS:
-        raise ForbiddenError("the anonymous user cannot be given permissions",
-                             param="user_name", value=ANONYMOUS)
+        raise ForbiddenError(
+            "the anonymous user cannot be given permissions", param="user_name", value=ANONYMOUS
+        )
     root = root_of(session, resource)
     check_permission_allowed(perm, root.service_type or "", resource.resource_type)
     return root
 
 
-def _publish(uow: UnitOfWork, created: bool, holder: User | Group, resource: Resource,
-             root: Resource, perm: Permission) -> None:
-    params = {**events.resource_params(resource, root, uow.settings.twitcher_url),
-              **events.permission_params(perm)}
+def _publish(
+    uow: UnitOfWork,
+    created: bool,
+    holder: User | Group,
+    resource: Resource,
+    root: Resource,
+    perm: Permission,
+) -> None:
+    params = {
+        **events.resource_params(resource, root, uow.settings.twitcher_url),
+        **events.permission_params(perm),
+    }
     if isinstance(holder, User):
-        action = (WebhookAction.CREATE_USER_PERMISSION if created
-                  else WebhookAction.DELETE_USER_PERMISSION)
+        action = (
+            WebhookAction.CREATE_USER_PERMISSION
+            if created
+            else WebhookAction.DELETE_USER_PERMISSION
+        )
         params.update(events.user_params(holder, with_status=True))
         events.publish(uow, action, f"user:{holder.id}", params)
     else:
-        action = (WebhookAction.CREATE_GROUP_PERMISSION if created
-                  else WebhookAction.DELETE_GROUP_PERMISSION)
+        action = (
+            WebhookAction.CREATE_GROUP_PERMISSION
+            if created
+            else WebhookAction.DELETE_GROUP_PERMISSION
+        )
         params.update(events.group_params(holder))
         events.publish(uow, action, f"group:{holder.id}", params)
 
 
-def apply_permission(uow: UnitOfWork, ref: HolderRef, resource: Resource, perm: Permission,
-                     *, replace: bool) -> tuple[User | Group, bool]:
+def apply_permission(
+    uow: UnitOfWork, ref: HolderRef, resource: Resource, perm: Permission, *, replace: bool
+) -> tuple[User | Group, bool]:
     """Create (POST) or create-or-replace (PUT) a permission; returns (holder, created).
 
     POST on an existing name is 409. PUT with an identical permission is 409 and sends
@@ -122,9 +156,12 @@ def apply_permission(uow: UnitOfWork, ref: HolderRef, resource: Resource, perm: 
     if existing is not None:
         old = _as_permission(existing)
         if not replace or old == perm:
-            raise ConflictError(f"permission '{old.explicit}' already exists on resource "
-                                f"{resource.id} for {ref.kind} '{ref.name}'",
-                                param="permission", value=perm.explicit)
+            raise ConflictError(
+                f"permission '{old.explicit}' already exists on resource "
+                f"{resource.id} for {ref.kind} '{ref.name}'",
+                param="permission",
+                value=perm.explicit,
+            )
         session.delete(existing)
         session.flush()
         _publish(uow, False, holder, resource, root, old)
@@ -134,16 +171,21 @@ def apply_permission(uow: UnitOfWork, ref: HolderRef, resource: Resource, perm: 
     return holder, existing is None
 
 
-def remove_permission(uow: UnitOfWork, ref: HolderRef, resource: Resource,
-                      permission_name: str) -> Permission:
+def remove_permission(
+    uow: UnitOfWork, ref: HolderRef, resource: Resource, permission_name: str
+) -> Permission:
     """Delete the permission with that name (whatever its access/scope); 404 if none."""
     session = uow.session
     holder = _holder(session, ref)
     name = parse_permission(permission_name).name if permission_name else ""
     row = next((r for r in _rows(session, holder, resource.id) if r.name == name), None)
     if row is None:
-        raise NotFoundError(f"{ref.kind} '{ref.name}' has no permission '{permission_name}' on "
-                            f"resource {resource.id}", param="permission", value=permission_name)
+        raise NotFoundError(
+            f"{ref.kind} '{ref.name}' has no permission '{permission_name}' on "
+            f"resource {resource.id}",
+            param="permission",
+            value=permission_name,
+        )
     removed = _as_permission(row)
     session.delete(row)
     session.flush()
@@ -151,26 +193,32 @@ def remove_permission(uow: UnitOfWork, ref: HolderRef, resource: Resource,
     return removed
 
 
-def list_permissions(session: Session, ref: HolderRef, resource: Resource, *,
-                     inherited: bool = False, resolve: bool = False,
-                     effective: bool = False) -> dict[str, Any]:
+def list_permissions(
+    session: Session,
+    ref: HolderRef,
+    resource: Resource,
+    *,
+    inherited: bool = False,
+    resolve: bool = False,
+    effective: bool = False,
+) -> dict[str, Any]:
     """``{permission_names, permissions}`` applied on a resource (see SPEC §2 query flags)."""
     holder = _holder(session, ref)
     if effective and isinstance(holder, User):
         chain = _chain(session, holder, resource)
         root = root_of(session, resource)
-        names = allowed_permissions(root.service_type or "", resource.resource_type)
-        found = [r.as_dict() for r in resolve_all(names, chain, is_admin=is_admin(holder))]
+        allowed = allowed_permissions(root.service_type or "", resource.resource_type)
+        found = [r.as_dict() for r in resolve_all(allowed, chain, is_admin=is_admin(holder))]
     else:
-        grants = [g for g in _level_grants(session, holder, resource.id,
-                                           with_groups=inherited or resolve)]
+        grants = _level_grants(session, holder, resource.id, with_groups=inherited or resolve)
         if resolve:
             grants = _resolved_level(grants)
         kind = PermissionType.INHERITED if inherited else PermissionType.APPLIED
         found = [{**g.permission.as_dict(kind), "reason": g.holder.reason} for g in grants]
     found.sort(key=lambda p: (p["name"], p["access"], p["scope"]))
-    names = sorted({f"{p['name']}-{p['access']}-{p['scope']}" for p in found}
-                   | {p["name"] for p in found})
+    names = sorted(
+        {f"{p['name']}-{p['access']}-{p['scope']}" for p in found} | {p["name"] for p in found}
+    )
     return {"permission_names": names, "permissions": found}
 
 
@@ -179,17 +227,24 @@ def _group_holder(group: Group) -> Holder:
     return Holder("group", group.id, group.group_name, priority)
 
 
-def _level_grants(session: Session, holder: User | Group, resource_id: int,
-                  *, with_groups: bool) -> list[Grant]:
+def _level_grants(
+    session: Session, holder: User | Group, resource_id: int, *, with_groups: bool
+) -> list[Grant]:
     if isinstance(holder, Group):
-        return [Grant(_group_holder(holder), _as_permission(r))
-                for r in _rows(session, holder, resource_id)]
-    grants = [Grant(Holder("user", holder.id, holder.user_name), _as_permission(r))
-              for r in _rows(session, holder, resource_id)]
+        return [
+            Grant(_group_holder(holder), _as_permission(r))
+            for r in _rows(session, holder, resource_id)
+        ]
+    grants = [
+        Grant(Holder("user", holder.id, holder.user_name), _as_permission(r))
+        for r in _rows(session, holder, resource_id)
+    ]
     if with_groups:
         for group in holder.groups:
-            grants += [Grant(_group_holder(group), _as_permission(r))
-                       for r in _rows(session, group, resource_id)]
+            grants += [
+                Grant(_group_holder(group), _as_permission(r))
+                for r in _rows(session, group, resource_id)
+            ]
     return grants
 
 
@@ -204,8 +259,11 @@ def _resolved_level(grants: list[Grant]) -> list[Grant]:
 
 
 def _rank(grant: Grant) -> tuple[int, int, int]:
-    return (grant.holder.kind == "user", grant.holder.priority,
-            grant.permission.access is Access.DENY)
+    return (
+        grant.holder.kind == "user",
+        grant.holder.priority,
+        grant.permission.access is Access.DENY,
+    )
 
 
 def _chain(session: Session, user: User, resource: Resource) -> list[list[Grant]]:

@@ -37,8 +37,9 @@ def register_config_objects(uow: UnitOfWork, path: str | Path) -> None:
         try:
             _register_document(uow, document)
         except RookeryError as error:
-            raise InvalidWebhookConfigError(f"{source}: {error.detail}", param=error.param,
-                                            value=error.value) from error
+            raise InvalidWebhookConfigError(
+                f"{source}: {error.detail}", param=error.param, value=error.value
+            ) from error
 
 
 def _register_document(uow: UnitOfWork, document: dict[str, Any]) -> None:
@@ -50,15 +51,15 @@ def _register_document(uow: UnitOfWork, document: dict[str, Any]) -> None:
         with uow:
             exists = find_group(uow.session, str(spec.get("name", ""))) is not None
         if not exists:
-            groups.create_group(uow, spec.get("name"), spec.get("description"),
-                                spec.get("discoverable", False))
+            groups.create_group(
+                uow, spec.get("name"), spec.get("description"), spec.get("discoverable", False)
+            )
     for spec in _items(document.get("users")):
         name = spec.get("username", spec.get("user_name"))
         with uow:
             exists = find_user(uow.session, str(name or "")) is not None
         if not exists:
-            users.create_user(uow, name, spec.get("email"), spec.get("password"),
-                              spec.get("group"))
+            users.create_user(uow, name, spec.get("email"), spec.get("password"), spec.get("group"))
     for spec in _items(document.get("permissions")):
         _register_permission(uow, spec)
 
@@ -71,8 +72,14 @@ def _register_service(uow: UnitOfWork, name: str, spec: dict[str, Any]) -> None:
     with uow:
         exists = find_service(uow.session, name) is not None
     if not exists:
-        resources.create_service(uow, name, spec.get("url"), spec.get("type"),
-                                 spec.get("configuration"), spec.get("sync_type"))
+        resources.create_service(
+            uow,
+            name,
+            spec.get("url"),
+            spec.get("type"),
+            spec.get("configuration"),
+            spec.get("sync_type"),
+        )
 
 
 def _register_permission(uow: UnitOfWork, spec: dict[str, Any]) -> None:
@@ -82,16 +89,18 @@ def _register_permission(uow: UnitOfWork, spec: dict[str, Any]) -> None:
     holders += [permissions.HolderRef("group", spec["group"])] if spec.get("group") else []
     for ref in holders:
         with uow:
-            target = _resolve_path(uow, str(spec.get("service", "")), spec.get("resource"),
-                                   spec.get("type"))
+            target = _resolve_path(
+                uow, str(spec.get("service", "")), spec.get("resource"), spec.get("type")
+            )
             try:
                 if remove:
                     permissions.remove_permission(uow, ref, target, perm.name)
                 else:
                     permissions.apply_permission(uow, ref, target, perm, replace=False)
             except (ConflictError, NotFoundError) as error:
-                LOG.info("permission %s for %s %s: %s", perm.explicit, ref.kind, ref.name,
-                         error.detail)
+                LOG.info(
+                    "permission %s for %s %s: %s", perm.explicit, ref.kind, ref.name, error.detail
+                )
                 continue
             uow.commit()
 
@@ -100,12 +109,20 @@ def _resolve_path(uow: UnitOfWork, service_name: str, path: Any, kind: Any) -> R
     """The resource at ``/a/b`` below a service, created (as ``kind``) when missing."""
     node = get_service(uow.session, service_name)
     for part in [p for p in str(path or "").split("/") if p]:
-        child = uow.session.scalar(select(Resource).where(
-            Resource.parent_id == node.id, Resource.name_key == name_key(part)))
+        child = uow.session.scalar(
+            select(Resource).where(
+                Resource.parent_id == node.id, Resource.name_key == name_key(part)
+            )
+        )
         if child is None:
-            child = Resource(resource_name=part, name_key=name_key(part), display_name=part,
-                             resource_type=str(kind or "route"), parent_id=node.id,
-                             root_service_id=node.root_service_id or node.id)
+            child = Resource(
+                resource_name=part,
+                name_key=name_key(part),
+                display_name=part,
+                resource_type=str(kind or "route"),
+                parent_id=node.id,
+                root_service_id=node.root_service_id or node.id,
+            )
             uow.session.add(child)
             uow.session.flush()
         node = child

@@ -45,54 +45,78 @@ def service_view(service: Resource, protected_url: str) -> dict[str, Any]:
     }
 
 
-def list_services(session: Session, protected_url: str,
-                  service_type: str | None = None) -> dict[str, dict[str, Any]]:
+def list_services(
+    session: Session, protected_url: str, service_type: str | None = None
+) -> dict[str, dict[str, Any]]:
     """Every service, grouped ``{type: {name: service}}``."""
     query = select(Resource).where(Resource.parent_id.is_(None)).order_by(Resource.resource_name)
     grouped: dict[str, dict[str, Any]] = {}
     for service in session.scalars(query):
         if service_type and service.service_type != service_type:
             continue
-        grouped.setdefault(service.service_type or "", {})[service.resource_name] = (
-            service_view(service, protected_url))
+        grouped.setdefault(service.service_type or "", {})[service.resource_name] = service_view(
+            service, protected_url
+        )
     return grouped
 
 
 def _check_url(value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise InvalidInputError("service_url is required (an absolute http(s) URL)",
-                                param="service_url", value=value)
+        raise InvalidInputError(
+            "service_url is required (an absolute http(s) URL)", param="service_url", value=value
+        )
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInputError(f"service_url must be an absolute http(s) URL, got {value!r}",
-                                param="service_url", value=value)
+        raise InvalidInputError(
+            f"service_url must be an absolute http(s) URL, got {value!r}",
+            param="service_url",
+            value=value,
+        )
     return value
 
 
-def create_service(uow: UnitOfWork, service_name: object, service_url: object,
-                   service_type: object, configuration: object = None,
-                   sync_type: object = None) -> dict[str, Any]:
+def create_service(
+    uow: UnitOfWork,
+    service_name: object,
+    service_url: object,
+    service_type: object,
+    configuration: object = None,
+    sync_type: object = None,
+) -> dict[str, Any]:
     """Register a service; 409 on a duplicate name, 400 on an unknown type."""
     try:
         name = validate_resource_name(service_name)
     except InvalidInputError as error:
-        raise InvalidInputError(error.detail.replace("Resource name", "Service name"),
-                                param="service_name", value=service_name) from None
+        raise InvalidInputError(
+            error.detail.replace("Resource name", "Service name"),
+            param="service_name",
+            value=service_name,
+        ) from None
     url = _check_url(service_url)
     kind = get_service_type(service_type).name
     if configuration is not None and not isinstance(configuration, dict):
-        raise InvalidInputError("configuration must be a JSON object", param="configuration",
-                                value=configuration)
+        raise InvalidInputError(
+            "configuration must be a JSON object", param="configuration", value=configuration
+        )
     if sync_type is not None and not isinstance(sync_type, str):
-        raise InvalidInputError("service_sync_type must be a string", param="service_sync_type",
-                                value=sync_type)
+        raise InvalidInputError(
+            "service_sync_type must be a string", param="service_sync_type", value=sync_type
+        )
     with uow:
         if find_service(uow.session, name) is not None:
-            raise ConflictError(f"service '{name}' already exists", param="service_name",
-                                value=name)
-        service = Resource(resource_name=name, name_key=name_key(name), display_name=name,
-                           resource_type=SERVICE, service_type=kind, service_url=url,
-                           sync_type=sync_type, configuration=configuration)
+            raise ConflictError(
+                f"service '{name}' already exists", param="service_name", value=name
+            )
+        service = Resource(
+            resource_name=name,
+            name_key=name_key(name),
+            display_name=name,
+            resource_type=SERVICE,
+            service_type=kind,
+            service_url=url,
+            sync_type=sync_type,
+            configuration=configuration,
+        )
         uow.session.add(service)
         uow.session.flush()
         _publish(uow, WebhookAction.CREATE_SERVICE, service, service)
@@ -110,28 +134,48 @@ def delete_service(uow: UnitOfWork, service_name: str) -> None:
         uow.commit()
 
 
-def create_resource(uow: UnitOfWork, resource_name: object, resource_type: object,
-                    parent_id: object, display_name: object = None) -> dict[str, Any]:
+def create_resource(
+    uow: UnitOfWork,
+    resource_name: object,
+    resource_type: object,
+    parent_id: object,
+    display_name: object = None,
+) -> dict[str, Any]:
     """Create a resource under a service or resource; 409 on a sibling name conflict."""
     name = validate_resource_name(resource_name)
     if not isinstance(resource_type, str) or not resource_type:
-        raise InvalidInputError("resource_type is required (a string)", param="resource_type",
-                                value=resource_type)
+        raise InvalidInputError(
+            "resource_type is required (a string)", param="resource_type", value=resource_type
+        )
     if display_name is not None and not isinstance(display_name, str):
-        raise InvalidInputError("resource_display_name must be a string",
-                                param="resource_display_name", value=display_name)
+        raise InvalidInputError(
+            "resource_display_name must be a string",
+            param="resource_display_name",
+            value=display_name,
+        )
     with uow:
         parent = get_resource(uow.session, parent_id)
         root = root_of(uow.session, parent)
         check_child_type_allowed(root.service_type or "", parent.resource_type, resource_type)
-        sibling = uow.session.scalar(select(Resource.id).where(
-            Resource.parent_id == parent.id, Resource.name_key == name_key(name)))
+        sibling = uow.session.scalar(
+            select(Resource.id).where(
+                Resource.parent_id == parent.id, Resource.name_key == name_key(name)
+            )
+        )
         if sibling is not None:
-            raise ConflictError(f"a resource named '{name}' already exists under "
-                                f"resource {parent.id}", param="resource_name", value=name)
-        resource = Resource(resource_name=name, name_key=name_key(name),
-                            display_name=display_name or name, resource_type=resource_type,
-                            parent_id=parent.id, root_service_id=root.id)
+            raise ConflictError(
+                f"a resource named '{name}' already exists under resource {parent.id}",
+                param="resource_name",
+                value=name,
+            )
+        resource = Resource(
+            resource_name=name,
+            name_key=name_key(name),
+            display_name=display_name or name,
+            resource_type=resource_type,
+            parent_id=parent.id,
+            root_service_id=root.id,
+        )
         uow.session.add(resource)
         uow.session.flush()
         _publish(uow, WebhookAction.CREATE_RESOURCE, resource, root)
@@ -145,8 +189,11 @@ def delete_resource(uow: UnitOfWork, resource_id: object) -> None:
     with uow:
         resource = get_resource(uow.session, resource_id)
         root = root_of(uow.session, resource)
-        action = (WebhookAction.DELETE_SERVICE if resource.parent_id is None
-                  else WebhookAction.DELETE_RESOURCE)
+        action = (
+            WebhookAction.DELETE_SERVICE
+            if resource.parent_id is None
+            else WebhookAction.DELETE_RESOURCE
+        )
         _publish(uow, action, resource, root)
         uow.session.delete(resource)
         uow.commit()
@@ -154,15 +201,19 @@ def delete_resource(uow: UnitOfWork, resource_id: object) -> None:
 
 def resource_tree(session: Session, resource: Resource) -> dict[str, Any]:
     """A resource with its children, recursively, keyed by id (as Magpie renders trees)."""
-    children = session.scalars(select(Resource).where(Resource.parent_id == resource.id)
-                               .order_by(Resource.resource_name))
+    children = session.scalars(
+        select(Resource).where(Resource.parent_id == resource.id).order_by(Resource.resource_name)
+    )
     return {
         **resource_view(resource),
         "children": {str(c.id): resource_tree(session, c) for c in children},
     }
 
 
-def _publish(uow: UnitOfWork, action: WebhookAction, resource: Resource,
-             root: Resource) -> None:
-    events.publish(uow, action, f"service:{root.id}",
-                   events.resource_params(resource, root, uow.settings.twitcher_url))
+def _publish(uow: UnitOfWork, action: WebhookAction, resource: Resource, root: Resource) -> None:
+    events.publish(
+        uow,
+        action,
+        f"service:{root.id}",
+        events.resource_params(resource, root, uow.settings.twitcher_url),
+    )

@@ -19,13 +19,15 @@ def use_token(uow: UnitOfWork, token: str) -> dict[str, str]:
     try:
         key = str(uuid.UUID(token))
     except ValueError:
-        raise UnprocessableError(f"token must be a UUID, got {token!r}", param="token",
-                                 value=token) from None
+        raise UnprocessableError(
+            f"token must be a UUID, got {token!r}", param="token", value=token
+        ) from None
     with uow:
         row = uow.session.get(Token, key)
         if row is None:
-            raise NotFoundError("token does not exist or was already used", param="token",
-                                value=token)
+            raise NotFoundError(
+                "token does not exist or was already used", param="token", value=token
+            )
         expired = _expires_at(row, uow.settings.token_expire_seconds) <= datetime.now(UTC)
         uow.session.delete(row)
         if expired:
@@ -46,6 +48,7 @@ def purge_expired(uow: UnitOfWork) -> int:
     """Delete expired tokens; returns how many."""
     cutoff = datetime.now(UTC) - timedelta(seconds=uow.settings.token_expire_seconds)
     with uow:
-        count = uow.session.execute(delete(Token).where(Token.created_at < cutoff)).rowcount
+        result = uow.session.execute(delete(Token).where(Token.created_at < cutoff))
+        count = result.rowcount  # type: ignore[attr-defined]
         uow.commit()
     return int(count or 0)

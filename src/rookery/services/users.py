@@ -17,7 +17,7 @@ from rookery.domain.names import (
 from rookery.domain.statuses import UserStatus, parse_status
 from rookery.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from rookery.services import events
-from rookery.services.lookups import ANONYMOUS, find_group, find_user, get_group, get_user
+from rookery.services.lookups import ANONYMOUS, find_user, get_group, get_user
 from rookery.services.passwords import hash_password
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.actions import WebhookAction
@@ -47,17 +47,23 @@ def list_users(session: Session, status: object = None) -> list[User]:
 
 def _check_unique(session: Session, user_name: str | None, email: str | None) -> None:
     if user_name is not None and find_user(session, user_name) is not None:
-        raise ConflictError(f"user name '{user_name}' is already taken", param="user_name",
-                            value=user_name)
-    if email is not None and session.scalar(
-        select(User.id).where(User.email_key == name_key(email))
-    ) is not None:
-        raise ConflictError(f"email '{email}' is already used by another user", param="email",
-                            value=email)
+        raise ConflictError(
+            f"user name '{user_name}' is already taken", param="user_name", value=user_name
+        )
+    if (
+        email is not None
+        and session.scalar(select(User.id).where(User.email_key == name_key(email))) is not None
+    ):
+        raise ConflictError(
+            f"email '{email}' is already used by another user", param="email", value=email
+        )
 
 
 def add_new_user(
-    uow: UnitOfWork, user_name: object, email: object, password: object,
+    uow: UnitOfWork,
+    user_name: object,
+    email: object,
+    password: object,
     group_name: str | None = None,
 ) -> User:
     """Create a user inside an open unit of work and publish ``create_user``."""
@@ -67,22 +73,34 @@ def add_new_user(
     session = uow.session
     group = get_group(session, group_name) if group_name else None
     _check_unique(session, name, mail)
-    user = User(user_name=name, name_key=name_key(name), email=mail, email_key=name_key(mail),
-                password_hash=hash_password(secret), status=int(UserStatus.OK),
-                status_version=0)
+    user = User(
+        user_name=name,
+        name_key=name_key(name),
+        email=mail,
+        email_key=name_key(mail),
+        password_hash=hash_password(secret),
+        status=int(UserStatus.OK),
+        status_version=0,
+    )
     session.add(user)
     session.flush()
     for member_of in {get_group(session, ANONYMOUS), *([group] if group else [])}:
         session.add(Membership(user_id=user.id, group_id=member_of.id))
     session.flush()
     session.refresh(user, ["groups"])
-    events.publish(uow, WebhookAction.CREATE_USER, f"user:{user.id}",
-                   events.user_params(user), user=user)
+    events.publish(
+        uow, WebhookAction.CREATE_USER, f"user:{user.id}", events.user_params(user), user=user
+    )
     return user
 
 
-def create_user(uow: UnitOfWork, user_name: object, email: object, password: object,
-                group_name: str | None = None) -> dict[str, Any]:
+def create_user(
+    uow: UnitOfWork,
+    user_name: object,
+    email: object,
+    password: object,
+    group_name: str | None = None,
+) -> dict[str, Any]:
     """Create a user (member of ``anonymous`` and of ``group_name`` if given)."""
     with uow:
         user = add_new_user(uow, user_name, email, password, group_name)
@@ -91,8 +109,9 @@ def create_user(uow: UnitOfWork, user_name: object, email: object, password: obj
     return view
 
 
-def update_user(uow: UnitOfWork, user_name: str, changes: dict[str, Any],
-                *, actor_is_admin: bool) -> dict[str, Any]:
+def update_user(
+    uow: UnitOfWork, user_name: str, changes: dict[str, Any], *, actor_is_admin: bool
+) -> dict[str, Any]:
     """Change name, email, password or status; 400 when nothing would change."""
     with uow:
         user = get_user(uow.session, user_name)
@@ -100,21 +119,32 @@ def update_user(uow: UnitOfWork, user_name: str, changes: dict[str, Any],
             raise ForbiddenError("the anonymous user cannot be edited")
         changed = _apply_changes(uow, user, changes, actor_is_admin=actor_is_admin)
         if not changed:
-            raise InvalidInputError("nothing to update: every given value is already current",
-                                    param="body")
+            raise InvalidInputError(
+                "nothing to update: every given value is already current", param="body"
+            )
         if {"user_name", "email"} & changed:
-            events.publish(uow, WebhookAction.UPDATE_USER, f"user:{user.id}",
-                           events.user_params(user, with_status=True))
+            events.publish(
+                uow,
+                WebhookAction.UPDATE_USER,
+                f"user:{user.id}",
+                events.user_params(user, with_status=True),
+            )
         if "status" in changed:
-            events.publish(uow, WebhookAction.UPDATE_USER_STATUS, f"user:{user.id}",
-                           events.user_params(user, with_status=True), user=user)
+            events.publish(
+                uow,
+                WebhookAction.UPDATE_USER_STATUS,
+                f"user:{user.id}",
+                events.user_params(user, with_status=True),
+                user=user,
+            )
         view = user_view(user)
         uow.commit()
     return view
 
 
-def _apply_changes(uow: UnitOfWork, user: User, changes: dict[str, Any],
-                   *, actor_is_admin: bool) -> set[str]:
+def _apply_changes(
+    uow: UnitOfWork, user: User, changes: dict[str, Any], *, actor_is_admin: bool
+) -> set[str]:
     changed: set[str] = set()
     if changes.get("user_name") not in (None, user.user_name):
         if not actor_is_admin:
@@ -136,8 +166,7 @@ def _apply_changes(uow: UnitOfWork, user: User, changes: dict[str, Any],
         changed.add("password")
     if changes.get("status") not in (None, ""):
         if not actor_is_admin:
-            raise ForbiddenError("only administrators may change a user's status",
-                                 param="status")
+            raise ForbiddenError("only administrators may change a user's status", param="status")
         status = parse_status(changes["status"])
         if int(status) != user.status:
             set_status(user, status)
@@ -156,10 +185,12 @@ def delete_user(uow: UnitOfWork, user_name: str, *, protected: set[str]) -> None
     with uow:
         user = get_user(uow.session, user_name)
         if user.name_key in {name_key(p) for p in protected | {ANONYMOUS}}:
-            raise ForbiddenError(f"user '{user.user_name}' is built in and cannot be deleted",
-                                 param="user_name", value=user.user_name)
-        events.publish(uow, WebhookAction.DELETE_USER, f"user:{user.id}",
-                       events.user_params(user))
+            raise ForbiddenError(
+                f"user '{user.user_name}' is built in and cannot be deleted",
+                param="user_name",
+                value=user.user_name,
+            )
+        events.publish(uow, WebhookAction.DELETE_USER, f"user:{user.id}", events.user_params(user))
         uow.session.delete(user)
         uow.commit()
 
@@ -172,14 +203,18 @@ def user_group_names(session: Session, user_name: str) -> list[str]:
 def add_membership(uow: UnitOfWork, user_name: str, group_name: object) -> dict[str, str]:
     """Put a user in a group; 409 when already a member."""
     if not isinstance(group_name, str) or not group_name:
-        raise InvalidInputError("group_name is required (a string)", param="group_name",
-                                value=group_name)
+        raise InvalidInputError(
+            "group_name is required (a string)", param="group_name", value=group_name
+        )
     with uow:
         user = get_user(uow.session, user_name)
         group = get_group(uow.session, group_name)
         if uow.session.get(Membership, (user.id, group.id)) is not None:
-            raise ConflictError(f"user '{user.user_name}' is already in group "
-                                f"'{group.group_name}'", param="group_name", value=group_name)
+            raise ConflictError(
+                f"user '{user.user_name}' is already in group '{group.group_name}'",
+                param="group_name",
+                value=group_name,
+            )
         uow.session.add(Membership(user_id=user.id, group_id=group.id))
         _publish_membership(uow, WebhookAction.ADD_USER_TO_GROUP, user, group)
         uow.commit()
@@ -192,19 +227,22 @@ def remove_membership(uow: UnitOfWork, user_name: str, group_name: str) -> None:
         user = get_user(uow.session, user_name)
         group = get_group(uow.session, group_name)
         if group.group_name == ANONYMOUS:
-            raise ForbiddenError("every user stays a member of 'anonymous'",
-                                 param="group_name", value=group_name)
+            raise ForbiddenError(
+                "every user stays a member of 'anonymous'", param="group_name", value=group_name
+            )
         membership = uow.session.get(Membership, (user.id, group.id))
         if membership is None:
-            raise NotFoundError(f"user '{user.user_name}' is not in group "
-                                f"'{group.group_name}'", param="group_name", value=group_name)
+            raise NotFoundError(
+                f"user '{user.user_name}' is not in group '{group.group_name}'",
+                param="group_name",
+                value=group_name,
+            )
         uow.session.delete(membership)
         _publish_membership(uow, WebhookAction.REMOVE_USER_FROM_GROUP, user, group)
         uow.commit()
 
 
-def _publish_membership(uow: UnitOfWork, action: WebhookAction, user: User,
-                        group: Group) -> None:
-    events.publish(uow, action, f"user:{user.id}",
-                   {**events.user_params(user), **events.group_params(group)})
-
+def _publish_membership(uow: UnitOfWork, action: WebhookAction, user: User, group: Group) -> None:
+    events.publish(
+        uow, action, f"user:{user.id}", {**events.user_params(user), **events.group_params(group)}
+    )

@@ -28,15 +28,24 @@ async def list_groups(request: Request) -> JSONResponse:
     return respond(200, "groups listed", group_names=await run_in_threadpool(query))
 
 
-@router.post("/groups", status_code=201, openapi_extra=body_schema(
-    ["group_name"], group_name=STRING, description=STRING, discoverable=BOOLEAN))
+@router.post(
+    "/groups",
+    status_code=201,
+    openapi_extra=body_schema(
+        ["group_name"], group_name=STRING, description=STRING, discoverable=BOOLEAN
+    ),
+)
 async def create_group(request: Request, who: Principal = Depends(require_admin)) -> JSONResponse:
     """Create a group; 409 on a duplicate."""
     body = await read_body(request)
     app = rookery(request)
-    group = await run_in_threadpool(groups.create_group, app.uow(who.user_name),
-                                    body.get("group_name"), body.get("description"),
-                                    body.get("discoverable", False))
+    group = await run_in_threadpool(
+        groups.create_group,
+        app.uow(who.user_name),
+        body.get("group_name"),
+        body.get("description"),
+        body.get("discoverable", False),
+    )
     return respond(201, "group created", group=group)
 
 
@@ -52,10 +61,13 @@ async def get_group_route(request: Request, group_name: str) -> JSONResponse:
     return respond(200, "group found", group=await run_in_threadpool(query))
 
 
-@router.patch("/groups/{group_name}", openapi_extra=body_schema(
-    [], group_name=STRING, description=STRING, discoverable=BOOLEAN))
-async def update_group(request: Request, group_name: str,
-                       who: Principal = Depends(require_admin)) -> JSONResponse:
+@router.patch(
+    "/groups/{group_name}",
+    openapi_extra=body_schema([], group_name=STRING, description=STRING, discoverable=BOOLEAN),
+)
+async def update_group(
+    request: Request, group_name: str, who: Principal = Depends(require_admin)
+) -> JSONResponse:
     """Rename or describe a group (built-in groups cannot be renamed)."""
     body = await read_body(request)
     app = rookery(request)
@@ -64,8 +76,9 @@ async def update_group(request: Request, group_name: str,
 
 
 @router.delete("/groups/{group_name}")
-async def delete_group(request: Request, group_name: str,
-                       who: Principal = Depends(require_admin)) -> JSONResponse:
+async def delete_group(
+    request: Request, group_name: str, who: Principal = Depends(require_admin)
+) -> JSONResponse:
     """Delete a group (built-in groups are 403)."""
     app = rookery(request)
     await run_in_threadpool(groups.delete_group, app.uow(who.user_name), group_name)

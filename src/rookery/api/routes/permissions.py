@@ -26,9 +26,23 @@ from rookery.services.resources import resource_view
 router = APIRouter(tags=["permissions"])
 
 PERMISSION_BODY = body_schema(
-    [], permission={"oneOf": [{"type": "string"}, {"type": "object", "properties": {
-        "name": {"type": "string"}, "access": {"type": "string"}, "scope": {"type": "string"}},
-        "required": ["name"]}]}, permission_name={"type": "string"})
+    [],
+    permission={
+        "oneOf": [
+            {"type": "string"},
+            {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "access": {"type": "string"},
+                    "scope": {"type": "string"},
+                },
+                "required": ["name"],
+            },
+        ]
+    },
+    permission_name={"type": "string"},
+)
 
 Finder = Callable[[Any, str], Resource]
 
@@ -51,14 +65,29 @@ async def _caller(request: Request, kind: str, name: str) -> tuple[Principal, st
 def _created_view(holder: User | Group, resource: Resource, perm: Permission) -> dict[str, Any]:
     shown = perm.as_dict(PermissionType.APPLIED)
     if isinstance(holder, User):
-        return {"resource_id": resource.id, "user_id": holder.id,
-                "permission_name": perm.explicit, "permission": shown}
-    return {"permission_name": perm.explicit, "permission": shown,
-            "resource": resource_view(resource), "group": group_view(holder)}
+        return {
+            "resource_id": resource.id,
+            "user_id": holder.id,
+            "permission_name": perm.explicit,
+            "permission": shown,
+        }
+    return {
+        "permission_name": perm.explicit,
+        "permission": shown,
+        "resource": resource_view(resource),
+        "group": group_view(holder),
+    }
 
 
-def _write(app: Rookery, who: Principal, ref: perms.HolderRef, find: Finder, key: str,
-           body: dict[str, Any], replace: bool) -> tuple[dict[str, Any], bool]:
+def _write(
+    app: Rookery,
+    who: Principal,
+    ref: perms.HolderRef,
+    find: Finder,
+    key: str,
+    body: dict[str, Any],
+    replace: bool,
+) -> tuple[dict[str, Any], bool]:
     perm = perms.read_permission_body(body)
     uow = app.uow(who.user_name)
     with uow:
@@ -69,16 +98,18 @@ def _write(app: Rookery, who: Principal, ref: perms.HolderRef, find: Finder, key
     return view, created
 
 
-def _remove(app: Rookery, who: Principal, ref: perms.HolderRef, find: Finder, key: str,
-            name: str) -> None:
+def _remove(
+    app: Rookery, who: Principal, ref: perms.HolderRef, find: Finder, key: str, name: str
+) -> None:
     uow = app.uow(who.user_name)
     with uow:
         perms.remove_permission(uow, ref, find(uow.session, key), name)
         uow.commit()
 
 
-def _list(app: Rookery, ref: perms.HolderRef, find: Finder, key: str,
-          flags: dict[str, bool]) -> dict[str, Any]:
+def _list(
+    app: Rookery, ref: perms.HolderRef, find: Finder, key: str, flags: dict[str, bool]
+) -> dict[str, Any]:
     with app.session() as session:
         return perms.list_permissions(session, ref, find(session, key), **flags)
 
@@ -96,46 +127,68 @@ def _routes(kind: str, target: str, find: Finder) -> None:
     async def list_(request: Request, holder: str, key: str) -> JSONResponse:
         _, name = await _caller(request, kind, holder)
         flags = {f: _flag(request, f) for f in ("inherited", "resolve", "effective")}
-        found = await run_in_threadpool(_list, rookery(request), perms.HolderRef(kind, name),
-                                        find, key, flags)
+        found = await run_in_threadpool(
+            _list, rookery(request), perms.HolderRef(kind, name), find, key, flags
+        )
         return respond(200, "permissions listed", **found)
 
     async def write(request: Request, holder: str, key: str, replace: bool) -> JSONResponse:
         who = await require_admin(request)
         body = await read_body(request)
         view, created = await run_in_threadpool(
-            _write, rookery(request), who, perms.HolderRef(kind, holder), find, key, body,
-            replace)
+            _write, rookery(request), who, perms.HolderRef(kind, holder), find, key, body, replace
+        )
         code = 201 if created else 200
         return respond(code, "permission created" if created else "permission replaced", **view)
 
-    @router.post(path, tags=[tag], status_code=201, openapi_extra=PERMISSION_BODY,
-                 name=f"create_{kind}_{target}_permission")
+    @router.post(
+        path,
+        tags=[tag],
+        status_code=201,
+        openapi_extra=PERMISSION_BODY,
+        name=f"create_{kind}_{target}_permission",
+    )
     async def create(request: Request, holder: str, key: str) -> JSONResponse:
         return await write(request, holder, key, replace=False)
 
-    @router.put(path, tags=[tag], status_code=201, openapi_extra=PERMISSION_BODY,
-                name=f"replace_{kind}_{target}_permission")
+    @router.put(
+        path,
+        tags=[tag],
+        status_code=201,
+        openapi_extra=PERMISSION_BODY,
+        name=f"replace_{kind}_{target}_permission",
+    )
     async def put(request: Request, holder: str, key: str) -> JSONResponse:
         return await write(request, holder, key, replace=True)
 
-    @router.delete(path, tags=[tag], openapi_extra=PERMISSION_BODY,
-                   name=f"delete_{kind}_{target}_permission")
+    @router.delete(
+        path, tags=[tag], openapi_extra=PERMISSION_BODY, name=f"delete_{kind}_{target}_permission"
+    )
     async def delete(request: Request, holder: str, key: str) -> JSONResponse:
         who = await require_admin(request)
         body = await read_body(request)
         name = perms.read_permission_body(body).name
-        await run_in_threadpool(_remove, rookery(request), who, perms.HolderRef(kind, holder),
-                                find, key, name)
+        await run_in_threadpool(
+            _remove, rookery(request), who, perms.HolderRef(kind, holder), find, key, name
+        )
         return respond(200, "permission deleted")
 
-    @router.delete(path + "/{permission_name}", tags=[tag],
-                   name=f"delete_{kind}_{target}_permission_by_name")
-    async def delete_named(request: Request, holder: str, key: str,
-                           permission_name: str) -> JSONResponse:
+    @router.delete(
+        path + "/{permission_name}", tags=[tag], name=f"delete_{kind}_{target}_permission_by_name"
+    )
+    async def delete_named(
+        request: Request, holder: str, key: str, permission_name: str
+    ) -> JSONResponse:
         who = await require_admin(request)
-        await run_in_threadpool(_remove, rookery(request), who, perms.HolderRef(kind, holder),
-                                find, key, permission_name)
+        await run_in_threadpool(
+            _remove,
+            rookery(request),
+            who,
+            perms.HolderRef(kind, holder),
+            find,
+            key,
+            permission_name,
+        )
         return respond(200, "permission deleted")
 
 

@@ -30,18 +30,31 @@ async def list_services(request: Request, service_type: str | None = None) -> JS
     return respond(200, "services listed", services=await run_in_threadpool(query))
 
 
-@router.post("/services", status_code=201, openapi_extra=body_schema(
-    ["service_name", "service_url", "service_type"], service_name=STRING, service_url=STRING,
-    service_type=STRING, service_sync_type=STRING, configuration={"type": "object"}))
-async def create_service(request: Request,
-                         who: Principal = Depends(require_admin)) -> JSONResponse:
+@router.post(
+    "/services",
+    status_code=201,
+    openapi_extra=body_schema(
+        ["service_name", "service_url", "service_type"],
+        service_name=STRING,
+        service_url=STRING,
+        service_type=STRING,
+        service_sync_type=STRING,
+        configuration={"type": "object"},
+    ),
+)
+async def create_service(request: Request, who: Principal = Depends(require_admin)) -> JSONResponse:
     """Register a service."""
     body = await read_body(request)
     app = rookery(request)
     service = await run_in_threadpool(
-        resources.create_service, app.uow(who.user_name), body.get("service_name"),
-        body.get("service_url"), body.get("service_type"), body.get("configuration"),
-        body.get("service_sync_type"))
+        resources.create_service,
+        app.uow(who.user_name),
+        body.get("service_name"),
+        body.get("service_url"),
+        body.get("service_type"),
+        body.get("configuration"),
+        body.get("service_sync_type"),
+    )
     return respond(201, "service created", service=service)
 
 
@@ -59,8 +72,9 @@ async def get_service_route(request: Request, service_name: str) -> JSONResponse
 
 
 @router.delete("/services/{service_name}")
-async def delete_service(request: Request, service_name: str,
-                         who: Principal = Depends(require_admin)) -> JSONResponse:
+async def delete_service(
+    request: Request, service_name: str, who: Principal = Depends(require_admin)
+) -> JSONResponse:
     """Delete a service and everything below it."""
     app = rookery(request)
     await run_in_threadpool(resources.delete_service, app.uow(who.user_name), service_name)
@@ -76,17 +90,28 @@ async def list_service_resources(request: Request, service_name: str) -> JSONRes
         with app.session() as session:
             service = get_service(session, service_name)
             tree = resources.resource_tree(session, service)
-            return {**resources.service_view(service, app.settings.twitcher_url),
-                    "resources": tree["children"]}
+            return {
+                **resources.service_view(service, app.settings.twitcher_url),
+                "resources": tree["children"],
+            }
 
     return respond(200, "resources listed", **{service_name: await run_in_threadpool(query)})
 
 
-@router.post("/services/{service_name}/resources", status_code=201, openapi_extra=body_schema(
-    ["resource_name", "resource_type"], resource_name=STRING, resource_display_name=STRING,
-    resource_type=STRING, parent_id=_ID))
-async def create_service_resource(request: Request, service_name: str,
-                                  who: Principal = Depends(require_admin)) -> JSONResponse:
+@router.post(
+    "/services/{service_name}/resources",
+    status_code=201,
+    openapi_extra=body_schema(
+        ["resource_name", "resource_type"],
+        resource_name=STRING,
+        resource_display_name=STRING,
+        resource_type=STRING,
+        parent_id=_ID,
+    ),
+)
+async def create_service_resource(
+    request: Request, service_name: str, who: Principal = Depends(require_admin)
+) -> JSONResponse:
     """Create a resource directly under a service (or under ``parent_id`` inside it)."""
     body = await read_body(request)
     app = rookery(request)
@@ -99,11 +124,20 @@ async def create_service_resource(request: Request, service_name: str,
     return await _create(app, who, body, parent_id)
 
 
-@router.post("/resources", status_code=201, openapi_extra=body_schema(
-    ["resource_name", "resource_type", "parent_id"], resource_name=STRING,
-    resource_display_name=STRING, resource_type=STRING, parent_id=_ID))
-async def create_resource(request: Request,
-                          who: Principal = Depends(require_admin)) -> JSONResponse:
+@router.post(
+    "/resources",
+    status_code=201,
+    openapi_extra=body_schema(
+        ["resource_name", "resource_type", "parent_id"],
+        resource_name=STRING,
+        resource_display_name=STRING,
+        resource_type=STRING,
+        parent_id=_ID,
+    ),
+)
+async def create_resource(
+    request: Request, who: Principal = Depends(require_admin)
+) -> JSONResponse:
     """Create a resource under ``parent_id``."""
     body = await read_body(request)
     return await _create(rookery(request), who, body, body.get("parent_id"))
@@ -111,8 +145,13 @@ async def create_resource(request: Request,
 
 async def _create(app: Any, who: Principal, body: dict[str, Any], parent_id: Any) -> JSONResponse:
     resource = await run_in_threadpool(
-        resources.create_resource, app.uow(who.user_name), body.get("resource_name"),
-        body.get("resource_type"), parent_id, body.get("resource_display_name"))
+        resources.create_resource,
+        app.uow(who.user_name),
+        body.get("resource_name"),
+        body.get("resource_type"),
+        parent_id,
+        body.get("resource_display_name"),
+    )
     return respond(201, "resource created", resource=resource)
 
 
@@ -129,8 +168,9 @@ async def get_resource_route(request: Request, resource_id: str) -> JSONResponse
 
 
 @router.delete("/resources/{resource_id}")
-async def delete_resource(request: Request, resource_id: str,
-                          who: Principal = Depends(require_admin)) -> JSONResponse:
+async def delete_resource(
+    request: Request, resource_id: str, who: Principal = Depends(require_admin)
+) -> JSONResponse:
     """Delete a resource and everything below it."""
     app = rookery(request)
     await run_in_threadpool(resources.delete_resource, app.uow(who.user_name), resource_id)

@@ -15,6 +15,7 @@ from rookery.db.models import User
 from rookery.db.schema import current_revision
 from rookery.services import tokens, users
 from rookery.services.auth import authenticate
+from rookery.services.lookups import get_user
 
 router = APIRouter(tags=["session"])
 
@@ -27,8 +28,10 @@ async def version(request: Request) -> JSONResponse:
     return respond(200, "Rookery version", version=__version__, db_version=revision)
 
 
-@router.post("/signin", openapi_extra=body_schema(
-    ["password"], user_name=STRING, email=STRING, password=STRING))
+@router.post(
+    "/signin",
+    openapi_extra=body_schema(["password"], user_name=STRING, email=STRING, password=STRING),
+)
 async def signin(request: Request) -> JSONResponse:
     """Check credentials and set the session cookie; 401 with one message for any mismatch."""
     body = await read_body(request)
@@ -36,13 +39,19 @@ async def signin(request: Request) -> JSONResponse:
 
     def check() -> User:
         with app.session() as session:
-            return authenticate(session, body.get("user_name") or body.get("email"),
-                                body.get("password"))
+            return authenticate(
+                session, body.get("user_name") or body.get("email"), body.get("password")
+            )
 
     user = await run_in_threadpool(check)
     response = respond(200, "signed in", user_name=user.user_name)
-    response.set_cookie(app.settings.cookie_name, session_cookie(app, user), httponly=True,
-                        samesite="lax", path=app.settings.root_path or "/")
+    response.set_cookie(
+        app.settings.cookie_name,
+        session_cookie(app, user),
+        httponly=True,
+        samesite="lax",
+        path=app.settings.root_path or "/",
+    )
     return response
 
 
@@ -65,7 +74,7 @@ async def session_route(request: Request) -> JSONResponse:
 
     def query() -> dict[str, Any]:
         with app.session() as session:
-            return users.user_view(users.get_user(session, who.user_name))
+            return users.user_view(get_user(session, who.user_name))
 
     return respond(200, "session found", authenticated=True, user=await run_in_threadpool(query))
 

@@ -9,13 +9,15 @@ from starlette.concurrency import run_in_threadpool
 from rookery.api.auth import Principal, require_admin, require_self_or_admin, rookery
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.services import users
+from rookery.services.lookups import get_user as find_user_or_404
 
 router = APIRouter(tags=["users"])
 
 
 @router.get("/users", dependencies=[Depends(require_admin)])
-async def list_users(request: Request, detail: bool = False,
-                     status: str | None = None) -> JSONResponse:
+async def list_users(
+    request: Request, detail: bool = False, status: str | None = None
+) -> JSONResponse:
     """User names (or, with ``detail=true``, summaries), optionally filtered by status."""
     app = rookery(request)
 
@@ -29,16 +31,29 @@ async def list_users(request: Request, detail: bool = False,
     return respond(200, "users listed", user_names=sorted(u["user_name"] for u in found))
 
 
-@router.post("/users", status_code=201, openapi_extra=body_schema(
-    ["user_name", "email", "password"], user_name=STRING, email=STRING, password=STRING,
-    group_name=STRING))
+@router.post(
+    "/users",
+    status_code=201,
+    openapi_extra=body_schema(
+        ["user_name", "email", "password"],
+        user_name=STRING,
+        email=STRING,
+        password=STRING,
+        group_name=STRING,
+    ),
+)
 async def create_user(request: Request, who: Principal = Depends(require_admin)) -> JSONResponse:
     """Create a user; fires ``create_user``."""
     body = await read_body(request)
     app = rookery(request)
-    user = await run_in_threadpool(users.create_user, app.uow(who.user_name),
-                                   body.get("user_name"), body.get("email"),
-                                   body.get("password"), body.get("group_name"))
+    user = await run_in_threadpool(
+        users.create_user,
+        app.uow(who.user_name),
+        body.get("user_name"),
+        body.get("email"),
+        body.get("password"),
+        body.get("group_name"),
+    )
     return respond(201, "user created", user=user)
 
 
@@ -50,20 +65,25 @@ async def get_user(request: Request, user_name: str) -> JSONResponse:
 
     def query() -> dict[str, object]:
         with app.session() as session:
-            return users.user_view(users.get_user(session, target))
+            return users.user_view(find_user_or_404(session, target))
 
     return respond(200, "user found", user=await run_in_threadpool(query))
 
 
-@router.patch("/users/{user_name}", openapi_extra=body_schema(
-    [], user_name=STRING, email=STRING, password=STRING, status={"type": ["string", "integer"]}))
+@router.patch(
+    "/users/{user_name}",
+    openapi_extra=body_schema(
+        [], user_name=STRING, email=STRING, password=STRING, status={"type": ["string", "integer"]}
+    ),
+)
 async def update_user(request: Request, user_name: str) -> JSONResponse:
     """Change name, email, password or status (name and status: administrators only)."""
     who, target = await require_self_or_admin(request, user_name)
     body = await read_body(request)
     app = rookery(request)
-    user = await run_in_threadpool(users.update_user, app.uow(who.user_name), target, body,
-                                   actor_is_admin=who.is_admin)
+    user = await run_in_threadpool(
+        users.update_user, app.uow(who.user_name), target, body, actor_is_admin=who.is_admin
+    )
     return respond(200, "user updated", user=user)
 
 
@@ -72,8 +92,9 @@ async def delete_user(request: Request, user_name: str) -> JSONResponse:
     """Delete a user; fires ``delete_user``."""
     app = rookery(request)
     who = await require_admin(request)
-    await run_in_threadpool(users.delete_user, app.uow(who.user_name), user_name,
-                            protected=app.protected_users)
+    await run_in_threadpool(
+        users.delete_user, app.uow(who.user_name), user_name, protected=app.protected_users
+    )
     return respond(200, "user deleted")
 
 
@@ -90,26 +111,30 @@ async def list_user_groups(request: Request, user_name: str) -> JSONResponse:
     return respond(200, "groups listed", group_names=await run_in_threadpool(query))
 
 
-@router.post("/users/{user_name}/groups", status_code=201,
-             openapi_extra=body_schema(["group_name"], group_name=STRING))
-async def add_user_group(request: Request, user_name: str,
-                         who: Principal = Depends(require_admin)) -> JSONResponse:
+@router.post(
+    "/users/{user_name}/groups",
+    status_code=201,
+    openapi_extra=body_schema(["group_name"], group_name=STRING),
+)
+async def add_user_group(
+    request: Request, user_name: str, who: Principal = Depends(require_admin)
+) -> JSONResponse:
     """Add a user to a group; 409 if already a member."""
     body = await read_body(request)
     app = rookery(request)
     target = who.user_name if user_name == "current" else user_name
-    result = await run_in_threadpool(users.add_membership, app.uow(who.user_name), target,
-                                     body.get("group_name"))
+    result = await run_in_threadpool(
+        users.add_membership, app.uow(who.user_name), target, body.get("group_name")
+    )
     return respond(201, "user added to group", **result)
 
 
 @router.delete("/users/{user_name}/groups/{group_name}")
-async def remove_user_group(request: Request, user_name: str, group_name: str,
-                            who: Principal = Depends(require_admin)) -> JSONResponse:
+async def remove_user_group(
+    request: Request, user_name: str, group_name: str, who: Principal = Depends(require_admin)
+) -> JSONResponse:
     """Remove a user from a group; nobody leaves ``anonymous``."""
     app = rookery(request)
     target = who.user_name if user_name == "current" else user_name
     await run_in_threadpool(users.remove_membership, app.uow(who.user_name), target, group_name)
     return respond(200, "user removed from group")
-
-
