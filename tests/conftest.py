@@ -30,7 +30,8 @@ def postgres_url(worker_id: str) -> Iterator[str]:
     """A PostgreSQL database for this xdist worker, created fresh for the session."""
     assert PG_URL, "ROOKERY_TEST_DATABASE_URL is not set"
     base = make_url(normalize_url(PG_URL))
-    name = f"rookery_test_{worker_id}"
+    # The pid keeps concurrent pytest runs on one server out of each other's way.
+    name = f"rookery_test_{worker_id}_{os.getpid()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from rookery.db.models import Attempt, Delivery, User
@@ -95,14 +96,24 @@ def apply_result(
 
 
 def _update_user_status(session: Session, delivery: Delivery, succeeded: bool) -> None:
-    user = session.get(User, delivery.user_id)
-    if user is None:
-        return
-    if not succeeded and user.status != int(UserStatus.WebhookError):
-        user.status = int(UserStatus.WebhookError)
-        user.status_version += 1
-        delivery.error_status_version = user.status_version
-    elif succeeded and delivery.error_status_version == user.status_version:
-        user.status = int(UserStatus.OK)
-        user.status_version += 1
+    # Conditional UPDATEs, not ORM loads: the user may be deleted or edited concurrently.
+    users = User.__table__
+    if not succeeded and delivery.error_status_version is None:
+        version = session.execute(
+            update(users)
+            .where(users.c.id == delivery.user_id,
+                   users.c.status != int(UserStatus.WebhookError))
+            .values(status=int(UserStatus.WebhookError),
+                    status_version=users.c.status_version + 1)
+            .returning(users.c.status_version)
+        ).scalar()
+        if version is not None:
+            delivery.error_status_version = version
+    elif succeeded and delivery.error_status_version is not None:
+        session.execute(
+            update(users)
+            .where(users.c.id == delivery.user_id,
+                   users.c.status_version == delivery.error_status_version)
+            .values(status=int(UserStatus.OK), status_version=users.c.status_version + 1)
+        )
         delivery.error_status_version = None
