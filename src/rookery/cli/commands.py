@@ -9,6 +9,7 @@ from rookery.bootstrap import build, load_registry
 from rookery.config import load_settings
 from rookery.db.engine import make_engine
 from rookery.db.schema import current_revision, upgrade
+from rookery.errors import InvalidInputError
 from rookery.webhooks.config import load_webhooks
 
 
@@ -53,6 +54,10 @@ def worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.concurrency:
         settings = settings.with_overrides(worker_concurrency=args.concurrency)
+    if make_engine(settings.database_url).dialect.name == "sqlite":
+        raise InvalidInputError(
+            "rookery worker needs PostgreSQL (ROOKERY_DATABASE_URL); with SQLite the worker "
+            "runs inside `rookery serve`", param="ROOKERY_DATABASE_URL")
     run_forever(build(settings))
     return 0
 

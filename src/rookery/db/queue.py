@@ -33,6 +33,17 @@ def release_expired_leases(session: Session, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def release_all_claims(session: Session) -> int:
+    """Return every claimed delivery to the queue (SQLite: the only worker is starting)."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.state == "sending")
+        .values(state="pending", lease_until=None, claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def claim_due(
     session: Session, worker_id: str, limit: int, lease: timedelta, now: datetime
 ) -> list[Delivery]:

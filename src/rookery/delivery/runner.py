@@ -66,6 +66,8 @@ class Worker:
         self.app.on_wake(lambda: _ring(loop, self._wake))
         listener = _Listener(self.app, lambda: _ring(loop, self._wake))
         listener.start()
+        if self.app.engine.dialect.name == "sqlite":
+            await asyncio.to_thread(self._release_orphans)
         async with make_client(self.concurrency, self.transport) as client:
             tasks = [
                 asyncio.create_task(self._record_loop()),
@@ -100,6 +102,16 @@ class Worker:
             )
             waiter.cancel()
             stopper.cancel()
+
+    def _release_orphans(self) -> None:
+        # With SQLite the worker lives inside the one `rookery serve`: whatever is still
+        # claimed was claimed by a process that is gone, so it is sent again now, not after
+        # the lease (at-least-once; receivers drop duplicates by webhook-id).
+        with self.app.session() as session:
+            released = queue.release_all_claims(session)
+            session.commit()
+        if released:
+            LOG.warning("re-queued %d deliveries claimed before a restart", released)
 
     def _claim(self, limit: int) -> list[Delivery]:
         now = datetime.now(UTC)
