@@ -71,7 +71,8 @@ def test_process_and_send_and_status(start_service: ServiceFactory, receiver: Re
         params = seed.get_permission_update_params(user, resource, "read-match", session)
         callback = seed.generate_callback_url("create_user", session, user=user)
         session.commit()
-    assert params["permission"] == "read-allow-match" and params["user.status"] == 1
+    assert params["permission"] == "read-allow-match"
+    assert params["user.status"] == 1
     assert callback.startswith(f"{service.settings.public_url}/tmp/")
     seed.process_webhook_requests("create_user_permission", params)
     (got,) = receiver.wait_for(1, "/p")

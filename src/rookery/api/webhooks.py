@@ -166,13 +166,12 @@ def send_webhook_request(webhook_config: WebhookConfig | Mapping[str, Any],
 def webhook_update_error_status(user_name: str) -> None:
     """Set the user's status to ``WebhookError`` (fires no webhook)."""
     app = _current()
-    users = User.__table__
     with app.session() as session:
         user = find_user(session, user_name)
         if user is not None:
-            session.execute(update(users).where(users.c.id == user.id).values(
+            session.execute(update(User).where(User.id == user.id).values(
                 status=int(UserStatus.WebhookError),
-                status_version=users.c.status_version + 1))
+                status_version=User.status_version + 1))
             session.commit()
 
 

@@ -97,23 +97,22 @@ def apply_result(
 
 def _update_user_status(session: Session, delivery: Delivery, succeeded: bool) -> None:
     # Conditional UPDATEs, not ORM loads: the user may be deleted or edited concurrently.
-    users = User.__table__
     if not succeeded and delivery.error_status_version is None:
         version = session.execute(
-            update(users)
-            .where(users.c.id == delivery.user_id,
-                   users.c.status != int(UserStatus.WebhookError))
+            update(User)
+            .where(User.id == delivery.user_id,
+                   User.status != int(UserStatus.WebhookError))
             .values(status=int(UserStatus.WebhookError),
-                    status_version=users.c.status_version + 1)
-            .returning(users.c.status_version)
+                    status_version=User.status_version + 1)
+            .returning(User.status_version)
         ).scalar()
         if version is not None:
             delivery.error_status_version = version
     elif succeeded and delivery.error_status_version is not None:
         session.execute(
-            update(users)
-            .where(users.c.id == delivery.user_id,
-                   users.c.status_version == delivery.error_status_version)
-            .values(status=int(UserStatus.OK), status_version=users.c.status_version + 1)
+            update(User)
+            .where(User.id == delivery.user_id,
+                   User.status_version == delivery.error_status_version)
+            .values(status=int(UserStatus.OK), status_version=User.status_version + 1)
         )
         delivery.error_status_version = None
