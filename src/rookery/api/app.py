@@ -9,7 +9,9 @@ from fastapi import FastAPI
 
 from rookery import __version__
 from rookery.api import errors
-from rookery.api.routes import groups, permissions, services, session, users
+from rookery.api import webhooks as seed_api
+from rookery.api.openapi import openapi_document
+from rookery.api.routes import groups, health, permissions, services, session, users, webhooks
 from rookery.bootstrap import Rookery
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -33,7 +35,9 @@ def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.rookery = rookery
+    seed_api.use_app(rookery)
     errors.install(app)
-    for module in (session, users, groups, services, permissions):
+    for module in (session, users, groups, services, permissions, webhooks, health):
         app.include_router(module.router, prefix=prefix)
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

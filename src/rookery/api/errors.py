@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from rookery.api.responses import respond
@@ -81,12 +82,23 @@ def install(app: FastAPI) -> None:
         response = error_response(request, error.status_code, detail)
         if error.headers:
             response.headers.update(error.headers)
+        if error.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(app, request))
         return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, _error: Exception) -> JSONResponse:
         LOG.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(request, 500, "internal error; the server log has the details")
+
+
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route accepts on this path (Starlette lists only one route's)."""
+    methods: set[str] = set()
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 def _jsonable(value: Any) -> Any:

@@ -2,7 +2,9 @@
 
 Every JSON body carries ``code``, ``type`` and ``detail`` merged with the route's own keys.
 Request bodies may be JSON or form-encoded; ``read_body`` returns a dict either way and turns a
-malformed body into a 400 that says so.
+malformed body into a 400 that says so. It also refuses what no column can store and no response
+can render: ``NaN``/``Infinity`` (not JSON, and unrenderable) and NUL characters (PostgreSQL text
+cannot hold them), naming the field at fault.
 """
 
 from __future__ import annotations
@@ -35,21 +37,52 @@ async def read_body(request: Request) -> dict[str, Any]:
     looks_like_json = raw.lstrip()[:1] in (b"{", b"[")
     if content_type == "application/x-www-form-urlencoded" and not looks_like_json:
         try:
-            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+            form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
             raise InvalidInputError("form body is not valid UTF-8", param="body") from None
+        _refuse_nul(form, "body")
+        return form
     if content_type.startswith("multipart/"):
-        form = await request.form()
-        return {k: v for k, v in form.items() if isinstance(v, str)}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError("request body is not valid JSON", param="body") from None
+        fields = await request.form()
+        parts = {k: v for k, v in fields.items() if isinstance(v, str)}
+        _refuse_nul(parts, "body")
+        return parts
+    body = _parse_json(raw)
     if not isinstance(body, dict):
         raise InvalidInputError(
             "request body must be a JSON object", param="body", value=type(body).__name__
         )
+    _refuse_nul(body, "body")
     return body
+
+
+def _not_a_number(constant: str) -> Any:
+    raise InvalidInputError(
+        f"request body is not valid JSON: {constant} is not a JSON number", param="body"
+    )
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw, parse_constant=_not_a_number)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInputError("request body is not valid JSON", param="body") from None
+    except RecursionError:  # absurdly deep nesting is malformed input, not a server fault
+        raise InvalidInputError("request body is nested too deeply", param="body") from None
+
+
+def _refuse_nul(value: Any, field: str) -> None:
+    """Raise when a string (or key) anywhere in ``value`` holds a NUL character."""
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidInputError(f"{field} must not contain NUL characters", param=field)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = key if field == "body" else f"{field}.{key}"
+            _refuse_nul(key, name)
+            _refuse_nul(item, name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, f"{field}.{index}")
 
 
 def body_schema(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,8 @@ Invariants:
   spaces (``Project X``), because operators name groups for people to read; uniqueness is still
   case-insensitive;
 * uniqueness of names and emails is always decided on :func:`name_key`, never on the raw text;
-* a password never appears in an error (neither in the detail nor in ``value``).
+* a password never appears in an error (neither in the detail nor in ``value``);
+* a name or email accepted here fits its column, and so does its :func:`name_key`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_RESOURCE_NAME_LENGTH",
     "RESERVED_USER_NAMES",
     "name_key",
+    "validate_display_name",
     "validate_email",
     "validate_group_name",
     "validate_password",
@@ -69,6 +71,14 @@ def _check_length(value: str, param: str, label: str, maximum: int) -> None:
     if len(value) > maximum:
         raise InvalidInputError(
             f"{label} is {len(value)} characters long; at most {maximum} are allowed.",
+            param=param,
+            value=value,
+        )
+    # The uniqueness key is stored too, and case folding may lengthen text ("ß" -> "ss").
+    if len(name_key(value)) > maximum:
+        raise InvalidInputError(
+            f"{label} is too long: compared case-insensitively it has {len(name_key(value))} "
+            f"characters; at most {maximum} are allowed.",
             param=param,
             value=value,
         )
@@ -175,3 +185,15 @@ def validate_resource_name(name: object) -> str:
             value=text,
         )
     return text
+
+
+def validate_display_name(name: object, default: str) -> str:
+    """Return ``name`` (or ``default`` when absent) if it fits as a resource's display name."""
+    if name is None or name == "":
+        return default
+    if not isinstance(name, str):
+        raise InvalidInputError(
+            "Resource display name must be a string.", param="resource_display_name", value=name
+        )
+    _check_length(name, "resource_display_name", "Resource display name", MAX_RESOURCE_NAME_LENGTH)
+    return name

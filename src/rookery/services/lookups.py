@@ -1,4 +1,8 @@
-"""Finding users, groups and resources by the names clients use, with 404s that say what."""
+"""Finding users, groups and resources by the names clients use, with 404s that say what.
+
+A name no row can hold (one with a NUL character, which PostgreSQL text refuses) is simply not
+found: it is never sent to the database.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,14 @@ ANONYMOUS_PRIORITY = -1
 ADMIN_PRIORITY = 2**31 - 1
 
 
+def _storable(name: object) -> bool:
+    return isinstance(name, str) and "\x00" not in name
+
+
 def find_user(session: Session, user_name: str) -> User | None:
     """The user named ``user_name`` (case-insensitive), or None."""
+    if not _storable(user_name):
+        return None
     return session.scalar(select(User).where(User.name_key == name_key(user_name)))
 
 
@@ -32,6 +42,8 @@ def get_user(session: Session, user_name: str) -> User:
 
 def find_group(session: Session, group_name: str) -> Group | None:
     """The group named ``group_name`` (case-insensitive), or None."""
+    if not _storable(group_name):
+        return None
     return session.scalar(select(Group).where(Group.name_key == name_key(group_name)))
 
 
@@ -47,6 +59,8 @@ def get_group(session: Session, group_name: str) -> Group:
 
 def find_service(session: Session, service_name: str) -> Resource | None:
     """The service named ``service_name`` (case-insensitive), or None."""
+    if not _storable(service_name):
+        return None
     return session.scalar(
         select(Resource).where(
             Resource.parent_id.is_(None), Resource.name_key == name_key(service_name)

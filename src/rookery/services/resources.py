@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rookery.db.models import Resource
-from rookery.domain.names import name_key, validate_resource_name
+from rookery.domain.names import name_key, validate_display_name, validate_resource_name
 from rookery.domain.service_types import SERVICE, check_child_type_allowed, get_service_type
-from rookery.errors import ConflictError, InvalidInputError
+from rookery.errors import ConflictError, InvalidInputError, NotFoundError
 from rookery.services import events
 from rookery.services.lookups import find_service, get_resource, get_service, root_of
 from rookery.services.unit_of_work import UnitOfWork
@@ -98,9 +98,11 @@ def create_service(
         raise InvalidInputError(
             "configuration must be a JSON object", param="configuration", value=configuration
         )
-    if sync_type is not None and not isinstance(sync_type, str):
+    if sync_type is not None and (not isinstance(sync_type, str) or len(sync_type) > 32):
         raise InvalidInputError(
-            "service_sync_type must be a string", param="service_sync_type", value=sync_type
+            "service_sync_type must be a string of at most 32 characters",
+            param="service_sync_type",
+            value=sync_type,
         )
     with uow:
         if find_service(uow.session, name) is not None:
@@ -134,27 +136,49 @@ def delete_service(uow: UnitOfWork, service_name: str) -> None:
         uow.commit()
 
 
+def _parent(session: Session, parent_id: object, service_name: str | None) -> Resource:
+    """The parent named by ``parent_id`` (errors name ``parent_id``), inside ``service_name``."""
+    if parent_id is None or parent_id == "":
+        raise InvalidInputError("parent_id is required (an integer)", param="parent_id")
+    try:
+        parent = get_resource(session, parent_id)
+    except (InvalidInputError, NotFoundError) as error:
+        detail = error.detail.replace("resource_id", "parent_id")
+        raise type(error)(detail, param="parent_id", value=error.value) from None
+    if (
+        service_name is not None
+        and root_of(session, parent).id != get_service(session, service_name).id
+    ):
+        raise InvalidInputError(
+            f"parent {parent.id} is not in service '{service_name}'",
+            param="parent_id",
+            value=parent.id,
+        )
+    return parent
+
+
 def create_resource(
     uow: UnitOfWork,
     resource_name: object,
     resource_type: object,
     parent_id: object,
     display_name: object = None,
+    *,
+    service_name: str | None = None,
 ) -> dict[str, Any]:
-    """Create a resource under a service or resource; 409 on a sibling name conflict."""
+    """Create a resource under a service or resource; 409 on a sibling name conflict.
+
+    With ``service_name`` (the ``/services/{s}/resources`` route) the parent must lie in that
+    service.
+    """
     name = validate_resource_name(resource_name)
     if not isinstance(resource_type, str) or not resource_type:
         raise InvalidInputError(
             "resource_type is required (a string)", param="resource_type", value=resource_type
         )
-    if display_name is not None and not isinstance(display_name, str):
-        raise InvalidInputError(
-            "resource_display_name must be a string",
-            param="resource_display_name",
-            value=display_name,
-        )
+    shown = validate_display_name(display_name, name)
     with uow:
-        parent = get_resource(uow.session, parent_id)
+        parent = _parent(uow.session, parent_id, service_name)
         root = root_of(uow.session, parent)
         check_child_type_allowed(root.service_type or "", parent.resource_type, resource_type)
         sibling = uow.session.scalar(
@@ -171,7 +195,7 @@ def create_resource(
         resource = Resource(
             resource_name=name,
             name_key=name_key(name),
-            display_name=display_name or name,
+            display_name=shown,
             resource_type=resource_type,
             parent_id=parent.id,
             root_service_id=root.id,

@@ -64,13 +64,15 @@ def add_new_user(
     user_name: object,
     email: object,
     password: object,
-    group_name: str | None = None,
+    group_name: object = None,
 ) -> User:
     """Create a user inside an open unit of work and publish ``create_user``."""
     name = validate_user_name(user_name)
     mail = validate_email(email)
     secret = validate_password(password, uow.settings.password_min_length)
     session = uow.session
+    if group_name is not None and not isinstance(group_name, str):
+        raise InvalidInputError("group_name must be a string", param="group_name", value=group_name)
     group = get_group(session, group_name) if group_name else None
     _check_unique(session, name, mail)
     user = User(
@@ -99,7 +101,7 @@ def create_user(
     user_name: object,
     email: object,
     password: object,
-    group_name: str | None = None,
+    group_name: object = None,
 ) -> dict[str, Any]:
     """Create a user (member of ``anonymous`` and of ``group_name`` if given)."""
     with uow:

@@ -62,6 +62,13 @@ async def _caller(request: Request, kind: str, name: str) -> tuple[Principal, st
     return await require_admin(request), name
 
 
+async def _admin_for(request: Request, kind: str, name: str) -> tuple[Principal, perms.HolderRef]:
+    """Changes are for administrators; ``current`` names the administrator themself."""
+    who = await require_admin(request)
+    target = who.user_name if kind == "user" and name == "current" else name
+    return who, perms.HolderRef(kind, target)
+
+
 def _created_view(holder: User | Group, resource: Resource, perm: Permission) -> dict[str, Any]:
     shown = perm.as_dict(PermissionType.APPLIED)
     if isinstance(holder, User):
@@ -133,10 +140,10 @@ def _routes(kind: str, target: str, find: Finder) -> None:
         return respond(200, "permissions listed", **found)
 
     async def write(request: Request, holder: str, key: str, replace: bool) -> JSONResponse:
-        who = await require_admin(request)
+        who, ref = await _admin_for(request, kind, holder)
         body = await read_body(request)
         view, created = await run_in_threadpool(
-            _write, rookery(request), who, perms.HolderRef(kind, holder), find, key, body, replace
+            _write, rookery(request), who, ref, find, key, body, replace
         )
         code = 201 if created else 200
         return respond(code, "permission created" if created else "permission replaced", **view)
@@ -165,12 +172,10 @@ def _routes(kind: str, target: str, find: Finder) -> None:
         path, tags=[tag], openapi_extra=PERMISSION_BODY, name=f"delete_{kind}_{target}_permission"
     )
     async def delete(request: Request, holder: str, key: str) -> JSONResponse:
-        who = await require_admin(request)
+        who, ref = await _admin_for(request, kind, holder)
         body = await read_body(request)
         name = perms.read_permission_body(body).name
-        await run_in_threadpool(
-            _remove, rookery(request), who, perms.HolderRef(kind, holder), find, key, name
-        )
+        await run_in_threadpool(_remove, rookery(request), who, ref, find, key, name)
         return respond(200, "permission deleted")
 
     @router.delete(
@@ -179,16 +184,8 @@ def _routes(kind: str, target: str, find: Finder) -> None:
     async def delete_named(
         request: Request, holder: str, key: str, permission_name: str
     ) -> JSONResponse:
-        who = await require_admin(request)
-        await run_in_threadpool(
-            _remove,
-            rookery(request),
-            who,
-            perms.HolderRef(kind, holder),
-            find,
-            key,
-            permission_name,
-        )
+        who, ref = await _admin_for(request, kind, holder)
+        await run_in_threadpool(_remove, rookery(request), who, ref, find, key, permission_name)
         return respond(200, "permission deleted")
 
 

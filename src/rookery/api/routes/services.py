@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -120,8 +121,10 @@ async def create_service_resource(
         with app.session() as session:
             return get_service(session, service_name).id
 
-    parent_id = body.get("parent_id") or await run_in_threadpool(parent)
-    return await _create(app, who, body, parent_id)
+    parent_id = body.get("parent_id")
+    if parent_id is None or parent_id == "":
+        parent_id = await run_in_threadpool(parent)
+    return await _create(app, who, body, parent_id, service_name)
 
 
 @router.post(
@@ -143,9 +146,11 @@ async def create_resource(
     return await _create(rookery(request), who, body, body.get("parent_id"))
 
 
-async def _create(app: Any, who: Principal, body: dict[str, Any], parent_id: Any) -> JSONResponse:
+async def _create(
+    app: Any, who: Principal, body: dict[str, Any], parent_id: Any, service_name: str | None = None
+) -> JSONResponse:
     resource = await run_in_threadpool(
-        resources.create_resource,
+        partial(resources.create_resource, service_name=service_name),
         app.uow(who.user_name),
         body.get("resource_name"),
         body.get("resource_type"),

@@ -1,0 +1,132 @@
+"""Sign-in, session and sign-out over HTTP, ``current`` user routes, and the public routes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from tests.support.service import Service
+
+PASSWORD = "a-long-enough-password"
+
+
+def assert_error(response: httpx.Response, code: int, param: str | None = None) -> dict[str, Any]:
+    """The response is an error envelope with ``code`` (and ``param.name`` when given)."""
+    assert response.status_code == code, response.text
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code
+    assert body["type"] == "application/json"
+    assert body["detail"]
+    assert body["method"] == response.request.method
+    assert body["path"] == response.request.url.path
+    assert body["url"] == str(response.request.url)
+    if param is not None:
+        assert body["param"]["name"] == param, body
+    return body
+
+
+def add_alice(admin: httpx.Client) -> None:
+    """Create the non-admin user ``alice``."""
+    response = admin.post(
+        "/users", json={"user_name": "alice", "email": "Alice@Example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_signin_session_signout(service: Service) -> None:
+    """Sign-in sets an HttpOnly auth_tkt cookie, /session names the user, sign-out clears it."""
+    add_alice(service.admin)
+    client = service.client()
+    assert client.get("/session").json()["authenticated"] is False
+    response = client.post("/signin", json={"user_name": "alice", "password": PASSWORD})
+    assert response.status_code == 200
+    assert response.json()["user_name"] == "alice"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("auth_tkt=")
+    assert "httponly" in cookie.lower()
+    session = client.get("/session").json()
+    assert session["authenticated"] is True
+    assert session["user"]["user_name"] == "alice"
+    assert session["user"]["status"] == "OK"
+    signed_out = client.get("/signout")
+    assert signed_out.status_code == 200
+    client.cookies.clear()
+    client.cookies.update(signed_out.cookies)
+    assert client.get("/session").json()["authenticated"] is False
+    assert_error(client.get("/users/current"), 401)
+
+
+def test_wrong_credentials_share_one_message(service: Service) -> None:
+    """A wrong password and an unknown user both answer 401 with the same detail."""
+    add_alice(service.admin)
+    client = service.client()
+    refused = client.post("/signin", json={"user_name": "alice", "password": "not-the-password"})
+    assert "set-cookie" not in refused.headers
+    wrong = assert_error(refused, 401)
+    unknown = assert_error(
+        client.post("/signin", json={"user_name": "nobody", "password": PASSWORD}), 401
+    )
+    assert wrong["detail"] == unknown["detail"]
+    missing = assert_error(client.post("/signin", json={"user_name": "alice"}), 401)
+    assert missing["detail"] == wrong["detail"]
+    anonymous = assert_error(
+        client.post("/signin", json={"user_name": "anonymous", "password": PASSWORD}), 401
+    )
+    assert anonymous["detail"] == wrong["detail"]
+    assert client.get("/session").json()["authenticated"] is False
+
+
+def test_signin_by_email_and_form(service: Service) -> None:
+    """Sign-in accepts the email (any case) in place of the name, as JSON or as a form."""
+    add_alice(service.admin)
+    by_email = service.client().post(
+        "/signin", json={"email": "alice@example.org", "password": PASSWORD}
+    )
+    assert by_email.status_code == 200
+    assert by_email.json()["user_name"] == "alice"
+    by_name_field = service.client().post(
+        "/signin", json={"user_name": "ALICE@EXAMPLE.ORG", "password": PASSWORD}
+    )
+    assert by_name_field.status_code == 200
+    form = service.client()
+    assert (
+        form.post("/signin", data={"user_name": "alice", "password": PASSWORD}).status_code == 200
+    )
+    assert form.get("/session").json()["user"]["user_name"] == "alice"
+
+
+def test_current_user_routes(service: Service) -> None:
+    """``current`` names the signed-in user; other users' records are 403 for a non-admin."""
+    add_alice(service.admin)
+    alice = service.client("alice", PASSWORD)
+    me = alice.get("/users/current")
+    assert me.status_code == 200
+    assert me.json()["user"]["user_name"] == "alice"
+    assert alice.get("/users/alice").json()["user"] == me.json()["user"]
+    assert alice.get("/users/current/groups").json()["group_names"] == ["anonymous"]
+    assert_error(alice.get("/users/admin"), 403)
+    assert_error(alice.get("/users/admin/groups"), 403)
+    assert service.admin.get("/users/current").json()["user"]["user_name"] == "admin"
+
+
+def test_public_routes(service: Service) -> None:
+    """/version, the OpenAPI document, the docs and /tmp/{token} answer without a session."""
+    client = service.client()
+    version = client.get("/version").json()
+    assert version["code"] == 200
+    assert version["version"]
+    assert version["db_version"]
+    assert "/users" in client.get("/openapi.json").json()["paths"]
+    assert client.get("/api").status_code == 200
+    assert_error(client.get("/tmp/not-a-uuid"), 422, "token")
+    assert_error(client.get(f"/tmp/{uuid.uuid4()}"), 404, "token")
+
+
+def test_cookie_from_another_secret_is_ignored(service: Service) -> None:
+    """A forged or foreign session cookie counts as no session at all."""
+    client = service.client()
+    client.cookies.set("auth_tkt", "eyJ1aWQiOjJ9.forged.signature")
+    assert client.get("/session").json()["authenticated"] is False
+    assert_error(client.get("/users"), 401)
