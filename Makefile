@@ -19,9 +19,11 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 # Starts Rookery on SQLite (./rookery.db) with the example webhooks; prints the admin password.
+ADMIN_PASSWORD ?= rookery-admin-password
 run: install
+	@echo "Rookery: sign in as user 'admin' with password '$(ADMIN_PASSWORD)'"
 	ROOKERY_WEBHOOKS_CONFIG_PATH=$${ROOKERY_WEBHOOKS_CONFIG_PATH:-examples/webhooks.yml} \
-	ROOKERY_ADMIN_PASSWORD=$${ROOKERY_ADMIN_PASSWORD:-rookery-admin-password} \
+	ROOKERY_ADMIN_PASSWORD='$(ADMIN_PASSWORD)' \
 	$(BIN)/rookery serve
 
 lint: install
