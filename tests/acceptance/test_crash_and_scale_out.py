@@ -165,4 +165,5 @@ def test_two_workers_share_the_queue_without_double_sends(tmp_path: Path,
     assert delivered == events * hooks
     assert len(keys) == events * hooks
     assert max(keys.values()) == 1, "a delivery was sent twice"
-    assert len(by_worker) == 2 and min(by_worker.values()) > 0
+    assert len(by_worker) == 2
+    assert min(by_worker.values()) > 0

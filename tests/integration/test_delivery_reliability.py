@@ -16,7 +16,8 @@ from tests.support.service import Service
 PASSWORD = "a-long-enough-password"
 
 
-def hook(receiver: Receiver, path: str, action: str = "create_user", **extra: Any) -> dict[str, Any]:
+def hook(receiver: Receiver, path: str, action: str = "create_user",
+         **extra: Any) -> dict[str, Any]:
     return {"name": f"{action} {path}", "action": action, "method": "POST",
             "url": receiver.url(path), "payload": {"user": "{{user.name}}"}, **extra}
 
@@ -176,7 +177,7 @@ def test_exclude_actors_suppresses_echoes(start_service: ServiceFactory,
     bot = service.client("syncbot", PASSWORD)
     assert bot.post("/groups", json={"group_name": "from-bot"}).status_code == 201
     assert service.admin.post("/groups", json={"group_name": "from-admin"}).status_code == 201
-    (got,) = receiver.wait_for(1, "/g")
+    (_got,) = receiver.wait_for(1, "/g")
     time.sleep(0.3)
     assert [r.json() for r in receiver.on("/g")] == [{"group": "from-admin", "by": "admin"}]
 

@@ -2,6 +2,9 @@
 
 ``publish`` runs inside the change's unit of work. It writes one ``Event`` row and one
 ``Delivery`` row per matching, enabled webhook whose ``exclude_actors`` does not name the actor.
+For Magpie's seven actions it offers exactly the parameters SPEC §5 lists (``ACTION_PARAMS``),
+whatever the caller passed, so a template Magpie leaves literal (``{{user.email}}`` in
+``update_user_status``) stays literal here too.
 Each delivery's request (method, URL, headers, body) is rendered here, once; the worker sends
 those stored bytes on every attempt. A callback token is created only when some webhook of a
 callback-carrying action is about to receive the event (SPEC §6 "Callback URL").
@@ -17,7 +20,7 @@ from urllib.parse import urlsplit
 from rookery.db.models import Delivery, Event, Group, Resource, Token, User
 from rookery.domain.permissions import Permission
 from rookery.services.unit_of_work import UnitOfWork
-from rookery.webhooks.actions import WebhookAction
+from rookery.webhooks.actions import ACTION_PARAMS, WebhookAction
 from rookery.webhooks.body import encode_body
 from rookery.webhooks.config import WebhookConfig
 from rookery.webhooks.registry import webhook_key
@@ -87,7 +90,7 @@ def publish(
         id=str(uuid.uuid4()), action=action.value, subject=subject, actor=uow.actor, created_at=now
     )
     full: Params = {
-        **params,
+        **offered_params(action, params),
         "event.id": event.id,
         "event.action": action.value,
         "event.time": now.isoformat(),
@@ -102,6 +105,14 @@ def publish(
         uow.session.add(_delivery(event, webhook, full, subject, user))
     uow.deliveries_written += len(targets)
     return event
+
+
+def offered_params(action: WebhookAction, params: Params) -> Params:
+    """The caller's parameters restricted to those SPEC §5 lists for a Magpie action."""
+    allowed = ACTION_PARAMS.get(action)
+    if allowed is None:
+        return dict(params)
+    return {key: value for key, value in params.items() if key in allowed}
 
 
 def _wants(webhook: WebhookConfig, actor: str | None) -> bool:

@@ -1,4 +1,9 @@
-"""Callback tokens: ``GET /tmp/{token}`` marks the user ``WebhookError``, once."""
+"""Callback tokens: ``GET /tmp/{token}`` marks the user ``WebhookError``, once.
+
+Invariants: a token is spent by its first use, expired or not; a used token always counts as a
+status change (the user's ``status_version`` moves on), so a create_user retry that succeeds
+afterwards leaves the receiver's ``WebhookError`` in place.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +39,10 @@ def use_token(uow: UnitOfWork, token: str) -> dict[str, str]:
             uow.commit()
             raise GoneError("token has expired", param="token", value=token)
         user = uow.session.get(User, row.user_id) if row.user_id is not None else None
-        if user is not None and user.status != int(UserStatus.WebhookError):
+        if user is not None:
+            # Always bump the status version, even when the user already is WebhookError
+            # (say after a failed attempt): a later successful retry must not undo the
+            # receiver's own report (SPEC §6 "User status").
             set_status(user, UserStatus.WebhookError)
         uow.commit()
     return {"operation": row.operation, "user_name": user.user_name if user else ""}

@@ -6,6 +6,9 @@ Invariants:
   Magpie's seven actions keep Magpie's spelling so Magpie files load unchanged.
 - ``WEBHOOK_TEMPLATE_PARAMS`` lists every parameter name of SPEC §5, with no duplicates.
 - ``WEBHOOK_KEYS`` is exactly the union of the required and optional item keys.
+- ``ACTION_PARAMS`` names, for each of Magpie's seven actions, exactly the parameters SPEC §5
+  lists for it (the ``event.*`` and ``actor.name`` keys every event offers come on top), so a
+  payload template that Magpie would leave literal stays literal in Rookery too.
 """
 
 from __future__ import annotations
@@ -90,3 +93,33 @@ WEBHOOK_KEYS_OPTIONAL: frozenset[str] = frozenset(
     }
 )
 WEBHOOK_KEYS: frozenset[str] = WEBHOOK_KEYS_REQUIRED | WEBHOOK_KEYS_OPTIONAL
+
+_USER_KEYS = ("user.name", "user.id", "user.email")
+_TARGET_KEYS = (
+    "resource.id",
+    "resource.name",
+    "resource.display_name",
+    "resource.type",
+    "service.name",
+    "service.type",
+    "service.public_url",
+    "service.sync_type",
+    "permission.name",
+    "permission.access",
+    "permission.scope",
+    "permission",
+)
+_USER_PERMISSION_KEYS = frozenset({*_USER_KEYS, "user.status", *_TARGET_KEYS})
+_GROUP_PERMISSION_KEYS = frozenset({"group.name", "group.id", *_TARGET_KEYS})
+
+ACTION_PARAMS: dict[WebhookAction, frozenset[str]] = {
+    WebhookAction.CREATE_USER: frozenset({*_USER_KEYS, "callback_url"}),
+    WebhookAction.DELETE_USER: frozenset(_USER_KEYS),
+    WebhookAction.UPDATE_USER_STATUS: frozenset(
+        {"user.name", "user.id", "user.status", "callback_url"}
+    ),
+    WebhookAction.CREATE_USER_PERMISSION: _USER_PERMISSION_KEYS,
+    WebhookAction.DELETE_USER_PERMISSION: _USER_PERMISSION_KEYS,
+    WebhookAction.CREATE_GROUP_PERMISSION: _GROUP_PERMISSION_KEYS,
+    WebhookAction.DELETE_GROUP_PERMISSION: _GROUP_PERMISSION_KEYS,
+}
