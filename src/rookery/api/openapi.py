@@ -27,8 +27,11 @@ ERROR_CODES = {
 ENVELOPE: dict[str, Any] = {
     "type": "object",
     "required": ["code", "type", "detail"],
-    "properties": {"code": {"type": "integer"}, "type": {"type": "string"},
-                   "detail": {"type": "string"}},
+    "properties": {
+        "code": {"type": "integer"},
+        "type": {"type": "string"},
+        "detail": {"type": "string"},
+    },
     "additionalProperties": True,
 }
 
@@ -37,7 +40,9 @@ ERROR: dict[str, Any] = {
     "required": ["code", "type", "detail", "path", "url", "method"],
     "properties": {
         **ENVELOPE["properties"],
-        "path": {"type": "string"}, "url": {"type": "string"}, "method": {"type": "string"},
+        "path": {"type": "string"},
+        "url": {"type": "string"},
+        "method": {"type": "string"},
         "param": {"type": "object", "properties": {"name": {"type": "string"}, "value": {}}},
     },
     "additionalProperties": True,
@@ -45,8 +50,10 @@ ERROR: dict[str, Any] = {
 
 
 def _json(ref: str, description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
 
 
 def _document_operation(operation: dict[str, Any]) -> None:
@@ -61,8 +68,9 @@ def _document_operation(operation: dict[str, Any]) -> None:
 def openapi_document(app: FastAPI) -> dict[str, Any]:
     """Build (once) and return the document served at ``/openapi.json``."""
     if app.openapi_schema is None:
-        document = get_openapi(title=app.title, version=app.version,
-                               description=app.description, routes=app.routes)
+        document = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)

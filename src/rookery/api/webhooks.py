@@ -77,20 +77,24 @@ def use_app(app: Rookery | None) -> None:
 def _current(settings: Mapping[str, Any] | None = None) -> Rookery:
     found = (settings or {}).get("rookery.app") or _app
     if not isinstance(found, Rookery):
-        raise InvalidInputError("no Rookery application: call use_app(app) first",
-                                param="settings")
+        raise InvalidInputError("no Rookery application: call use_app(app) first", param="settings")
     return found
 
 
-def get_permission_update_params(target: User | Group, resource: Resource,
-                                 permission: Permission | str | Mapping[str, Any],
-                                 db_session: Session) -> dict[str, Any]:
+def get_permission_update_params(
+    target: User | Group,
+    resource: Resource,
+    permission: Permission | str | Mapping[str, Any],
+    db_session: Session,
+) -> dict[str, Any]:
     """The template parameters of a permission event on ``resource`` for ``target``."""
     perm = parse_permission(permission)
     app = _app
     protected = app.settings.twitcher_url if app else ""
-    params = {**events.resource_params(resource, root_of(db_session, resource), protected),
-              **events.permission_params(perm)}
+    params = {
+        **events.resource_params(resource, root_of(db_session, resource), protected),
+        **events.permission_params(perm),
+    }
     if isinstance(target, User):
         params.update(events.user_params(target, with_status=True))
     else:
@@ -98,9 +102,12 @@ def get_permission_update_params(target: User | Group, resource: Resource,
     return params
 
 
-def process_webhook_requests(action: WebhookAction | str, params: Mapping[str, Any],
-                             update_user_status_on_error: bool = False,
-                             settings: Mapping[str, Any] | None = None) -> None:
+def process_webhook_requests(
+    action: WebhookAction | str,
+    params: Mapping[str, Any],
+    update_user_status_on_error: bool = False,
+    settings: Mapping[str, Any] | None = None,
+) -> None:
     """Queue ``action`` with ``params`` for every matching webhook (durably; sent by workers).
 
     With ``update_user_status_on_error``, a failed attempt sets the user named by
@@ -111,8 +118,13 @@ def process_webhook_requests(action: WebhookAction | str, params: Mapping[str, A
     uow = app.uow()
     with uow:
         user = find_user(uow.session, str(params.get("user.name", "")))
-        subject = (f"user:{user.id}" if user else f"group:{params.get('group.id')}"
-                   if "group.id" in params else f"event:{kind.value}")
+        subject = (
+            f"user:{user.id}"
+            if user
+            else f"group:{params.get('group.id')}"
+            if "group.id" in params
+            else f"event:{kind.value}"
+        )
         event = events.publish(uow, kind, subject, dict(params), user=user)
         for row in uow.session.new:
             if isinstance(row, Delivery) and row.event is event:
@@ -120,11 +132,16 @@ def process_webhook_requests(action: WebhookAction | str, params: Mapping[str, A
         uow.commit()
 
 
-def generate_callback_url(operation: str, db_session: Session, user: User | None = None,
-                          group: Group | None = None) -> str:
+def generate_callback_url(
+    operation: str, db_session: Session, user: User | None = None, group: Group | None = None
+) -> str:
     """Create a single-use token in ``db_session`` and return its callback URL."""
-    token = Token(token=str(uuid.uuid4()), operation=str(operation),
-                  user_id=user.id if user else None, group_id=group.id if group else None)
+    token = Token(
+        token=str(uuid.uuid4()),
+        operation=str(operation),
+        user_id=user.id if user else None,
+        group_id=group.id if group else None,
+    )
     db_session.add(token)
     return f"{_current().settings.public_url}/tmp/{token.token}"
 
@@ -136,9 +153,11 @@ def _as_config(webhook_config: WebhookConfig | Mapping[str, Any]) -> WebhookConf
     return validate_webhook_item(item, "<send_webhook_request>", 0)
 
 
-def send_webhook_request(webhook_config: WebhookConfig | Mapping[str, Any],
-                         params: Mapping[str, Any],
-                         update_user_status_on_error: bool = False) -> None:
+def send_webhook_request(
+    webhook_config: WebhookConfig | Mapping[str, Any],
+    params: Mapping[str, Any],
+    update_user_status_on_error: bool = False,
+) -> None:
     """Send one webhook now (synchronously, once), as Magpie does inline.
 
     Failures are logged, never raised; with ``update_user_status_on_error`` they set the user
@@ -148,11 +167,20 @@ def send_webhook_request(webhook_config: WebhookConfig | Mapping[str, Any],
     body = encode_body(replace_template(params, webhook.payload), webhook.content_type)
     headers = {**webhook.headers, **({"Content-Type": webhook.content_type} if body else {})}
     if webhook.secrets:
-        headers.update(signature_headers(webhook.secrets, f"msg_{uuid.uuid4().hex}",
-                                         datetime.now(UTC), body or b""))
+        headers.update(
+            signature_headers(
+                webhook.secrets, f"msg_{uuid.uuid4().hex}", datetime.now(UTC), body or b""
+            )
+        )
     try:
-        response = httpx.request(webhook.method, webhook.url, content=body, headers=headers,
-                                 timeout=webhook.timeout_seconds, follow_redirects=False)
+        response = httpx.request(
+            webhook.method,
+            webhook.url,
+            content=body,
+            headers=headers,
+            timeout=webhook.timeout_seconds,
+            follow_redirects=False,
+        )
         failed = not response.is_success
         detail = f"HTTP {response.status_code}"
     except httpx.HTTPError as error:
@@ -169,9 +197,11 @@ def webhook_update_error_status(user_name: str) -> None:
     with app.session() as session:
         user = find_user(session, user_name)
         if user is not None:
-            session.execute(update(User).where(User.id == user.id).values(
-                status=int(UserStatus.WebhookError),
-                status_version=User.status_version + 1))
+            session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(status=int(UserStatus.WebhookError), status_version=User.status_version + 1)
+            )
             session.commit()
 
 

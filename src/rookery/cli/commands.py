@@ -57,7 +57,9 @@ def worker(args: argparse.Namespace) -> int:
     if make_engine(settings.database_url).dialect.name == "sqlite":
         raise InvalidInputError(
             "rookery worker needs PostgreSQL (ROOKERY_DATABASE_URL); with SQLite the worker "
-            "runs inside `rookery serve`", param="ROOKERY_DATABASE_URL")
+            "runs inside `rookery serve`",
+            param="ROOKERY_DATABASE_URL",
+        )
     run_forever(build(settings))
     return 0
 

@@ -100,10 +100,8 @@ def _update_user_status(session: Session, delivery: Delivery, succeeded: bool) -
     if not succeeded and delivery.error_status_version is None:
         version = session.execute(
             update(User)
-            .where(User.id == delivery.user_id,
-                   User.status != int(UserStatus.WebhookError))
-            .values(status=int(UserStatus.WebhookError),
-                    status_version=User.status_version + 1)
+            .where(User.id == delivery.user_id, User.status != int(UserStatus.WebhookError))
+            .values(status=int(UserStatus.WebhookError), status_version=User.status_version + 1)
             .returning(User.status_version)
         ).scalar()
         if version is not None:
@@ -111,8 +109,9 @@ def _update_user_status(session: Session, delivery: Delivery, succeeded: bool) -
     elif succeeded and delivery.error_status_version is not None:
         session.execute(
             update(User)
-            .where(User.id == delivery.user_id,
-                   User.status_version == delivery.error_status_version)
+            .where(
+                User.id == delivery.user_id, User.status_version == delivery.error_status_version
+            )
             .values(status=int(UserStatus.OK), status_version=User.status_version + 1)
         )
         delivery.error_status_version = None

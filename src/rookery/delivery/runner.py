@@ -150,20 +150,30 @@ class Worker:
         except Exception:
             if len(batch) == 1:
                 raise
-            LOG.warning("recording %d attempts together failed; recording one by one",
-                        len(batch), exc_info=True)
+            LOG.warning(
+                "recording %d attempts together failed; recording one by one",
+                len(batch),
+                exc_info=True,
+            )
             for result in batch:
                 try:
                     self._record_together([result])
                 except Exception:
-                    LOG.exception("could not record attempt %d of delivery %s",
-                                  result.number, result.delivery_id)
+                    LOG.exception(
+                        "could not record attempt %d of delivery %s",
+                        result.number,
+                        result.delivery_id,
+                    )
 
     def _record_together(self, batch: list[AttemptResult]) -> None:
         now = datetime.now(UTC)
         with self.app.session() as session:
-            rows = {d.id: d for d in session.scalars(select(Delivery).where(
-                Delivery.id.in_([r.delivery_id for r in batch])))}
+            rows = {
+                d.id: d
+                for d in session.scalars(
+                    select(Delivery).where(Delivery.id.in_([r.delivery_id for r in batch]))
+                )
+            }
             for result in batch:
                 delivery = rows.get(result.delivery_id)
                 if delivery is not None and delivery.claimed_by == self.id:
