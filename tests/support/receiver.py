@@ -54,6 +54,9 @@ class Receiver:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:  # the sender died mid-request: nothing was delivered
+                    self.close_connection = True
+                    return
                 script = receiver.scripts.get(self.path.split("?")[0], Script())
                 if script.delay:
                     time.sleep(script.delay)
