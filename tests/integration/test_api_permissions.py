@@ -7,24 +7,11 @@ from typing import Any
 
 import httpx
 
+from tests.support.envelope import assert_error
 from tests.support.service import Service
 
 PASSWORD = "a-long-enough-password"
 
-
-def assert_error(response: httpx.Response, code: int, param: str | None = None) -> dict[str, Any]:
-    """The response is an error envelope with ``code`` (and ``param.name`` when given)."""
-    assert response.status_code == code, response.text
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code
-    assert body["type"] == "application/json"
-    assert body["detail"]
-    assert body["method"] == response.request.method
-    assert body["path"] == response.request.url.path
-    assert body["url"] == str(response.request.url)
-    if param is not None:
-        assert body["param"]["name"] == param, body
-    return body
 
 
 def create_user(admin: httpx.Client, name: str, group: str | None = None) -> int:

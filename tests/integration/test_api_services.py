@@ -7,24 +7,11 @@ from typing import Any
 import httpx
 
 from tests.conftest import ServiceFactory
+from tests.support.envelope import assert_error
 from tests.support.service import Service
 
 PROTECTED = "https://proxy.example.org/twitcher/ows/proxy"
 
-
-def assert_error(response: httpx.Response, code: int, param: str | None = None) -> dict[str, Any]:
-    """The response is an error envelope with ``code`` (and ``param.name`` when given)."""
-    assert response.status_code == code, response.text
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code
-    assert body["type"] == "application/json"
-    assert body["detail"]
-    assert body["method"] == response.request.method
-    assert body["path"] == response.request.url.path
-    assert body["url"] == str(response.request.url)
-    if param is not None:
-        assert body["param"]["name"] == param, body
-    return body
 
 
 def add_service(admin: httpx.Client, name: str, kind: str = "api") -> dict[str, Any]:
