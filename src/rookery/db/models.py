@@ -257,7 +257,7 @@ class Delivery(Base):
     webhook_key: Mapped[str] = mapped_column(String(512))
     subject: Mapped[str] = mapped_column(String(128), index=True)
     lane: Mapped[str] = mapped_column(String(512))
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

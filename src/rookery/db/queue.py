@@ -14,12 +14,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, literal_column, select, update
 from sqlalchemy.orm import Session, aliased
 
 from rookery.db.models import Delivery
 
 OPEN_STATES = ("pending", "sending")
+# The claim query writes states as SQL literals, not bound parameters: SQLite uses a partial
+# index only when the query's WHERE visibly implies the index's (measured: 3.3 s → 0.2 ms per
+# claim at 20,000 pending; docs/BENCHMARKS.md).
+_PENDING = literal_column("'pending'")
+_OPEN = (literal_column("'pending'"), literal_column("'sending'"))
 
 
 def release_expired_leases(session: Session, now: datetime) -> int:
@@ -52,11 +57,11 @@ def claim_due(
     blocked = exists().where(
         earlier.lane == Delivery.lane,
         earlier.id < Delivery.id,
-        earlier.state.in_(OPEN_STATES),
+        earlier.state.in_(_OPEN),
     )
     query = (
         select(Delivery.id)
-        .where(Delivery.state == "pending", Delivery.next_attempt_at <= now, ~blocked)
+        .where(Delivery.state == _PENDING, Delivery.next_attempt_at <= now, ~blocked)
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )

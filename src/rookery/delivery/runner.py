@@ -1,7 +1,7 @@
 """The delivery worker: claim due deliveries, send them concurrently, record the outcomes.
 
 One asyncio loop per worker. Database calls run in threads (SQLAlchemy is synchronous);
-HTTP runs on the loop with one pooled httpx client. The worker wakes at once when a commit
+HTTP runs on the loop with one pooled aiohttp session. The worker wakes at once when a commit
 in this process queued deliveries (``Rookery.wake_worker``) or, on PostgreSQL, when any
 process did (``LISTEN rookery_deliveries``); otherwise it polls. Outcomes are written in
 batches, and every write is followed by another claim so a lane's next delivery goes out
@@ -21,7 +21,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppres
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy import select
 
 from rookery.bootstrap import Rookery
@@ -45,14 +45,12 @@ class Worker:
         concurrency: int | None = None,
         poll_seconds: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.app = app
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.concurrency = concurrency or app.settings.worker_concurrency
         self.poll_seconds = poll_seconds
         self.lease = lease
-        self.transport = transport
         self.registry: WebhookRegistry = app.webhooks
         self._inflight: dict[int, Delivery] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -68,7 +66,7 @@ class Worker:
         listener.start()
         if self.app.engine.dialect.name == "sqlite":
             await asyncio.to_thread(self._release_orphans)
-        async with make_client(self.concurrency, self.transport) as client:
+        async with make_client(self.concurrency) as client:
             tasks = [
                 asyncio.create_task(self._record_loop()),
                 asyncio.create_task(self._heartbeat_loop()),
@@ -83,7 +81,7 @@ class Worker:
                 with suppress(asyncio.CancelledError):
                     await asyncio.gather(*tasks)
 
-    async def _claim_loop(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
+    async def _claim_loop(self, client: aiohttp.ClientSession, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self._wake.clear()
             free = self.concurrency - len(self._inflight)
@@ -123,7 +121,7 @@ class Worker:
             session.commit()
             return claimed
 
-    async def _send(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
+    async def _send(self, client: aiohttp.ClientSession, delivery: Delivery) -> None:
         webhook = self.registry.by_key(delivery.webhook_key)
         result = await send(client, delivery, webhook, self.id)
         _log_attempt(delivery, result)

@@ -181,7 +181,6 @@ def upgrade() -> None:
             sqlite_where=sa.text("state IN ('pending', 'sending')"),
             postgresql_where=sa.text("state IN ('pending', 'sending')"),
         )
-        batch_op.create_index(batch_op.f("ix_deliveries_state"), ["state"], unique=False)
         batch_op.create_index(batch_op.f("ix_deliveries_subject"), ["subject"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_deliveries_webhook_name"), ["webhook_name"], unique=False
@@ -330,7 +329,6 @@ def downgrade() -> None:
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_deliveries_webhook_name"))
         batch_op.drop_index(batch_op.f("ix_deliveries_subject"))
-        batch_op.drop_index(batch_op.f("ix_deliveries_state"))
         batch_op.drop_index(
             "ix_deliveries_open_lane",
             sqlite_where=sa.text("state IN ('pending', 'sending')"),

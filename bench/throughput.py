@@ -1,0 +1,188 @@
+"""Throughput against the ceiling: drain a queued backlog into one fast receiver.
+
+For each database and each shape (N events x 1 webhook, N/10 events x 10 webhooks) the events
+are queued once through the outbox writer with no worker running (``bench.fixtures``). Each run
+then puts every delivery back to ``pending`` (``rookery.db.queue.requeue``, the code behind
+``rookery deliveries retry``), starts the worker — ``rookery worker`` on PostgreSQL, ``rookery
+serve`` (worker inside) on SQLite — and times the receiver's first to last arrival, until the
+backlog is drained or ``Plan.drain_seconds`` have passed (a sustained rate, bounded time).
+In the same run the ceiling clients send the very same requests (URL, headers, body) to the
+same receiver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from bench import ceiling
+from bench.figures import Figure
+from bench.fixtures import queue_group_permission_events
+from bench.harness import Plan, Proc, database, start_serve, start_worker, webhook, write_webhooks
+from bench.receiver import Receiver
+
+
+def _engine(url: str) -> Any:
+    from rookery.db.engine import make_engine
+
+    return make_engine(url)
+
+
+def _requeue(url: str) -> None:
+    from sqlalchemy.orm import Session
+
+    from rookery.db import queue
+    from rookery.db.models import Attempt
+
+    engine = _engine(url)
+    with Session(engine) as session:
+        session.execute(delete(Attempt))
+        queue.requeue(session, None, datetime.now(UTC))
+        session.commit()
+    engine.dispose()
+
+
+def _delivered(url: str) -> int:
+    from sqlalchemy.orm import Session
+
+    from rookery.db.models import Delivery
+
+    engine = _engine(url)
+    with Session(engine) as session:
+        count = session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.state == "delivered")
+        )
+    engine.dispose()
+    return int(count or 0)
+
+
+def _requests(url: str) -> list[ceiling.Request]:
+    from sqlalchemy.orm import Session
+
+    from rookery.db.models import Delivery
+
+    engine = _engine(url)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Delivery.url, Delivery.headers, Delivery.body).order_by(Delivery.id)
+        ).all()
+    engine.dispose()
+    return [(u, dict(h), bytes(b or b"")) for u, h, b in rows]
+
+
+def _drain(
+    kind: str,
+    url: str,
+    hooks: Path,
+    receiver: Receiver,
+    expected: int,
+    workdir: Path,
+    window: float,
+) -> tuple[float, float, float]:
+    """Run a worker on the backlog for ``window`` s or until drained.
+
+    Returns (deliveries/s from first to last arrival, worker CPU %, receiver CPU %).
+    """
+    receiver.reset()
+    proc: Proc
+    if kind == "sqlite":
+        proc, _ = start_serve(url, hooks, workdir, worker=True)
+    else:
+        proc = start_worker(url, hooks, workdir)
+    try:
+        first = receiver.wait_for(1, 60)
+        t0, w0, r0 = time.monotonic(), proc.cpu(), receiver.proc.cpu()
+        stats = receiver.wait_for(expected, window)
+        elapsed = time.monotonic() - t0
+        w1, r1 = proc.cpu(), receiver.proc.cpu()
+    finally:
+        proc.stop()
+    if stats["count"] < 2:
+        print(f"    ! only {stats['count']}/{expected} arrived; worker log:\n{proc.tail(10)}")
+    span = (stats["last_ns"] - first["first_ns"]) / 1e9
+    rate = (stats["count"] - 1) / span if span > 0 else float("nan")
+    return rate, 100 * (w1 - w0) / elapsed, 100 * (r1 - r0) / elapsed
+
+
+def _ceiling(
+    client: str, receiver: Receiver, requests: list[ceiling.Request], conc: int, window: float
+) -> tuple[float, float]:
+    """Requests/s the bare client reaches, and the receiver's CPU % meanwhile."""
+    receiver.reset()
+    r0, t0 = receiver.proc.cpu(), time.monotonic()
+    send = ceiling.raw_asyncio if client == "raw" else ceiling.httpx_async
+    asyncio.run(send(requests, conc, window))
+    elapsed = time.monotonic() - t0
+    stats = receiver.stats()
+    span = (stats["last_ns"] - stats["first_ns"]) / 1e9
+    return (stats["count"] - 1) / span, 100 * (receiver.proc.cpu() - r0) / elapsed
+
+
+def run(plan: Plan, kind: str, workdir: Path) -> list[Figure]:
+    figures: list[Figure] = []
+    receiver = Receiver(workdir)
+    try:
+        for hooks_n, events in ((1, plan.single_events), (plan.multi_webhooks, plan.multi_events)):
+            figures += _shape(plan, kind, workdir, receiver, hooks_n, events)
+    finally:
+        receiver.close()
+    return figures
+
+
+def _shape(
+    plan: Plan, kind: str, workdir: Path, receiver: Receiver, hooks_n: int, events: int
+) -> list[Figure]:
+    label = f"{events:,} ev x {hooks_n} wh"
+    items = [
+        webhook(f"h{i}", "create_group_permission", receiver.url(f"/h{i}")) for i in range(hooks_n)
+    ]
+    hooks = write_webhooks(workdir / f"throughput-{hooks_n}.yml", items)
+    rates, wcpu, rcpu, raw, raw_cpu, hx = [], [], [], [], [], []
+    with database(kind, workdir) as url:
+        started = time.monotonic()
+        expected = queue_group_permission_events(url, hooks, events, plan.lanes)
+        print(
+            f"  [{kind}] {label}: queued {expected:,} deliveries in "
+            f"{time.monotonic() - started:.1f}s ({plan.lanes} lanes)"
+        )
+        requests = _requests(url)
+        for run_no in range(plan.runs):
+            if run_no:
+                _requeue(url)
+            rate, w, r = _drain(kind, url, hooks, receiver, expected, workdir, plan.drain_seconds)
+            got = _delivered(url)
+            ceil_raw, ceil_cpu = _ceiling("raw", receiver, requests, 64, plan.ceiling_seconds)
+            ceil_hx, _ = _ceiling("httpx", receiver, requests, 64, plan.ceiling_seconds)
+            print(
+                f"    run {run_no + 1}: worker {rate:,.0f}/s (cpu {w:.0f}%, receiver {r:.0f}%),"
+                f" {got:,} delivered; ceiling raw {ceil_raw:,.0f}/s (receiver {ceil_cpu:.0f}%),"
+                f" httpx {ceil_hx:,.0f}/s"
+            )
+            rates.append(rate)
+            wcpu.append(w)
+            rcpu.append(r)
+            raw.append(ceil_raw)
+            raw_cpu.append(ceil_cpu)
+            hx.append(ceil_hx)
+    name = f"{label}"
+    return [
+        Figure("throughput", kind, f"{name}: worker", "deliveries/s", rates),
+        Figure("throughput", kind, f"{name}: worker CPU", "% of a core", wcpu),
+        Figure("throughput", kind, f"{name}: receiver CPU during drain", "% of a core", rcpu),
+        Figure("throughput", kind, f"{name}: ceiling, raw asyncio", "requests/s", raw),
+        Figure("throughput", kind, f"{name}: receiver CPU at ceiling", "% of a core", raw_cpu),
+        Figure("throughput", kind, f"{name}: ceiling, httpx.AsyncClient", "requests/s", hx),
+        Figure(
+            "throughput",
+            kind,
+            f"{name}: worker / raw ceiling",
+            "ratio",
+            [a / b for a, b in zip(rates, raw, strict=True)],
+            target=">= 0.5",
+        ),
+    ]
