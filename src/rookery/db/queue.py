@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, literal_column, select, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnClause
 
 from rookery.db.models import Delivery
 
@@ -23,8 +24,8 @@ OPEN_STATES = ("pending", "sending")
 # The claim query writes states as SQL literals, not bound parameters: SQLite uses a partial
 # index only when the query's WHERE visibly implies the index's (measured: 3.3 s → 0.2 ms per
 # claim at 20,000 pending; docs/BENCHMARKS.md).
-_PENDING = literal_column("'pending'")
-_OPEN = (literal_column("'pending'"), literal_column("'sending'"))
+_PENDING: ColumnClause[str] = literal_column("'pending'")
+_OPEN: tuple[ColumnClause[str], ...] = (literal_column("'pending'"), literal_column("'sending'"))
 
 
 def release_expired_leases(session: Session, now: datetime) -> int:
