@@ -1,7 +1,7 @@
 """The ceiling: bare HTTP clients posting the same requests to the same receiver, flat out.
 
 ``raw_asyncio`` speaks HTTP/1.1 over ``asyncio.open_connection`` with keep-alive (no library
-between the loop and the socket); ``httpx_async`` is the client the worker itself uses, with the
+between the loop and the socket); ``aiohttp_client`` is the client the worker itself uses, with the
 same pool limits. Both keep ``concurrency`` requests in flight, like the worker.
 """
 
@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
 
 Request = tuple[str, dict[str, str], bytes]  # url, headers, body
 
@@ -49,18 +49,19 @@ async def raw_asyncio(requests: Sequence[Request], concurrency: int, seconds: fl
     await asyncio.gather(*(_raw_connection(host, port, encoded, until) for _ in range(concurrency)))
 
 
-async def httpx_async(requests: Sequence[Request], concurrency: int, seconds: float) -> None:
-    """Send each request once with one pooled ``httpx.AsyncClient`` (at most ``seconds``)."""
+async def aiohttp_client(requests: Sequence[Request], concurrency: int, seconds: float) -> None:
+    """Send each request once with one pooled ``aiohttp.ClientSession`` (the worker's client)."""
     todo = list(reversed(requests))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     loop = asyncio.get_running_loop()
     until = loop.time() + seconds
-    async with httpx.AsyncClient(limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
 
         async def lane() -> None:
             while todo and loop.time() < until:
                 url, headers, body = todo.pop()
-                response = await client.post(url, content=body, headers=headers)
-                response.raise_for_status()
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    response.raise_for_status()
 
         await asyncio.gather(*(lane() for _ in range(concurrency)))

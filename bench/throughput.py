@@ -115,7 +115,7 @@ def _ceiling(
     """Requests/s the bare client reaches, and the receiver's CPU % meanwhile."""
     receiver.reset()
     r0, t0 = receiver.proc.cpu(), time.monotonic()
-    send = ceiling.raw_asyncio if client == "raw" else ceiling.httpx_async
+    send = ceiling.raw_asyncio if client == "raw" else ceiling.aiohttp_client
     asyncio.run(send(requests, conc, window))
     elapsed = time.monotonic() - t0
     stats = receiver.stats()
@@ -157,11 +157,11 @@ def _shape(
             rate, w, r = _drain(kind, url, hooks, receiver, expected, workdir, plan.drain_seconds)
             got = _delivered(url)
             ceil_raw, ceil_cpu = _ceiling("raw", receiver, requests, 64, plan.ceiling_seconds)
-            ceil_hx, _ = _ceiling("httpx", receiver, requests, 64, plan.ceiling_seconds)
+            ceil_hx, _ = _ceiling("aiohttp", receiver, requests, 64, plan.ceiling_seconds)
             print(
                 f"    run {run_no + 1}: worker {rate:,.0f}/s (cpu {w:.0f}%, receiver {r:.0f}%),"
                 f" {got:,} delivered; ceiling raw {ceil_raw:,.0f}/s (receiver {ceil_cpu:.0f}%),"
-                f" httpx {ceil_hx:,.0f}/s"
+                f" aiohttp {ceil_hx:,.0f}/s"
             )
             rates.append(rate)
             wcpu.append(w)
@@ -176,7 +176,14 @@ def _shape(
         Figure("throughput", kind, f"{name}: receiver CPU during drain", "% of a core", rcpu),
         Figure("throughput", kind, f"{name}: ceiling, raw asyncio", "requests/s", raw),
         Figure("throughput", kind, f"{name}: receiver CPU at ceiling", "% of a core", raw_cpu),
-        Figure("throughput", kind, f"{name}: ceiling, httpx.AsyncClient", "requests/s", hx),
+        Figure("throughput", kind, f"{name}: ceiling, aiohttp client", "requests/s", hx),
+        Figure(
+            "throughput",
+            kind,
+            f"{name}: worker / aiohttp ceiling",
+            "ratio",
+            [a / b for a, b in zip(rates, hx, strict=True)],
+        ),
         Figure(
             "throughput",
             kind,

@@ -60,29 +60,23 @@ def claim_due(
         earlier.id < Delivery.id,
         earlier.state.in_(_OPEN),
     )
-    query = (
+    due = (
         select(Delivery.id)
         .where(Delivery.state == _PENDING, Delivery.next_attempt_at <= now, ~blocked)
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Delivery)
-    ids = list(session.scalars(query))
-    if not ids:
-        return []
-    session.execute(
+        due = due.with_for_update(skip_locked=True, of=Delivery)
+    # One round trip: the claim and the rows it claimed (RETURNING works on both dialects).
+    claimed = session.scalars(
         update(Delivery)
-        .where(Delivery.id.in_(ids), Delivery.state == "pending")
+        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.state == _PENDING)
         .values(state="sending", lease_until=now + lease, claimed_by=worker_id)
+        .returning(Delivery)
         .execution_options(synchronize_session=False)
-    )
-    rows = session.scalars(
-        select(Delivery)
-        .where(Delivery.id.in_(ids), Delivery.claimed_by == worker_id, Delivery.state == "sending")
-        .order_by(Delivery.id)
     ).all()
-    return list(rows)
+    return sorted(claimed, key=lambda d: d.id)
 
 
 def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: datetime) -> None:

@@ -12,10 +12,12 @@ Rules (SPEC §6):
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from rookery.db.models import Attempt, Delivery, User
@@ -63,39 +65,82 @@ def next_attempt_delay(
     return pause
 
 
+def record_results(
+    session: Session,
+    worker_id: str,
+    deliveries: Mapping[int, Delivery],
+    results: Sequence[AttemptResult],
+    now: datetime,
+) -> None:
+    """Record a batch of attempts and move each delivery (and maybe its user) on.
+
+    Two statements for the whole batch (an INSERT of the attempts, an executemany UPDATE of
+    the deliveries); the UPDATE only touches rows this worker still holds, so a delivery
+    whose lease ran out and was claimed elsewhere is left to its new owner. The attempt
+    itself is recorded either way: it happened.
+    """
+    if not results:
+        return
+    session.execute(insert(Attempt), [_attempt_row(r) for r in results])
+    rows = [_delivery_row(session, deliveries[r.delivery_id], r, now) for r in results]
+    table = cast(Table, Delivery.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.claimed_by == bindparam("b_worker"))
+        .values({key: bindparam(key) for key in rows[0] if not key.startswith("b_")})
+    )
+    session.execute(statement, [{**row, "b_worker": worker_id} for row in rows])
+
+
 def apply_result(
     session: Session, delivery: Delivery, result: AttemptResult, now: datetime
 ) -> None:
-    """Record the attempt and move the delivery (and maybe its user) on."""
-    session.add(
-        Attempt(
-            delivery_id=delivery.id,
-            number=result.number,
-            started_at=result.started_at,
-            latency_ms=result.latency_ms,
-            status_code=result.status_code,
-            error=result.error,
-            response_excerpt=result.response_excerpt,
-            worker=result.worker,
-        )
-    )
-    delivery.attempt_count = result.number
-    delivery.last_status_code = result.status_code
-    delivery.last_error = result.error
-    delivery.lease_until = None
-    delivery.claimed_by = None
+    """Record one attempt of a delivery held by ``delivery.claimed_by``."""
+    record_results(session, delivery.claimed_by or "", {delivery.id: delivery}, [result], now)
+
+
+def _attempt_row(result: AttemptResult) -> dict[str, Any]:
+    return {
+        "delivery_id": result.delivery_id,
+        "number": result.number,
+        "started_at": result.started_at,
+        "latency_ms": result.latency_ms,
+        "status_code": result.status_code,
+        "error": result.error,
+        "response_excerpt": result.response_excerpt,
+        "worker": result.worker,
+    }
+
+
+def _delivery_row(
+    session: Session, delivery: Delivery, result: AttemptResult, now: datetime
+) -> dict[str, Any]:
     pause = next_attempt_delay(delivery, result)
     if result.succeeded:
-        delivery.state, delivery.completed_at = "delivered", now
+        state, completed, due = "delivered", now, delivery.next_attempt_at
     elif pause is None:
-        delivery.state, delivery.completed_at = "failed", now
+        state, completed, due = "failed", now, delivery.next_attempt_at
     else:
-        delivery.state, delivery.next_attempt_at = "pending", now + pause
+        state, completed, due = "pending", None, now + pause
+    version = delivery.error_status_version
     if delivery.user_id is not None:
-        _update_user_status(session, delivery, result.succeeded)
+        version = _update_user_status(session, delivery, result.succeeded)
+    return {
+        "b_id": delivery.id,
+        "state": state,
+        "completed_at": completed,
+        "next_attempt_at": due,
+        "attempt_count": result.number,
+        "last_status_code": result.status_code,
+        "last_error": result.error,
+        "lease_until": None,
+        "claimed_by": None,
+        "error_status_version": version,
+    }
 
 
-def _update_user_status(session: Session, delivery: Delivery, succeeded: bool) -> None:
+def _update_user_status(session: Session, delivery: Delivery, succeeded: bool) -> int | None:
+    """Apply SPEC §6's status rule; returns the delivery's new ``error_status_version``."""
     # Conditional UPDATEs, not ORM loads: the user may be deleted or edited concurrently.
     if not succeeded and delivery.error_status_version is None:
         version = session.execute(
@@ -104,9 +149,8 @@ def _update_user_status(session: Session, delivery: Delivery, succeeded: bool) -
             .values(status=int(UserStatus.WebhookError), status_version=User.status_version + 1)
             .returning(User.status_version)
         ).scalar()
-        if version is not None:
-            delivery.error_status_version = version
-    elif succeeded and delivery.error_status_version is not None:
+        return version if version is not None else delivery.error_status_version
+    if succeeded and delivery.error_status_version is not None:
         session.execute(
             update(User)
             .where(
@@ -114,4 +158,5 @@ def _update_user_status(session: Session, delivery: Delivery, succeeded: bool) -
             )
             .values(status=int(UserStatus.OK), status_version=User.status_version + 1)
         )
-        delivery.error_status_version = None
+        return None
+    return delivery.error_status_version

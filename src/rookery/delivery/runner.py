@@ -22,12 +22,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from sqlalchemy import select
 
 from rookery.bootstrap import Rookery
 from rookery.db import queue
 from rookery.db.models import Delivery, WorkerBeat
-from rookery.delivery.outcomes import AttemptResult, apply_result
+from rookery.delivery.outcomes import AttemptResult, record_results
 from rookery.delivery.sender import make_client, send
 from rookery.webhooks.registry import WebhookRegistry
 
@@ -164,18 +163,8 @@ class Worker:
                     )
 
     def _record_together(self, batch: list[AttemptResult]) -> None:
-        now = datetime.now(UTC)
         with self.app.session() as session:
-            rows = {
-                d.id: d
-                for d in session.scalars(
-                    select(Delivery).where(Delivery.id.in_([r.delivery_id for r in batch]))
-                )
-            }
-            for result in batch:
-                delivery = rows.get(result.delivery_id)
-                if delivery is not None and delivery.claimed_by == self.id:
-                    apply_result(session, delivery, result, now)
+            record_results(session, self.id, self._inflight, batch, datetime.now(UTC))
             session.commit()
 
     async def _heartbeat_loop(self) -> None:
