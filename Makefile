@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= auto
 
-.PHONY: install run test lint unit integration bench chaos fuzz clean
+.PHONY: install run test lint bench chaos fuzz clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,14 @@ test: lint
 bench: install
 	$(BIN)/python -m bench.run
 
+# Fault injection at the issue's full sizes (CI runs bounded sizes of the same tests).
 chaos: install
-	ROOKERY_CHAOS_FULL=1 $(BIN)/pytest -m slow -n 0 --timeout 1800 tests/integration
+	ROOKERY_CHAOS_FULL=1 ROOKERY_TEST_DATABASE_URL=$${ROOKERY_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+	$(BIN)/pytest -s -n 0 --timeout 3600 -k "sigkill or two_workers or outage or hanging" tests/acceptance
+
+# schemathesis with ten times CI's examples, as an administrator and as a plain user.
+fuzz: install
+	ROOKERY_FUZZ_EXAMPLES=100 $(BIN)/pytest -s -n 2 --timeout 3600 tests/acceptance/test_fuzz_api.py
 
 clean:
 	rm -rf $(VENV) rookery.db rookery.db-shm rookery.db-wal

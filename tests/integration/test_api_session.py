@@ -6,6 +6,7 @@ import uuid
 
 import httpx
 
+from tests.conftest import ServiceFactory
 from tests.support.envelope import assert_error
 from tests.support.service import Service
 
@@ -116,3 +117,13 @@ def test_cookie_from_another_secret_is_ignored(service: Service) -> None:
     client.cookies.set("auth_tkt", "eyJ1aWQiOjJ9.forged.signature")
     assert client.get("/session").json()["authenticated"] is False
     assert_error(client.get("/users"), 401)
+
+
+def test_root_path_prefixes_every_route(start_service: ServiceFactory) -> None:
+    """With ROOKERY_ROOT_PATH=/magpie every route, the docs and sign-in live under /magpie."""
+    service = start_service(root_path="/magpie")
+    assert service.base.endswith("/magpie")
+    assert service.admin.get("/users").status_code == 200
+    bare = httpx.get(f"http://127.0.0.1:{service.settings.port}/version")
+    assert bare.status_code == 404
+    assert service.client().get("/openapi.json").status_code == 200

@@ -156,3 +156,22 @@ def test_api_does_not_wait_for_the_receiver(
     if receiver_kind == "slow":
         got = receiver.wait_for(4, "/slow", timeout=20)  # all still arrive, 3 s late each
         assert sorted(r.json()["n"] for r in got) == ["mia", "mia", "noah", "warmup"]
+
+
+
+def test_worker_purges_expired_callback_tokens(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """A starting worker deletes callback tokens that have expired (and then every 5 min)."""
+    hooks = [hook("cu", "create_user", receiver.url("/cu"), {"cb": "{{callback_url}}"})]
+    first = start_service(hooks, token_expire_seconds=1)
+    create_user(first, "tina")
+    receiver.wait_for(1, "/cu")
+    assert count_rows(first, Token) == 1
+    first.stop()
+    time.sleep(1.2)
+    second = start_service(hooks, token_expire_seconds=1)
+    deadline = time.monotonic() + 10
+    while count_rows(second, Token):
+        assert time.monotonic() < deadline, "the expired token was never purged"
+        time.sleep(0.05)

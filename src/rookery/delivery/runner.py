@@ -28,10 +28,12 @@ from rookery.db import queue
 from rookery.db.models import Delivery, WorkerBeat
 from rookery.delivery.outcomes import AttemptResult, record_results
 from rookery.delivery.sender import make_client, send
+from rookery.services.tokens import purge_expired
 from rookery.webhooks.registry import WebhookRegistry
 
 LOG = logging.getLogger("rookery.delivery")
 CHANNEL = "rookery_deliveries"
+TOKEN_PURGE_SECONDS = 300.0
 
 
 class Worker:
@@ -168,9 +170,17 @@ class Worker:
             session.commit()
 
     async def _heartbeat_loop(self) -> None:
+        next_purge = 0.0
+        loop = asyncio.get_running_loop()
         while True:
             with suppress(Exception):
                 await asyncio.to_thread(self._beat)
+            if loop.time() >= next_purge:
+                next_purge = loop.time() + TOKEN_PURGE_SECONDS
+                with suppress(Exception):
+                    purged = await asyncio.to_thread(purge_expired, self.app.uow())
+                    if purged:
+                        LOG.info("purged %d expired callback token(s)", purged)
             await asyncio.sleep(max(1.0, self.lease.total_seconds() / 4))
 
     def _beat(self) -> None:
