@@ -61,7 +61,8 @@ def test_receiver_outage_loses_nothing(tmp_path: Path) -> None:
     base, server = _serve(tmp_path, [{
         "name": "mirror", "action": "create_group", "method": "POST", "url": url,
         "payload": {"group": "{{group.name}}"}, "timeout": 2,
-        "retry": {"schedule": ["200ms", "500ms", "1s", "2s", "2s", "2s", "2s", "2s"]}}])
+        # Retries must outlast the outage (1,000 API calls at full size).
+        "retry": {"schedule": ["200ms", "500ms", "1s", "2s"] + ["5s"] * 12}}])
     receiver: Receiver | None = None
     try:
         with _admin(base) as client:

@@ -216,3 +216,22 @@ def test_api_never_waits_for_a_dead_receiver(start_service: ServiceFactory) -> N
     assert time.perf_counter() - started < 1.0
     wait_status(service, "mona", "WebhookError")
     assert isinstance(service.admin, httpx.Client)
+
+
+def test_hanging_receiver_cannot_take_every_slot(start_service: ServiceFactory,
+                                                 receiver: Receiver) -> None:
+    """More hanging deliveries than the worker has slots still leave room for the others."""
+    slow = Receiver().start()
+    slow.script("/hang", delay=5)
+    try:
+        hooks = [{"name": n, "action": "create_group", "method": "POST", "url": url,
+                  "payload": {"g": "{{group.name}}"}, "timeout": 8}
+                 for n, url in (("slow", slow.url("/hang")), ("fast", receiver.url("/fast")))]
+        service = start_service(hooks, worker_concurrency=4)
+        for number in range(8):  # 8 subjects: 8 lanes to the hanging receiver, 4 slots
+            assert service.admin.post("/groups", json={"group_name": f"g{number}"}
+                                      ).status_code == 201
+        got = receiver.wait_for(8, "/fast", timeout=4)
+        assert sorted(r.json()["g"] for r in got) == [f"g{n}" for n in range(8)]
+    finally:
+        slow.stop()

@@ -51,9 +51,18 @@ def release_all_claims(session: Session) -> int:
 
 
 def claim_due(
-    session: Session, worker_id: str, limit: int, lease: timedelta, now: datetime
+    session: Session,
+    worker_id: str,
+    limit: int,
+    lease: timedelta,
+    now: datetime,
+    skip_receivers: Sequence[str] = (),
 ) -> list[Delivery]:
-    """Claim up to ``limit`` due deliveries that head their lane; caller commits."""
+    """Claim up to ``limit`` due deliveries that head their lane; caller commits.
+
+    Deliveries to ``skip_receivers`` (receivers this worker already keeps busy enough) are
+    left for later, so a hanging receiver cannot take every slot.
+    """
     earlier = aliased(Delivery)
     blocked = exists().where(
         earlier.lane == Delivery.lane,
@@ -62,7 +71,12 @@ def claim_due(
     )
     due = (
         select(Delivery.id)
-        .where(Delivery.state == _PENDING, Delivery.next_attempt_at <= now, ~blocked)
+        .where(
+            Delivery.state == _PENDING,
+            Delivery.next_attempt_at <= now,
+            ~blocked,
+            *(~Delivery.lane.startswith(f"{r}|", autoescape=True) for r in skip_receivers),
+        )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
@@ -77,6 +91,17 @@ def claim_due(
         .execution_options(synchronize_session=False)
     ).all()
     return sorted(claimed, key=lambda d: d.id)
+
+
+def unclaim(session: Session, worker_id: str, ids: Sequence[int]) -> None:
+    """Hand claimed deliveries back to the queue untouched (no attempt was made)."""
+    if ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.claimed_by == worker_id)
+            .values(state="pending", lease_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: datetime) -> None:

@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,9 @@ class Worker:
         self.app = app
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.concurrency = concurrency or app.settings.worker_concurrency
+        # At most this many requests in flight per receiver: a hanging receiver holds a
+        # quarter of the slots at most, and the others flow on (SPEC §6 "Isolation").
+        self.per_receiver = max(1, self.concurrency // 4)
         self.poll_seconds = poll_seconds
         self.lease = lease
         self.registry: WebhookRegistry = app.webhooks
@@ -86,7 +90,9 @@ class Worker:
         while not stop.is_set():
             self._wake.clear()
             free = self.concurrency - len(self._inflight)
-            claimed = await asyncio.to_thread(self._claim, free) if free > 0 else []
+            # Counted here, on the loop that owns _inflight, not in the claim thread.
+            busy = Counter(receiver_of_lane(d.lane) for d in self._inflight.values())
+            claimed = await asyncio.to_thread(self._claim, free, busy) if free > 0 else []
             for delivery in claimed:
                 self._inflight[delivery.id] = delivery
                 task = asyncio.create_task(self._send(client, delivery))
@@ -112,15 +118,23 @@ class Worker:
         if released:
             LOG.warning("re-queued %d deliveries claimed before a restart", released)
 
-    def _claim(self, limit: int) -> list[Delivery]:
+    def _claim(self, limit: int, busy: Counter[str]) -> list[Delivery]:
         now = datetime.now(UTC)
+        full = [r for r, n in busy.items() if n >= self.per_receiver]
         with self.app.session() as session:
             released = queue.release_expired_leases(session, now)
             if released:
                 LOG.warning("released %d deliveries whose worker lease ran out", released)
-            claimed = queue.claim_due(session, self.id, limit, self.lease, now)
+            claimed = queue.claim_due(session, self.id, limit, self.lease, now, full)
+            kept: list[Delivery] = []
+            extra: list[Delivery] = []
+            for delivery in claimed:
+                receiver = receiver_of_lane(delivery.lane)
+                busy[receiver] += 1
+                (kept if busy[receiver] <= self.per_receiver else extra).append(delivery)
+            queue.unclaim(session, self.id, [d.id for d in extra])
             session.commit()
-            return claimed
+            return kept
 
     async def _send(self, client: aiohttp.ClientSession, delivery: Delivery) -> None:
         webhook = self.registry.by_key(delivery.webhook_key)
@@ -198,6 +212,11 @@ class Worker:
         deadline = asyncio.get_running_loop().time() + timeout
         while self._inflight and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)
+
+
+def receiver_of_lane(lane: str) -> str:
+    """The receiver part of a lane (``scheme://host:port``)."""
+    return lane.split("|", 1)[0]
 
 
 def _ring(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
