@@ -37,6 +37,12 @@ def serve(args: argparse.Namespace) -> int:
             "to choose it)",
             flush=True,
         )
+    else:
+        print(
+            f"rookery: administrator '{settings.admin_user}' (password from "
+            "ROOKERY_ADMIN_PASSWORD)",
+            flush=True,
+        )
     print(
         f"rookery: serving {settings.public_url} (docs at {settings.public_url}/api), "
         f"{len(rookery.webhooks)} webhook(s) configured",
