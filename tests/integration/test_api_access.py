@@ -11,6 +11,7 @@ import httpx
 
 from rookery.api.app import create_app
 from tests.support.service import Service
+from tests.support.world import seed_catalog
 
 PASSWORD = "a-long-enough-password"
 
@@ -113,32 +114,10 @@ def call(client: httpx.Client, method: str, url: str) -> httpx.Response:
     return client.request(method, url, **body)
 
 
-def setup(service: Service) -> int:
-    """Users alice and bob, group editors, service catalog with one route; returns its id."""
-    admin = service.admin
-    for name in ("alice", "bob"):
-        admin.post(
-            "/users", json={"user_name": name, "email": f"{name}@example.org", "password": PASSWORD}
-        )
-    admin.post("/groups", json={"group_name": "editors"})
-    admin.post(
-        "/services",
-        json={
-            "service_name": "catalog",
-            "service_type": "api",
-            "service_url": "http://catalog.internal/",
-        },
-    )
-    created = admin.post(
-        "/services/catalog/resources", json={"resource_name": "maps", "resource_type": "route"}
-    )
-    assert created.status_code == 201, created.text
-    return int(created.json()["resource"]["resource_id"])
-
 
 def test_every_route_is_guarded(service: Service) -> None:
     """Each non-public route is 401 anonymous and 403 for a non-admin acting on someone else."""
-    resource_id = setup(service)
+    resource_id = seed_catalog(service, ("alice", "bob"))
     walked = routes(service)
     assert set(walked) >= EXPECTED, EXPECTED - set(walked)
     nobody = service.client()
@@ -159,7 +138,7 @@ def test_every_route_is_guarded(service: Service) -> None:
 
 def test_admin_routes_refuse_the_user_themself(service: Service) -> None:
     """Admin routes stay 403 even when their path names the signed-in non-admin."""
-    resource_id = setup(service)
+    resource_id = seed_catalog(service, ("alice", "bob"))
     alice = service.client("alice", PASSWORD)
     failures = []
     for method, path in routes(service):

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from tests.support.service import Service
+from tests.support.world import seed_catalog
 
 PASSWORD = "a-long-enough-password"
 JSON = {"content-type": "application/json"}
@@ -45,31 +46,10 @@ def run(client: httpx.Client, cases: list[Case]) -> None:
     assert not problems, "\n".join(problems)
 
 
-def setup(service: Service) -> int:
-    """User alice, group editors, api service catalog with route maps; returns maps' id."""
-    admin = service.admin
-    admin.post(
-        "/users", json={"user_name": "alice", "email": "alice@example.org", "password": PASSWORD}
-    )
-    admin.post("/groups", json={"group_name": "editors"})
-    admin.post(
-        "/services",
-        json={
-            "service_name": "catalog",
-            "service_type": "api",
-            "service_url": "http://catalog.internal/",
-        },
-    )
-    created = admin.post(
-        "/services/catalog/resources", json={"resource_name": "maps", "resource_type": "route"}
-    )
-    assert created.status_code == 201, created.text
-    return int(created.json()["resource"]["resource_id"])
-
 
 def test_malformed_bodies(service: Service) -> None:
     """Broken JSON, non-object JSON, NaN, deep nesting and bad bytes are 400s naming the body."""
-    maps = setup(service)
+    maps = seed_catalog(service)
     bodies = [
         b"{bad",
         b"[1, 2]",
@@ -99,7 +79,7 @@ def test_malformed_bodies(service: Service) -> None:
 
 def test_wrong_types(service: Service) -> None:
     """A value of the wrong type is a 400 whose param names the field."""
-    maps = setup(service)
+    maps = seed_catalog(service)
     user = {"user_name": "bob", "email": "bob@example.org", "password": PASSWORD}
     resource = {"resource_name": "r", "resource_type": "route", "parent_id": maps}
     cases: list[Case] = [
@@ -172,7 +152,7 @@ def test_wrong_types(service: Service) -> None:
 
 def test_missing_fields(service: Service) -> None:
     """A missing required field is a 400 naming it."""
-    setup(service)
+    seed_catalog(service)
     cases: list[Case] = [
         (
             "POST",
@@ -234,7 +214,7 @@ def test_missing_fields(service: Service) -> None:
 
 def test_permission_names(service: Service) -> None:
     """Unknown permission names are 422; known names not allowed on the resource type are 400."""
-    maps = setup(service)
+    maps = seed_catalog(service)
     wps = service.admin.post(
         "/services",
         json={
@@ -274,7 +254,7 @@ def test_permission_names(service: Service) -> None:
 
 def test_over_long_and_unstorable_values(service: Service) -> None:
     """Names past their limit (even only once case-folded) and NUL characters are 400s."""
-    maps = setup(service)
+    maps = seed_catalog(service)
     resource = {"resource_type": "route", "parent_id": maps}
     cases: list[Case] = [
         (
@@ -411,7 +391,7 @@ def test_over_long_and_unstorable_values(service: Service) -> None:
 
 def test_non_integer_resource_ids(service: Service) -> None:
     """Resource ids that are not integers are 400; integers nobody holds are 404."""
-    maps = setup(service)
+    maps = seed_catalog(service)
     admin = service.admin
     cases: list[Case] = [
         ("GET", "/resources/abc", {}, 400, "resource_id"),
@@ -454,7 +434,7 @@ def test_non_integer_resource_ids(service: Service) -> None:
 
 def test_form_encoded_bodies_are_accepted(service: Service) -> None:
     """Form-encoded bodies work like JSON for users, groups, services, resources, permissions."""
-    maps = setup(service)
+    maps = seed_catalog(service)
     admin = service.admin
     user = admin.post(
         "/users",

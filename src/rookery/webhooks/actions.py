@@ -51,32 +51,6 @@ MAGPIE_ACTIONS: frozenset[WebhookAction] = frozenset(
     }
 )
 
-WEBHOOK_TEMPLATE_PARAMS: list[str] = [
-    "group.name",
-    "group.id",
-    "user.name",
-    "user.id",
-    "user.email",
-    "user.status",
-    "resource.id",
-    "resource.name",
-    "resource.display_name",
-    "resource.type",
-    "service.name",
-    "service.type",
-    "service.public_url",
-    "service.sync_type",
-    "permission.name",
-    "permission.access",
-    "permission.scope",
-    "permission",
-    "callback_url",
-    "event.id",
-    "event.action",
-    "event.time",
-    "actor.name",
-]
-
 WEBHOOK_HTTP_METHODS: list[str] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 WEBHOOK_KEYS_REQUIRED: frozenset[str] = frozenset({"name", "action", "method", "url"})
@@ -109,8 +83,17 @@ _TARGET_KEYS = (
     "permission.scope",
     "permission",
 )
+_GROUP_KEYS = ("group.name", "group.id")
+_EVENT_KEYS = ("callback_url", "event.id", "event.action", "event.time", "actor.name")
+WEBHOOK_TEMPLATE_PARAMS: list[str] = [
+    *_GROUP_KEYS,
+    *_USER_KEYS,
+    "user.status",
+    *_TARGET_KEYS,
+    *_EVENT_KEYS,
+]
 _USER_PERMISSION_KEYS = frozenset({*_USER_KEYS, "user.status", *_TARGET_KEYS})
-_GROUP_PERMISSION_KEYS = frozenset({"group.name", "group.id", *_TARGET_KEYS})
+_GROUP_PERMISSION_KEYS = frozenset({*_GROUP_KEYS, *_TARGET_KEYS})
 
 ACTION_PARAMS: dict[WebhookAction, frozenset[str]] = {
     WebhookAction.CREATE_USER: frozenset({*_USER_KEYS, "callback_url"}),
