@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from rookery.db.models import Resource
-from rookery.domain.names import name_key
+from rookery.domain.names import name_key, validate_resource_name
 from rookery.domain.permissions import parse_permission
 from rookery.errors import ConflictError, InvalidWebhookConfigError, NotFoundError, RookeryError
 from rookery.services import groups, permissions, resources, users
@@ -115,15 +115,8 @@ def _resolve_path(uow: UnitOfWork, service_name: str, path: Any, kind: Any) -> R
             )
         )
         if child is None:
-            child = Resource(
-                resource_name=part,
-                name_key=name_key(part),
-                display_name=part,
-                resource_type=str(kind or "route"),
-                parent_id=node.id,
-                root_service_id=node.root_service_id or node.id,
+            child = resources.add_resource(
+                uow, node, validate_resource_name(part), str(kind or "route"), part
             )
-            uow.session.add(child)
-            uow.session.flush()
         node = child
     return node

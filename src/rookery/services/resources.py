@@ -157,6 +157,37 @@ def _parent(session: Session, parent_id: object, service_name: str | None) -> Re
     return parent
 
 
+def add_resource(
+    uow: UnitOfWork, parent: Resource, name: str, resource_type: str, display_name: str
+) -> Resource:
+    """Add a child inside an open unit of work: type rules, sibling names, ``create_resource``."""
+    root = root_of(uow.session, parent)
+    check_child_type_allowed(root.service_type or "", parent.resource_type, resource_type)
+    sibling = uow.session.scalar(
+        select(Resource.id).where(
+            Resource.parent_id == parent.id, Resource.name_key == name_key(name)
+        )
+    )
+    if sibling is not None:
+        raise ConflictError(
+            f"a resource named '{name}' already exists under resource {parent.id}",
+            param="resource_name",
+            value=name,
+        )
+    resource = Resource(
+        resource_name=name,
+        name_key=name_key(name),
+        display_name=display_name,
+        resource_type=resource_type,
+        parent_id=parent.id,
+        root_service_id=root.id,
+    )
+    uow.session.add(resource)
+    uow.session.flush()
+    _publish(uow, WebhookAction.CREATE_RESOURCE, resource, root)
+    return resource
+
+
 def create_resource(
     uow: UnitOfWork,
     resource_name: object,
@@ -179,30 +210,7 @@ def create_resource(
     shown = validate_display_name(display_name, name)
     with uow:
         parent = _parent(uow.session, parent_id, service_name)
-        root = root_of(uow.session, parent)
-        check_child_type_allowed(root.service_type or "", parent.resource_type, resource_type)
-        sibling = uow.session.scalar(
-            select(Resource.id).where(
-                Resource.parent_id == parent.id, Resource.name_key == name_key(name)
-            )
-        )
-        if sibling is not None:
-            raise ConflictError(
-                f"a resource named '{name}' already exists under resource {parent.id}",
-                param="resource_name",
-                value=name,
-            )
-        resource = Resource(
-            resource_name=name,
-            name_key=name_key(name),
-            display_name=shown,
-            resource_type=resource_type,
-            parent_id=parent.id,
-            root_service_id=root.id,
-        )
-        uow.session.add(resource)
-        uow.session.flush()
-        _publish(uow, WebhookAction.CREATE_RESOURCE, resource, root)
+        resource = add_resource(uow, parent, name, resource_type, shown)
         view = resource_view(resource)
         uow.commit()
     return view
