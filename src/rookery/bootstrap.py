@@ -35,6 +35,7 @@ class Rookery:
     engine: Engine
     session_factory: sessionmaker[Session]
     webhooks: WebhookRegistry
+    read_session_factory: sessionmaker[Session]
     secret: str = ""
     generated_admin_password: str | None = None
     _wake_listeners: list[Callable[[], None]] = field(default_factory=list)
@@ -52,8 +53,14 @@ class Rookery:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A read-only session for queries."""
+        """A session for work outside a use case (the worker, start-up, the CLI)."""
         with self.session_factory() as session:
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session that only reads: on SQLite it neither waits for nor blocks writers."""
+        with self.read_session_factory() as session:
             yield session
 
     def on_wake(self, listener: Callable[[], None]) -> None:
@@ -84,7 +91,13 @@ def build(settings: Settings, *, migrate: bool = True) -> Rookery:
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    app = Rookery(settings, engine, make_session_factory(engine), registry)
+    app = Rookery(
+        settings,
+        engine,
+        make_session_factory(engine),
+        registry,
+        make_session_factory(engine.execution_options(rookery_read_only=True)),
+    )
     with app.session() as session:
         app.generated_admin_password = ensure_built_ins(
             session,

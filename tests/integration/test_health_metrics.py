@@ -89,6 +89,7 @@ def test_health_is_503_when_the_database_is_unreachable(start_service: ServiceFa
     assert health(service)[0] == 200
     dead = make_engine("postgresql://nobody@127.0.0.1:1/none", pool_pre_ping=False)
     service.app.session_factory = make_session_factory(dead)
+    service.app.read_session_factory = make_session_factory(dead)
     code, body = health(service)
     assert code == 503
     assert body["database"]["reachable"] is False

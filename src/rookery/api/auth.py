@@ -55,7 +55,7 @@ def _load(app: Rookery, token: str) -> Principal:
         data: Any = serializer(app).loads(token, max_age=SESSION_MAX_AGE_SECONDS)
     except BadSignature:
         return NOBODY
-    with app.session() as session:
+    with app.read_session() as session:
         user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
         if user is None:
             return NOBODY

@@ -59,7 +59,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _serialize_transactions(engine: Engine) -> None:
     """One SQLite transaction at a time in this process, queued on a lock.
 
-    Every transaction is ``BEGIN IMMEDIATE`` (no deadlocking read-to-write upgrades). Waiting
+    Every writing transaction is ``BEGIN IMMEDIATE`` (no deadlocking read-to-write upgrades);
+    sessions marked ``rookery_read_only`` take a plain ``BEGIN`` and no lock. Waiting
     for the write lock inside SQLite's busy handler sleeps in steps of up to 100 ms, which
     showed as a 100 ms latency tail; threads of one process queue on a Python lock instead
     and are woken the moment the previous transaction ends. Other processes (the CLI) still
@@ -68,6 +69,10 @@ def _serialize_transactions(engine: Engine) -> None:
     lock = threading.RLock()
 
     def begin(connection: Any) -> None:
+        if connection.get_execution_options().get("rookery_read_only"):
+            # WAL readers see the last commit and never block writers: no lock, no IMMEDIATE.
+            connection.exec_driver_sql("BEGIN")
+            return
         lock.acquire()
         connection.info["rookery_locked"] = True
         try:

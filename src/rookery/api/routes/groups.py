@@ -22,7 +22,7 @@ async def list_groups(request: Request) -> JSONResponse:
     app = rookery(request)
 
     def query() -> list[str]:
-        with app.session() as session:
+        with app.read_session() as session:
             return groups.list_group_names(session)
 
     return respond(200, "groups listed", group_names=await run_in_threadpool(query))
@@ -55,7 +55,7 @@ async def get_group_route(request: Request, group_name: str) -> JSONResponse:
     app = rookery(request)
 
     def query() -> dict[str, Any]:
-        with app.session() as session:
+        with app.read_session() as session:
             return groups.group_view(get_group(session, group_name), detailed=True)
 
     return respond(200, "group found", group=await run_in_threadpool(query))
@@ -91,7 +91,7 @@ async def list_group_users(request: Request, group_name: str) -> JSONResponse:
     app = rookery(request)
 
     def query() -> list[str]:
-        with app.session() as session:
+        with app.read_session() as session:
             return [u.user_name for u in get_group(session, group_name).users]
 
     return respond(200, "members listed", user_names=await run_in_threadpool(query))

@@ -39,7 +39,7 @@ def _iso(moment: datetime | None) -> str | None:
 def health_report(app: Rookery) -> dict[str, Any]:
     """Database, worker heartbeat and queue figures (raises when the database fails)."""
     now = datetime.now(UTC)
-    with app.session() as session:
+    with app.read_session() as session:
         stats.check_database(session)
         workers = stats.worker_status(session, now)
         queued = stats.queue_status(session, now)

@@ -117,7 +117,7 @@ def _remove(
 def _list(
     app: Rookery, ref: perms.HolderRef, find: Finder, key: str, flags: dict[str, bool]
 ) -> dict[str, Any]:
-    with app.session() as session:
+    with app.read_session() as session:
         return perms.list_permissions(session, ref, find(session, key), **flags)
 
 

@@ -25,7 +25,7 @@ async def list_services(request: Request, service_type: str | None = None) -> JS
     app = rookery(request)
 
     def query() -> dict[str, Any]:
-        with app.session() as session:
+        with app.read_session() as session:
             return resources.list_services(session, app.settings.twitcher_url, service_type)
 
     return respond(200, "services listed", services=await run_in_threadpool(query))
@@ -65,7 +65,7 @@ async def get_service_route(request: Request, service_name: str) -> JSONResponse
     app = rookery(request)
 
     def query() -> dict[str, Any]:
-        with app.session() as session:
+        with app.read_session() as session:
             service = get_service(session, service_name)
             return resources.service_view(service, app.settings.twitcher_url)
 
@@ -88,7 +88,7 @@ async def list_service_resources(request: Request, service_name: str) -> JSONRes
     app = rookery(request)
 
     def query() -> dict[str, Any]:
-        with app.session() as session:
+        with app.read_session() as session:
             service = get_service(session, service_name)
             tree = resources.resource_tree(session, service)
             return {
@@ -118,7 +118,7 @@ async def create_service_resource(
     app = rookery(request)
 
     def parent() -> int:
-        with app.session() as session:
+        with app.read_session() as session:
             return get_service(session, service_name).id
 
     parent_id = body.get("parent_id")
@@ -166,7 +166,7 @@ async def get_resource_route(request: Request, resource_id: str) -> JSONResponse
     app = rookery(request)
 
     def query() -> dict[str, Any]:
-        with app.session() as session:
+        with app.read_session() as session:
             return resources.resource_tree(session, get_resource(session, resource_id))
 
     return respond(200, "resource found", resource=await run_in_threadpool(query))

@@ -38,7 +38,7 @@ async def signin(request: Request) -> JSONResponse:
     app = rookery(request)
 
     def check() -> User:
-        with app.session() as session:
+        with app.read_session() as session:
             return authenticate(
                 session, body.get("user_name") or body.get("email"), body.get("password")
             )
@@ -73,7 +73,7 @@ async def session_route(request: Request) -> JSONResponse:
     app = rookery(request)
 
     def query() -> dict[str, Any]:
-        with app.session() as session:
+        with app.read_session() as session:
             return users.user_view(get_user(session, who.user_name))
 
     return respond(200, "session found", authenticated=True, user=await run_in_threadpool(query))

@@ -22,7 +22,7 @@ async def list_users(
     app = rookery(request)
 
     def query() -> list[dict[str, object]]:
-        with app.session() as session:
+        with app.read_session() as session:
             return [users.user_view(u, detailed=False) for u in users.list_users(session, status)]
 
     found = await run_in_threadpool(query)
@@ -64,7 +64,7 @@ async def get_user(request: Request, user_name: str) -> JSONResponse:
     app = rookery(request)
 
     def query() -> dict[str, object]:
-        with app.session() as session:
+        with app.read_session() as session:
             return users.user_view(find_user_or_404(session, target))
 
     return respond(200, "user found", user=await run_in_threadpool(query))
@@ -105,7 +105,7 @@ async def list_user_groups(request: Request, user_name: str) -> JSONResponse:
     app = rookery(request)
 
     def query() -> list[str]:
-        with app.session() as session:
+        with app.read_session() as session:
             return users.user_group_names(session, target)
 
     return respond(200, "groups listed", group_names=await run_in_threadpool(query))
