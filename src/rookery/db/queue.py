@@ -93,17 +93,6 @@ def claim_due(
     return sorted(claimed, key=lambda d: d.id)
 
 
-def unclaim(session: Session, worker_id: str, ids: Sequence[int]) -> None:
-    """Hand claimed deliveries back to the queue untouched (no attempt was made)."""
-    if ids:
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.claimed_by == worker_id)
-            .values(state="pending", lease_until=None, claimed_by=None)
-            .execution_options(synchronize_session=False)
-        )
-
-
 def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: datetime) -> None:
     """Extend the leases of deliveries this worker is still sending."""
     if ids:

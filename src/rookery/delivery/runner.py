@@ -51,9 +51,14 @@ class Worker:
         self.app = app
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.concurrency = concurrency or app.settings.worker_concurrency
-        # At most this many requests in flight per receiver: a hanging receiver holds a
-        # quarter of the slots at most, and the others flow on (SPEC §6 "Isolation").
-        self.per_receiver = max(1, self.concurrency // 4)
+        # At most this many requests in flight per receiver: a hanging receiver holds half
+        # the slots at most, and the others flow on (SPEC §6 "Isolation").
+        self.per_receiver = max(1, self.concurrency // 2)
+        # Commits seen so far, and the count at which a claim that skipped full receivers
+        # last found nothing (-1: none): the claim loop does not scan again until a newer
+        # commit (or a poll interval) could have brought work for other receivers.
+        self._commits = 0
+        self._idle_since = -1
         self.poll_seconds = poll_seconds
         self.lease = lease
         self.registry: WebhookRegistry = app.webhooks
@@ -66,8 +71,8 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, then let in-flight sends finish (bounded)."""
         loop = asyncio.get_running_loop()
-        self.app.on_wake(lambda: _ring(loop, self._wake))
-        listener = _Listener(self.app, lambda: _ring(loop, self._wake))
+        self.app.on_wake(lambda: _call(loop, self._new_deliveries))
+        listener = _Listener(self.app, lambda: _call(loop, self._new_deliveries))
         listener.start()
         if self.app.engine.dialect.name == "sqlite":
             await asyncio.to_thread(self._release_orphans)
@@ -89,24 +94,42 @@ class Worker:
     async def _claim_loop(self, client: aiohttp.ClientSession, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self._wake.clear()
-            free = self.concurrency - len(self._inflight)
             # Counted here, on the loop that owns _inflight, not in the claim thread.
             busy = Counter(receiver_of_lane(d.lane) for d in self._inflight.values())
-            claimed = await asyncio.to_thread(self._claim, free, busy) if free > 0 else []
-            for delivery in claimed:
-                self._inflight[delivery.id] = delivery
-                task = asyncio.create_task(self._send(client, delivery))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-            if claimed and len(claimed) == free:
-                continue
+            full = [r for r, n in busy.items() if n >= self.per_receiver]
+            room = [self.per_receiver - n for r, n in busy.items() if r not in full]
+            # No single claim can push any receiver past its share: nothing to hand back.
+            want = min(self.concurrency - len(self._inflight), min(room, default=self.per_receiver))
+            if want > 0 and not (full and self._idle_since == self._commits):
+                seen = self._commits
+                claimed = await asyncio.to_thread(self._claim, want, full)
+                # Nothing for anyone but full receivers, as of commit `seen`: scan again only
+                # after a later commit (or a poll interval).
+                self._idle_since = seen if (full and not claimed) else -1
+                self._start(client, claimed)
+                if len(claimed) == want:
+                    continue
             waiter = asyncio.create_task(self._wake.wait())
             stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait(
+            done, _ = await asyncio.wait(
                 {waiter, stopper}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
             )
             waiter.cancel()
             stopper.cancel()
+            if not done:
+                self._idle_since = -1  # retries may have come due for other receivers
+
+    def _start(self, client: aiohttp.ClientSession, claimed: list[Delivery]) -> None:
+        for delivery in claimed:
+            self._inflight[delivery.id] = delivery
+            task = asyncio.create_task(self._send(client, delivery))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _new_deliveries(self) -> None:
+        """A commit queued deliveries (this process, or any via NOTIFY): look again."""
+        self._commits += 1
+        self._wake.set()
 
     def _release_orphans(self) -> None:
         # With SQLite the worker lives inside the one `rookery serve`: whatever is still
@@ -118,23 +141,15 @@ class Worker:
         if released:
             LOG.warning("re-queued %d deliveries claimed before a restart", released)
 
-    def _claim(self, limit: int, busy: Counter[str]) -> list[Delivery]:
+    def _claim(self, limit: int, full: list[str]) -> list[Delivery]:
         now = datetime.now(UTC)
-        full = [r for r, n in busy.items() if n >= self.per_receiver]
         with self.app.session() as session:
             released = queue.release_expired_leases(session, now)
             if released:
                 LOG.warning("released %d deliveries whose worker lease ran out", released)
             claimed = queue.claim_due(session, self.id, limit, self.lease, now, full)
-            kept: list[Delivery] = []
-            extra: list[Delivery] = []
-            for delivery in claimed:
-                receiver = receiver_of_lane(delivery.lane)
-                busy[receiver] += 1
-                (kept if busy[receiver] <= self.per_receiver else extra).append(delivery)
-            queue.unclaim(session, self.id, [d.id for d in extra])
             session.commit()
-            return kept
+            return claimed
 
     async def _send(self, client: aiohttp.ClientSession, delivery: Delivery) -> None:
         webhook = self.registry.by_key(delivery.webhook_key)
@@ -219,10 +234,10 @@ def receiver_of_lane(lane: str) -> str:
     return lane.split("|", 1)[0]
 
 
-def _ring(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
-    """Set ``event`` from any thread (ignored once the loop has closed)."""
+def _call(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+    """Run ``callback`` on ``loop`` from any thread (ignored once the loop has closed)."""
     with suppress(RuntimeError):
-        loop.call_soon_threadsafe(event.set)
+        loop.call_soon_threadsafe(callback)
 
 
 def _log_attempt(delivery: Delivery, result: AttemptResult) -> None:
