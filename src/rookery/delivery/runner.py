@@ -144,9 +144,6 @@ class Worker:
     def _claim(self, limit: int, full: list[str]) -> list[Delivery]:
         now = datetime.now(UTC)
         with self.app.session() as session:
-            released = queue.release_expired_leases(session, now)
-            if released:
-                LOG.warning("released %d deliveries whose worker lease ran out", released)
             claimed = queue.claim_due(session, self.id, limit, self.lease, now, full)
             session.commit()
             return claimed
@@ -215,6 +212,10 @@ class Worker:
     def _beat(self) -> None:
         now = datetime.now(UTC)
         with self.app.session() as session:
+            # Leases of workers that died are released here, not on every claim.
+            released = queue.release_expired_leases(session, now)
+            if released:
+                LOG.warning("released %d deliveries whose worker lease ran out", released)
             queue.renew_leases(session, self.id, list(self._inflight), now + self.lease)
             beat = session.get(WorkerBeat, self.id)
             if beat is None:
