@@ -12,6 +12,9 @@ responses in one table (``rookery.api.errors``) and the CLI prints their message
     ├── ForbiddenError           the change is not allowed for anyone, or for this actor
     ├── AuthenticationError      no valid credentials
     ├── GoneError                the thing existed but has expired
+    ├── PayloadTooLargeError     a request body is larger than the configured limit
+    ├── TooManyRequestsError     the caller must wait (retry_after_seconds says how long)
+    ├── DatabaseUnavailableError the database cannot be reached or is locked; try again later
     └── InvalidWebhookConfigError  a webhook configuration file is invalid
 """
 
@@ -60,3 +63,21 @@ class GoneError(RookeryError):
 
 class InvalidWebhookConfigError(RookeryError):
     """A webhook configuration is invalid; the message names file, item and key."""
+
+
+class PayloadTooLargeError(RookeryError):
+    """A request body exceeds the configured limit; it was not read in full."""
+
+
+class TooManyRequestsError(RookeryError):
+    """Too many attempts (e.g. sign-ins); the caller may try again after a delay."""
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class DatabaseUnavailableError(RookeryError):
+    """The database cannot be reached, or stays locked; nothing was changed. Retry later."""
+
+    retry_after_seconds = 5

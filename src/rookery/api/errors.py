@@ -15,12 +15,15 @@ from rookery.api.responses import respond
 from rookery.errors import (
     AuthenticationError,
     ConflictError,
+    DatabaseUnavailableError,
     ForbiddenError,
     GoneError,
     InvalidInputError,
     InvalidWebhookConfigError,
     NotFoundError,
+    PayloadTooLargeError,
     RookeryError,
+    TooManyRequestsError,
     UnprocessableError,
 )
 
@@ -36,6 +39,9 @@ STATUS_BY_ERROR: list[tuple[type[RookeryError], int]] = [
     (NotFoundError, 404),
     (ConflictError, 409),
     (GoneError, 410),
+    (PayloadTooLargeError, 413),
+    (TooManyRequestsError, 429),
+    (DatabaseUnavailableError, 503),
 ]
 
 
@@ -59,13 +65,22 @@ def error_response(
     return respond(code, detail, **_where(request), **extra)
 
 
+def rookery_error_response(request: Request, error: RookeryError) -> JSONResponse:
+    """The response for one of our errors, with ``Retry-After`` when the error says when."""
+    param = {"name": error.param, "value": _jsonable(error.value)} if error.param else None
+    response = error_response(request, status_for(error), error.detail, param)
+    retry_after = getattr(error, "retry_after_seconds", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into the JSON envelope."""
 
     @app.exception_handler(RookeryError)
     async def rookery_error(request: Request, error: RookeryError) -> JSONResponse:
-        param = {"name": error.param, "value": _jsonable(error.value)} if error.param else None
-        return error_response(request, status_for(error), error.detail, param)
+        return rookery_error_response(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
