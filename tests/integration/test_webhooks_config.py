@@ -110,7 +110,8 @@ def test_valid_edge_cases_start_and_deliver(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """SPEC §4 edge cases start: env vars, empty URL path, any-case method, content-type format,
-    duplicate names, disabled items, other sections, and config-declared users fire webhooks."""
+    duplicate names under distinct ids, disabled items, other sections, and config-declared
+    users fire webhooks."""
     monkeypatch.setenv("ROOKERY_TEST_HOOK_PORT", str(receiver.port))
     monkeypatch.setenv("ROOKERY_TEST_LABEL", "from-env")
     monkeypatch.delenv("ROOKERY_TEST_UNSET", raising=False)
@@ -136,6 +137,7 @@ webhooks:
       unset: ${ROOKERY_TEST_UNSET}
       template_kept: "{{user.name}}-$ROOKERY_TEST_LABEL"
   - name: dup
+    id: dup-without-body
     action: create_user
     method: Get
     url: http://127.0.0.1:$ROOKERY_TEST_HOOK_PORT/empty

@@ -215,33 +215,47 @@ def test_empty_retry_schedule_is_a_single_attempt(tmp_path: Path) -> None:
     assert _load_one(tmp_path, retry={"schedule": []}).retry.max_attempts == 1
 
 
-def test_duplicate_names_are_allowed_with_a_warning(
+def test_duplicate_names_under_distinct_ids_load_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Two items with the same name both load and a warning names the duplicate."""
-    file = _write(tmp_path / "w.yml", {"webhooks": [BASE, BASE]})
+    """Two items with one name and action load when their ids differ; a warning names them."""
+    file = _write(tmp_path / "w.yml", {"webhooks": [{**BASE, "id": "a"}, {**BASE, "id": "b"}]})
     with caplog.at_level(logging.WARNING, logger="rookery.webhooks"):
-        assert len(load_webhooks(file, environ={})) == 2
+        assert [w.key for w in load_webhooks(file, environ={})] == ["a", "b"]
     assert "notify cowbird" in caplog.text
 
 
-def test_public_dict_redacts_secrets(tmp_path: Path) -> None:
-    """The public description is JSON-able and hides secrets, credentials and sensitive headers."""
+def test_public_dict_redacts_every_header_value_and_secret(tmp_path: Path) -> None:
+    """The public description is JSON-able and hides secrets, URL passwords and every header
+    value, whatever the header's name."""
     webhook = _load_one(
         tmp_path,
         url="https://user:pa55@h/x",
         secret="s3cr3t-value",
-        headers={"Authorization": "Bearer abc", "X-Api-Key": "k", "X-Trace": "visible"},
+        headers={"Authorization": "Bearer abc", "X-Auth": "xa-1", "X-Hub-Signature": "hs-2"},
         payload={"a": 1},
     )
     public = webhook.as_public_dict()
     text = json.dumps(public)
-    for hidden in ("s3cr3t-value", "Bearer abc", '"k"', "pa55"):
+    for hidden in ("s3cr3t-value", "Bearer abc", "xa-1", "hs-2", "pa55"):
         assert hidden not in text
-    assert public["headers"]["X-Trace"] == "visible"
+    assert public["headers"] == {"Authorization": "***", "X-Auth": "***", "X-Hub-Signature": "***"}
     assert public["url"] == "https://user:***@h/x"
     assert public["action"] == "create_user"
+    assert public["key"] == "create_user/notify cowbird"
     assert public["retry"]["schedule"][0] == 5.0
+
+
+def test_header_and_secret_errors_never_quote_the_value(tmp_path: Path) -> None:
+    """An invalid header value or secret is named by key, never echoed into the message."""
+    message = _error(tmp_path, [{**BASE, "headers": {"X-Auth": "line1-hush\nline2"}}])
+    assert "X-Auth" in message
+    assert "hush" not in message
+    file = _write(tmp_path / "w.yml", {"webhooks": [{**BASE, "secret": 987654321}]})
+    with pytest.raises(InvalidWebhookConfigError) as caught:
+        load_webhooks(file, environ={})
+    assert "987654321" not in str(caught.value)
+    assert "987654321" not in repr(caught.value.__dict__)
 
 
 def test_action_values_cover_magpie_and_rookery() -> None:

@@ -235,4 +235,5 @@ def _seed_item(webhook: WebhookConfig) -> dict[str, Any]:
         "retry": {"schedule": [d.total_seconds() for d in webhook.retry.schedule]},
         "enabled": webhook.enabled,
         "exclude_actors": sorted(webhook.exclude_actors),
+        "id": webhook.id,
     }

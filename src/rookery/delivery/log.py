@@ -4,8 +4,8 @@ Invariants:
 - nothing here sends; a retry only puts finished deliveries back in the queue
   (``queue.requeue``) and rings the worker, through a unit of work so that PostgreSQL workers
   in other processes are woken by the same ``NOTIFY`` a new event uses;
-- secrets never leave: stored headers were redacted when the delivery was written, and a
-  password in the URL's user information is redacted here;
+- secrets never leave: stored header values and URL passwords were redacted when the delivery
+  was written (and are redacted again here, for rows written by older versions);
 - every time is ISO 8601 UTC text; lists are newest first and report the total match count;
 - bad filter values are :class:`InvalidInputError` naming the parameter, unknown ids
   :class:`NotFoundError`, retrying a delivery still queued :class:`ConflictError`.
@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import selectinload
@@ -26,12 +25,12 @@ from rookery.bootstrap import Rookery
 from rookery.db import queue
 from rookery.db.models import Attempt, Delivery
 from rookery.errors import ConflictError, InvalidInputError, NotFoundError
+from rookery.webhooks.redaction import redact_headers, redact_url
 
 STATES = ("pending", "sending", "delivered", "failed")
 RETRYABLE_STATES = ("failed", "delivered")
 MAX_LIMIT = 500
 EXCERPT_BYTES = 2048
-REDACTED = "***"
 RETRY_ACTOR = "rookery-retry"
 
 
@@ -132,16 +131,6 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
-def redact_url(url: str) -> str:
-    """``url`` with the password of its user information replaced."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:{REDACTED}@{hostport}"))
-
-
 def list_deliveries(
     app: Rookery,
     *,
@@ -222,7 +211,7 @@ def get_delivery(app: Rookery, delivery_id: int | str) -> dict[str, Any]:
             "request": {
                 "method": delivery.method,
                 "url": redact_url(delivery.url),
-                "headers": dict(delivery.headers),
+                "headers": redact_headers(delivery.headers),
                 "body": delivery.body.decode("utf-8", "replace") if delivery.body else None,
                 "timeout_seconds": delivery.timeout_seconds,
                 "retry_schedule": list(delivery.retry_schedule),

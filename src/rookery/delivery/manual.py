@@ -26,7 +26,6 @@ from typing import Any
 
 from rookery.bootstrap import Rookery
 from rookery.db.models import Delivery
-from rookery.delivery.log import redact_url
 from rookery.delivery.outcomes import AttemptResult, apply_result
 from rookery.delivery.sender import make_client, send
 from rookery.errors import NotFoundError
@@ -34,6 +33,7 @@ from rookery.services import events
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.actions import WebhookAction
 from rookery.webhooks.config import WebhookConfig
+from rookery.webhooks.redaction import redact_url
 from rookery.webhooks.registry import WebhookRegistry
 from rookery.webhooks.retry import RetryPolicy
 

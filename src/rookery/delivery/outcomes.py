@@ -4,7 +4,8 @@ Rules (SPEC §6):
 - success is a 2xx answer; anything else (3xx included) or no answer is a failure;
 - a failure is retried on the delivery's schedule with jitter; ``Retry-After`` on 429/503
   replaces the pause (bounded); ``410 Gone`` ends the delivery at once;
-- after the last attempt the delivery is ``failed`` (still retryable by API/CLI);
+- after the last attempt the delivery is ``failed`` (still retryable by API/CLI), and so is
+  a delivery refused at once because its webhook is gone (``AttemptResult.final``);
 - a failed ``create_user`` attempt sets the user ``WebhookError``; a later success returns it
   to ``OK`` unless someone (a callback, an admin) changed the status in between.
 """
@@ -41,6 +42,8 @@ class AttemptResult:
     response_excerpt: str | None
     retry_after: str | None
     worker: str
+    # True when retrying cannot help (the webhook is gone): the delivery fails now.
+    final: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -52,7 +55,7 @@ def next_attempt_delay(
     delivery: Delivery, result: AttemptResult, rng: random.Random = _RNG
 ) -> timedelta | None:
     """The pause before the next attempt, or None when the delivery is finished."""
-    if result.succeeded or result.status_code == 410:
+    if result.succeeded or result.final or result.status_code == 410:
         return None
     policy = RetryPolicy(tuple(timedelta(seconds=s) for s in delivery.retry_schedule))
     pause = policy.delay_before_attempt(result.number + 1, rng)

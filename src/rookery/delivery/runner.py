@@ -28,7 +28,7 @@ from rookery.bootstrap import Rookery
 from rookery.db import queue
 from rookery.db.models import Delivery, WorkerBeat
 from rookery.delivery.outcomes import AttemptResult, record_results
-from rookery.delivery.sender import make_client, send
+from rookery.delivery.sender import make_client, refused, send, webhook_for
 from rookery.services.tokens import purge_expired
 from rookery.webhooks.registry import WebhookRegistry
 
@@ -149,8 +149,11 @@ class Worker:
             return claimed
 
     async def _send(self, client: aiohttp.ClientSession, delivery: Delivery) -> None:
-        webhook = self.registry.by_key(delivery.webhook_key)
-        result = await send(client, delivery, webhook, self.id)
+        webhook, reason = webhook_for(delivery, self.registry)
+        if webhook is None:
+            result = refused(delivery, reason or "webhook not found", self.id)
+        else:
+            result = await send(client, delivery, webhook, self.id)
         _log_attempt(delivery, result)
         await self._results.put(result)
 

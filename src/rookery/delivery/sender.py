@@ -1,5 +1,12 @@
 """Sending one delivery over HTTP: the stored bytes, signed now, with a timeout.
 
+A delivery is sent with the headers and signing secrets of the webhook that produced it, or
+not at all (SPEC §9). :func:`webhook_for` finds that webhook by the delivery's stored key; when
+it is gone, or now points at another URL, the delivery is not sent and
+:func:`refused` describes why (a final failure: retrying it cannot help until the
+configuration changes, and the operator's retry replays it then). The stored row holds no
+header value and no URL password; both come from the loaded webhook at send time.
+
 aiohttp is the worker's HTTP client: one session per worker, keep-alive connections pooled
 per receiver. (httpx's pool scans every connection on each request, which capped a 64-slot
 worker at ~150 requests/s; see docs/BENCHMARKS.md.) Its exceptions are translated here, once,
@@ -17,10 +24,11 @@ import aiohttp
 from rookery.db.models import Delivery
 from rookery.delivery.outcomes import AttemptResult
 from rookery.webhooks.config import WebhookConfig
+from rookery.webhooks.redaction import REDACTED, redact_url
+from rookery.webhooks.registry import WebhookRegistry
 from rookery.webhooks.signing import signature_headers
 
 EXCERPT_BYTES = 2048
-REDACTED = "***"
 USER_AGENT = "Rookery-Webhooks"
 
 
@@ -37,26 +45,59 @@ def make_client(max_connections: int) -> aiohttp.ClientSession:
     )
 
 
-def request_headers(
-    delivery: Delivery, webhook: WebhookConfig | None, now: datetime
-) -> dict[str, str]:
-    """Stored headers, with the configured (unredacted) values and fresh signatures."""
+def webhook_for(
+    delivery: Delivery, registry: WebhookRegistry
+) -> tuple[WebhookConfig | None, str | None]:
+    """The webhook to send ``delivery`` with, or None and the reason it must not be sent."""
+    webhook = registry.by_key(delivery.webhook_key)
+    what = f"webhook {delivery.webhook_name!r} for action {delivery.action!r}"
+    if webhook is None:
+        return None, (
+            f"{what} is no longer configured (key {delivery.webhook_key!r}); not sent. "
+            "Retry it once the webhook is configured again"
+        )
+    if redact_url(webhook.url) != delivery.url:
+        return None, (
+            f"{what} now sends to {redact_url(webhook.url)}, not {delivery.url}; not sent, "
+            "so that its headers and secrets never reach a receiver they were not configured for"
+        )
+    return webhook, None
+
+
+def refused(delivery: Delivery, reason: str, worker_id: str) -> AttemptResult:
+    """The attempt recorded for a delivery that was not sent: final, with ``reason``."""
+    return AttemptResult(
+        delivery_id=delivery.id,
+        number=delivery.attempt_count + 1,
+        started_at=datetime.now(UTC),
+        latency_ms=0.0,
+        status_code=None,
+        error=reason,
+        response_excerpt=None,
+        retry_after=None,
+        worker=worker_id,
+        final=True,
+    )
+
+
+def request_headers(delivery: Delivery, webhook: WebhookConfig, now: datetime) -> dict[str, str]:
+    """The stored computed headers, the webhook's configured values and fresh signatures."""
     headers = {k: v for k, v in delivery.headers.items() if v != REDACTED}
-    if webhook is not None:
-        headers.update(webhook.headers)
-        if delivery.body is not None:
-            headers["Content-Type"] = delivery.headers.get("Content-Type", webhook.content_type)
-        if webhook.secrets:
-            headers.update(
-                signature_headers(webhook.secrets, delivery.uid, now, delivery.body or b"")
-            )
+    headers.update(webhook.headers)
+    if delivery.body is not None:
+        headers["Content-Type"] = delivery.headers.get("Content-Type", webhook.content_type)
+    if webhook.secrets:
+        headers.update(signature_headers(webhook.secrets, delivery.uid, now, delivery.body or b""))
     return headers
 
 
 async def send(
-    client: aiohttp.ClientSession, delivery: Delivery, webhook: WebhookConfig | None, worker_id: str
+    client: aiohttp.ClientSession, delivery: Delivery, webhook: WebhookConfig, worker_id: str
 ) -> AttemptResult:
-    """Send ``delivery`` once and describe what happened (never raises for I/O)."""
+    """Send ``delivery`` once with ``webhook``'s secrets; describe what happened (no I/O raise).
+
+    The URL is the webhook's (the stored one without its password, see :func:`webhook_for`).
+    """
     started = datetime.now(UTC)
     clock = time.perf_counter()
     status: int | None = None
@@ -66,7 +107,7 @@ async def send(
     try:
         async with client.request(
             delivery.method,
-            delivery.url,
+            webhook.url,
             data=delivery.body,
             headers=request_headers(delivery, webhook, started),
             allow_redirects=False,

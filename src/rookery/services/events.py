@@ -6,7 +6,9 @@ For Magpie's seven actions it offers exactly the parameters SPEC §5 lists (``AC
 whatever the caller passed, so a template Magpie leaves literal (``{{user.email}}`` in
 ``update_user_status``) stays literal here too.
 Each delivery's request (method, URL, headers, body) is rendered here, once; the worker sends
-those stored bytes on every attempt. A callback token is created only when some webhook of a
+those stored bytes on every attempt. The row names its webhook by key (``identity``) and holds
+no secret: header values and a URL's password are stored as ``***`` and the worker takes the
+real ones from that webhook when it sends. A callback token is created only when some webhook of a
 callback-carrying action is about to receive the event (SPEC §6 "Callback URL").
 """
 
@@ -23,7 +25,7 @@ from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.actions import ACTION_PARAMS, WebhookAction
 from rookery.webhooks.body import encode_body
 from rookery.webhooks.config import WebhookConfig
-from rookery.webhooks.registry import webhook_key
+from rookery.webhooks.redaction import redact_headers, redact_url
 from rookery.webhooks.templates import replace_template
 
 CALLBACK_ACTIONS = {WebhookAction.CREATE_USER, WebhookAction.UPDATE_USER_STATUS}
@@ -134,20 +136,20 @@ def _delivery(
 ) -> Delivery:
     body = encode_body(replace_template(params, webhook.payload), webhook.content_type)
     headers = {"Content-Type": webhook.content_type} if body is not None else {}
-    headers.update(webhook.as_public_dict()["headers"])
+    headers.update(redact_headers(webhook.headers))
     return Delivery(
         uid=f"msg_{uuid.uuid4().hex}",
         event=event,
         action=event.action,
         webhook_name=webhook.name,
-        webhook_key=webhook_key(webhook),
+        webhook_key=webhook.key,
         subject=subject,
         lane=f"{receiver_of(webhook.url)}|{subject}",
         state="pending",
         attempt_count=0,
         next_attempt_at=event.created_at,
         method=webhook.method,
-        url=webhook.url,
+        url=redact_url(webhook.url),
         headers=headers,
         body=body,
         timeout_seconds=webhook.timeout_seconds,

@@ -64,6 +64,7 @@ WEBHOOK_KEYS_OPTIONAL: frozenset[str] = frozenset(
         "retry",
         "enabled",
         "exclude_actors",
+        "id",
     }
 )
 WEBHOOK_KEYS: frozenset[str] = WEBHOOK_KEYS_REQUIRED | WEBHOOK_KEYS_OPTIONAL

@@ -8,7 +8,9 @@
   is returned. Every message names the file, the item (``webhook #N``, counted from 1 in the
   file's list, with its name when known), the key at fault, and what was expected.
 - Items keep file order, then list order; ``WebhookConfig.index`` is the 0-based position in its
-  file's list. Duplicate names are allowed (a warning on ``rookery.webhooks``).
+  file's list, used in messages only. A webhook is identified by its key (``identity``): its
+  declared ``id``, else ``{action}/{name}``; two items with one key are refused. Duplicate names
+  under distinct keys are allowed (a warning on ``rookery.webhooks``).
 - A ``WebhookConfig`` is complete and immutable: optional keys are filled with their defaults,
   the method is upper-case, ``content_type`` is the resolved ``format``, header values are
   strings, and the payload holds only JSON values (YAML dates become ISO 8601 text).
@@ -27,7 +29,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from rookery.errors import InvalidWebhookConfigError
 from rookery.webhooks.actions import WEBHOOK_KEYS, WEBHOOK_KEYS_REQUIRED, WebhookAction
@@ -38,6 +39,7 @@ from rookery.webhooks.config_values import (
     BadValueError,
     describe,
     parse_action,
+    parse_declared_id,
     parse_enabled,
     parse_exclude_actors,
     parse_format,
@@ -51,13 +53,13 @@ from rookery.webhooks.config_values import (
     parse_url,
     suggest,
 )
+from rookery.webhooks.identity import index_by_key, webhook_key
+from rookery.webhooks.redaction import REDACTED, redact_headers, redact_url
 from rookery.webhooks.retry import RetryPolicy
 
 LOGGER = logging.getLogger("rookery.webhooks")
+_SECRET_KEYS = frozenset({"headers", "secret"})
 _T = TypeVar("_T")
-
-_SENSITIVE_HEADER_PARTS = ("authorization", "token", "secret", "key", "cookie", "password")
-REDACTED = "***"
 
 
 @dataclass(frozen=True)
@@ -76,22 +78,27 @@ class WebhookConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     enabled: bool = True
     exclude_actors: frozenset[str] = frozenset()
+    id: str | None = None
     source: str = ""
     index: int = 0
 
+    @property
+    def key(self) -> str:
+        """The stable key deliveries store: the declared ``id``, else ``{action}/{name}``."""
+        return webhook_key(self)
+
     def as_public_dict(self) -> dict[str, Any]:
-        """Return a JSON-able description with secrets and sensitive header values redacted."""
+        """Return a JSON-able description: every header value and secret redacted."""
         return {
+            "key": self.key,
+            "id": self.id,
             "name": self.name,
             "action": self.action.value,
             "method": self.method,
-            "url": _redact_url(self.url),
+            "url": redact_url(self.url),
             "content_type": self.content_type,
             "payload": self.payload,
-            "headers": {
-                name: REDACTED if _is_sensitive_header(name) else value
-                for name, value in self.headers.items()
-            },
+            "headers": redact_headers(self.headers),
             "secrets": [REDACTED for _ in self.secrets],
             "timeout_seconds": self.timeout_seconds,
             "retry": {
@@ -103,22 +110,6 @@ class WebhookConfig:
             "source": self.source,
             "index": self.index,
         }
-
-
-def _is_sensitive_header(name: str) -> bool:
-    """Return whether a header's value may be a credential."""
-    lowered = name.lower()
-    return any(part in lowered for part in _SENSITIVE_HEADER_PARTS)
-
-
-def _redact_url(url: str) -> str:
-    """Return ``url`` with the password of its user information replaced."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:{REDACTED}@{hostport}"))
 
 
 def load_webhooks(
@@ -137,6 +128,7 @@ def webhooks_from_documents(documents: list[tuple[Path, Any]]) -> list[WebhookCo
     for source, document in documents:
         for index, item in enumerate(_webhook_items(source, document)):
             webhooks.append(validate_webhook_item(item, str(source), index))
+    index_by_key(webhooks)  # refuses two items with one key
     _warn_duplicate_names(webhooks)
     return webhooks
 
@@ -200,6 +192,7 @@ def validate_webhook_item(item: Any, source: str, index: int) -> WebhookConfig:
         retry=_parse_key(item, "retry", where, parse_retry),
         enabled=_parse_key(item, "enabled", where, parse_enabled),
         exclude_actors=_parse_key(item, "exclude_actors", where, parse_exclude_actors),
+        id=_parse_key(item, "id", where, parse_declared_id),
         source=source,
         index=index,
     )
@@ -227,6 +220,8 @@ def _parse_key(item: dict[Any, Any], key: str, where: str, parse: Callable[[Any]
     try:
         return parse(item.get(key))
     except BadValueError as error:
+        # Header values and secrets are never echoed back, not even in an error.
+        shown = REDACTED if key in _SECRET_KEYS else item.get(key)
         raise InvalidWebhookConfigError(
-            f"{where}: key '{key}': {error}", param=key, value=item.get(key)
+            f"{where}: key '{key}': {error}", param=key, value=shown
         ) from error

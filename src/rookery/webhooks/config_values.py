@@ -28,6 +28,7 @@ from rookery.webhooks.retry import DEFAULT_SCHEDULE, RetryPolicy, parse_duration
 from rookery.webhooks.signing import normalize_secret
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
+MAX_ID_LENGTH = 200
 MAX_PAYLOAD_NODES = 10_000
 # Headers Rookery computes itself: Content-Type from `format`, the rest from body and signing.
 RESERVED_HEADERS = frozenset(
@@ -72,6 +73,22 @@ def parse_name(value: Any) -> str:
     """Return a webhook name: any non-empty text."""
     if not isinstance(value, str) or not value.strip():
         raise expected("a non-empty string", value)
+    return value
+
+
+def parse_declared_id(value: Any) -> str | None:
+    """Return a declared webhook ``id`` (absent → None): non-empty text on one line."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > MAX_ID_LENGTH
+        or any(ord(ch) < 32 for ch in value)
+    ):
+        raise expected(
+            f"a non-empty string of at most {MAX_ID_LENGTH} characters on one line", value
+        )
     return value
 
 
@@ -174,8 +191,11 @@ def parse_headers(value: Any) -> dict[str, str]:
         if name.lower() in RESERVED_HEADERS:
             raise BadValueError(f"header {name!r} is set by Rookery (Content-Type from 'format')")
         text = _header_text(raw)
-        if text is None:
-            raise expected(f"header {name!r} to be text or a number on one line", raw)
+        if text is None:  # the value itself is never quoted: it may be a credential
+            raise BadValueError(
+                f"expected header {name!r} to be text or a number on one line, "
+                f"got {type(raw).__name__ if not isinstance(raw, str) else 'text on several lines'}"
+            )
         headers[name] = text
     return headers
 
@@ -198,7 +218,9 @@ def parse_secrets(value: Any) -> tuple[str, ...]:
     secrets = value if isinstance(value, list) else [value]
     for secret in secrets:
         if not isinstance(secret, str) or not secret:
-            raise expected("a non-empty string or a list of them", secret)
+            raise BadValueError(  # never quote a secret, even a malformed one
+                f"expected a non-empty string or a list of them, got {type(secret).__name__}"
+            )
         if _UNEXPANDED_VAR.fullmatch(secret):
             raise BadValueError(f"the environment variable in {secret!r} is not set")
         try:

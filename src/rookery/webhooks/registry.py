@@ -1,7 +1,10 @@
-"""The loaded webhooks, indexed by action and by a stable key.
+"""The loaded webhooks, indexed by action and by their stable key.
 
-A webhook's key is ``{source file}#{index}``: deliveries store it so that the worker can find
-the webhook's secrets and headers at send time (those are never written to the database).
+A webhook's key (see ``identity``) is its declared ``id`` or ``{action}/{name}``: deliveries
+store it so that the worker finds, at send time, the webhook that produced them, and takes that
+webhook's header values and signing secrets (never written to the database) from memory.
+Invariant: keys are unique (building a registry with a repeated key raises
+``InvalidWebhookConfigError``), so a key names at most one webhook.
 """
 
 from __future__ import annotations
@@ -11,11 +14,9 @@ from typing import Any
 
 from rookery.webhooks.actions import WebhookAction
 from rookery.webhooks.config import WebhookConfig
+from rookery.webhooks.identity import index_by_key, webhook_key
 
-
-def webhook_key(webhook: WebhookConfig) -> str:
-    """The stable key of a webhook item: its file and position."""
-    return f"{webhook.source}#{webhook.index}"
+__all__ = ["WebhookRegistry", "webhook_key"]
 
 
 class WebhookRegistry:
@@ -26,7 +27,7 @@ class WebhookRegistry:
         self._by_action: dict[WebhookAction, list[WebhookConfig]] = {}
         for webhook in self._all:
             self._by_action.setdefault(webhook.action, []).append(webhook)
-        self._by_key = {webhook_key(w): w for w in self._all}
+        self._by_key = index_by_key(self._all)
 
     def __iter__(self) -> Iterator[WebhookConfig]:
         return iter(self._all)
@@ -43,7 +44,7 @@ class WebhookRegistry:
         return self._by_key.get(key)
 
     def by_name(self, name: str) -> list[WebhookConfig]:
-        """Every webhook called ``name`` (names may repeat)."""
+        """Every webhook called ``name`` (names may repeat across actions)."""
         return [w for w in self._all if w.name == name]
 
     def grouped(self) -> dict[str, list[dict[str, Any]]]:
