@@ -41,7 +41,8 @@ def hooks(start_service: ServiceFactory, receiver: Receiver) -> Service:
     receiver.script("/ok", default=200)
     return start_service([
         hook(receiver, "bad-hook", "/bad", retry={"schedule": []}, secret=SECRET),
-        hook(receiver, "ok-hook", "/ok", headers={"X-Api-Key": "cli-hidden-key"}),
+        hook(receiver, "ok-hook", "/ok", headers={"X-Api-Key": "cli-hidden-key",
+                                                  "X-Hub-Signature": "cli-hidden-sig"}),
     ])
 
 
@@ -99,7 +100,25 @@ def test_webhooks_list_redacts_secrets(hooks: Service, tmp_path: Path) -> None:
     assert [w["name"] for w in listed] == ["bad-hook", "ok-hook"]
     assert SECRET not in result.stdout
     assert "cli-hidden-key" not in result.stdout
+    assert "cli-hidden-sig" not in result.stdout
     assert listed[0]["secrets"] == ["***"]
+    assert listed[1]["headers"] == {"X-Api-Key": "***", "X-Hub-Signature": "***"}
+    assert listed[1]["key"] == "create_user/ok-hook"
+
+
+def test_deliveries_show_redacts_every_header_value(hooks: Service, receiver: Receiver,
+                                                    tmp_path: Path) -> None:
+    """`deliveries show` prints the stored request with every configured header value as ***,
+    while the receiver got the real values."""
+    create_user(hooks, "hilda")
+    (sent,) = wait_for_count(hooks, 1, status="delivered")
+    assert receiver.wait_for(1, "/ok")[0].headers["x-hub-signature"] == "cli-hidden-sig"
+    shown = rookery(hooks, tmp_path, "deliveries", "show", str(sent["id"]))
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["request"]["headers"] == {
+        "Content-Type": "application/json", "X-Api-Key": "***", "X-Hub-Signature": "***"}
+    for hidden in ("cli-hidden-key", "cli-hidden-sig", SECRET):
+        assert hidden not in shown.stdout + shown.stderr
 
 
 def test_webhooks_test_sends_one_sample(hooks: Service, receiver: Receiver,

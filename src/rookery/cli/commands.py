@@ -84,12 +84,14 @@ def check_config(args: argparse.Namespace) -> int:
     webhooks = load_webhooks(args.path)
     print(f"rookery: {args.path}: {len(webhooks)} webhook(s) valid")
     for hook in webhooks:
-        print(f"  - {hook.name}: {hook.action.value} {hook.method} {hook.as_public_dict()['url']}")
+        declared = f" (id {hook.id!r})" if hook.id is not None else ""
+        url = hook.as_public_dict()["url"]
+        print(f"  - {hook.name}: {hook.action.value} {hook.method} {url}{declared}")
     return 0
 
 
 def webhooks_list(_: argparse.Namespace) -> int:
-    """Print the configured webhooks (secrets redacted)."""
+    """Print the configured webhooks (every header value and secret redacted)."""
     registry = load_registry(load_settings())
     print(json.dumps([w.as_public_dict() for w in registry], indent=2, default=str))
     return 0

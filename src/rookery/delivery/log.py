@@ -173,6 +173,7 @@ def delivery_summary(delivery: Delivery) -> dict[str, Any]:
         "event_id": delivery.event_id,
         "action": delivery.action,
         "webhook_name": delivery.webhook_name,
+        "webhook_key": delivery.webhook_key,
         "subject": delivery.subject,
         "state": delivery.state,
         "attempt_count": delivery.attempt_count,
