@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, insert, select
 
 from rookery.db.engine import make_engine
 from rookery.db.models import Delivery, Event
-from rookery.db.schema import upgrade
+from rookery.db.schema import alembic_config, current_revision, upgrade
 from tests.conftest import ServiceFactory
 from tests.support.delivery_log import wait_for_count
 from tests.support.receiver import Receiver
@@ -27,6 +28,11 @@ def old_engine(database_url: str) -> Iterator[Engine]:
     """The test database at revision 0001, as the previous release left it."""
     engine = make_engine(database_url)
     upgrade(engine, "0001")
+    config = alembic_config(engine)
+    with engine.begin() as connection:  # the PostgreSQL test database may be at head already
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    assert current_revision(engine) == "0001"
     yield engine
     engine.dispose()
 

@@ -251,6 +251,7 @@ def test_header_and_secret_errors_never_quote_the_value(tmp_path: Path) -> None:
     message = _error(tmp_path, [{**BASE, "headers": {"X-Auth": "line1-hush\nline2"}}])
     assert "X-Auth" in message
     assert "hush" not in message
+    assert "hush" not in _error(tmp_path, [{**BASE, "headers": "Bearer hush"}])
     file = _write(tmp_path / "w.yml", {"webhooks": [{**BASE, "secret": 987654321}]})
     with pytest.raises(InvalidWebhookConfigError) as caught:
         load_webhooks(file, environ={})

@@ -182,8 +182,10 @@ def parse_headers(value: Any) -> dict[str, str]:
     """Return extra request headers; values become text. Reserved headers are refused."""
     if value is None:
         return {}
-    if not isinstance(value, dict):
-        raise expected("a mapping of header names to values", value)
+    if not isinstance(value, dict):  # not quoted: it may be a credential in the wrong place
+        raise BadValueError(
+            f"expected a mapping of header names to values, got {type(value).__name__}"
+        )
     headers: dict[str, str] = {}
     for name, raw in value.items():
         if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
