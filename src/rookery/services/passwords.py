@@ -56,6 +56,7 @@ class PasswordPool:
         self._capacity = workers + backlog
         self._admitted = 0
         self._lock = threading.Lock()
+        self._executor.submit(_dummy_hash)  # so the first unknown user costs no extra hash
 
     def verify(self, password_hash: str | None, password: str) -> Future[bool]:
         """Queue one verification; 429 (retry after a second) when the queue is full."""
