@@ -166,6 +166,24 @@ def test_overlong_signin_fields_are_refused_before_hashing(service: Service) -> 
     )
 
 
+def test_overlong_free_text_is_refused(service: Service) -> None:
+    """A group description over 2,000 characters or a service URL over 2,048 is a 400."""
+    admin = service.admin
+    long_description = {"group_name": "editors", "description": "d" * 2001}
+    assert_error(admin.post("/groups", json=long_description), 400, "description")
+    assert (
+        admin.post("/groups", json={**long_description, "description": "d" * 2000}).status_code
+        == 201
+    )
+    long_url = "http://catalog.internal/" + "p" * 2048
+    created = admin.post(
+        "/services",
+        json={"service_name": "catalog", "service_type": "api", "service_url": long_url},
+    )
+    body = assert_error(created, 400, "service_url")
+    assert long_url not in created.text, body
+
+
 def test_eleventh_wrong_signin_is_throttled_per_user(service: Service) -> None:
     """After 10 wrong passwords the 11th attempt is 429 with Retry-After, from any address."""
     add_user(service, "alice")
