@@ -55,7 +55,7 @@ def test_huge_chunked_bodies_leave_memory_flat(database_url: str, tmp_path: Path
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/version", process)
+        wait_http(f"{base}/version", process, timeout=90)
         signed_in = httpx.post(
             f"{base}/signin", json={"user_name": "admin", "password": "admin-password-1"}
         )

@@ -30,7 +30,7 @@ def post_oversized(
     *,
     chunked: bool = True,
     chunk: int = 64 * 1024,
-    timeout: float = 30,
+    timeout: float = 120,
 ) -> Outcome:
     """POST ``total`` bytes of JSON-ish filler to ``path``; chunked or with Content-Length."""
     framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {total}"
