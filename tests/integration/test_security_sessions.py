@@ -6,6 +6,7 @@ Every test runs on SQLite and, when configured, PostgreSQL, against a real uvico
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -238,6 +239,39 @@ def test_successful_signins_do_not_count(start_service: ServiceFactory) -> None:
     assert [right() for _ in range(10)] == [200] * 10
     assert_error(wrong_signin(client, "alice"), 401)  # the address's 5th failure
     assert_error(wrong_signin(client, "alice"), 429)
+
+
+def test_full_hashing_pool_answers_429_and_others_proceed(start_service: ServiceFactory) -> None:
+    """With one hashing thread and a queue of one, a burst of sign-ins gets some 429s at once
+    (Retry-After: 1), the rest sign in, and refused attempts do not count as failures."""
+    service = start_service(
+        worker=False, hash_workers=1, hash_backlog=1, signin_address_failures=31
+    )
+    add_user(service, "alice")
+    answers: list[httpx.Response] = []
+
+    def sign_in() -> None:
+        with httpx.Client(base_url=service.base, timeout=120) as client:
+            answers.append(
+                client.post("/signin", json={"user_name": "alice", "password": PASSWORD})
+            )
+
+    burst = [threading.Thread(target=sign_in) for _ in range(30)]
+    for thread in burst:
+        thread.start()
+    for thread in burst:
+        thread.join()
+    codes = sorted(answer.status_code for answer in answers)
+    assert set(codes) == {200, 429}, codes
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert {answer.headers["Retry-After"] for answer in refused} == {"1"}
+    assert "sign-ins in progress" in refused[0].json()["detail"]
+    assert service.admin.get("/users/current").status_code == 200
+    # Nothing of the burst counts at the address: all 31 failures are still available.
+    client = service.client()
+    for number in range(31):
+        assert_error(wrong_signin(client, f"guess{number}"), 401)
+    assert_error(wrong_signin(client, "guess-one-too-many"), 429)
 
 
 @pytest.mark.parametrize("password_change", ["self", "admin"])
