@@ -41,10 +41,10 @@ def _create_users(base: str, names: list[str]) -> None:
             assert response.status_code in (201, 409), response.text
 
 
-def _probe(base: str, stop: threading.Event, pause: float) -> list[float]:
+def _probe(base: str, cookies: httpx.Cookies, stop: threading.Event, pause: float) -> list[float]:
     """Latencies (ms) of GET /users/current, one after another, until ``stop`` is set."""
     samples: list[float] = []
-    with httpx.Client(base_url=base, cookies=admin_cookies(base), timeout=60) as client:
+    with httpx.Client(base_url=base, cookies=cookies, timeout=60) as client:
         while not stop.is_set():
             started = time.perf_counter()
             response = client.get("/users/current")
@@ -69,6 +69,7 @@ def _flood(base: str, name: str, stop: threading.Event, outcomes: Counter[str]) 
 
 
 def _measure(base: str, clients: int, seconds: float) -> tuple[list[float], Counter[str]]:
+    cookies = admin_cookies(base)  # signed in before the flood: only its requests are timed
     stop = threading.Event()
     outcomes: Counter[str] = Counter()
     flooders = [
@@ -79,7 +80,7 @@ def _measure(base: str, clients: int, seconds: float) -> tuple[list[float], Coun
         thread.start()
     time.sleep(1.0)  # let the flood build up before sampling
     result: list[list[float]] = []
-    probe = threading.Thread(target=lambda: result.append(_probe(base, stop, 0.02)))
+    probe = threading.Thread(target=lambda: result.append(_probe(base, cookies, stop, 0.02)))
     probe.start()
     time.sleep(seconds)
     stop.set()
@@ -91,9 +92,10 @@ def _measure(base: str, clients: int, seconds: float) -> tuple[list[float], Coun
 
 def _quiet(base: str, seconds: float) -> list[float]:
     stop = threading.Event()
+    cookies = admin_cookies(base)
     timer = threading.Timer(seconds, stop.set)
     timer.start()
-    return _probe(base, stop, 0.02)
+    return _probe(base, cookies, stop, 0.02)
 
 
 def _wrong_signins(base: str, names: list[str]) -> list[float]:
