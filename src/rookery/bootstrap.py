@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +21,7 @@ from rookery.config import Settings
 from rookery.db.engine import make_engine, make_session_factory
 from rookery.db.schema import upgrade
 from rookery.services.auth import cookie_secret, ensure_built_ins
+from rookery.services.passwords import PasswordPool
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.config import load_webhooks
 from rookery.webhooks.registry import WebhookRegistry
@@ -72,6 +74,11 @@ class Rookery:
         """Tell in-process workers that new deliveries are waiting."""
         for listener in list(self._wake_listeners):
             listener()
+
+    @cached_property
+    def password_pool(self) -> PasswordPool:
+        """Where sign-ins verify passwords: a few threads behind a bounded queue."""
+        return PasswordPool(self.settings.hash_workers, self.settings.hash_backlog)
 
     @property
     def protected_users(self) -> set[str]:

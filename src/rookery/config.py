@@ -34,6 +34,13 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_WORKER": None,
     "ROOKERY_WORKER_CONCURRENCY": None,
     "ROOKERY_LOG_LEVEL": "MAGPIE_LOG_LEVEL",
+    "ROOKERY_SESSION_EXPIRE": "MAGPIE_COOKIE_EXPIRE",
+    "ROOKERY_MAX_BODY_BYTES": None,
+    "ROOKERY_SIGNIN_USER_FAILURES": None,
+    "ROOKERY_SIGNIN_ADDRESS_FAILURES": None,
+    "ROOKERY_SIGNIN_WINDOW": None,
+    "ROOKERY_HASH_WORKERS": None,
+    "ROOKERY_HASH_BACKLOG": None,
 }
 
 
@@ -59,6 +66,13 @@ class Settings:
     run_worker: bool = True
     worker_concurrency: int = 64
     log_level: str = "INFO"
+    session_expire_seconds: int = 86400
+    max_body_bytes: int = 1024 * 1024
+    signin_user_failures: int = 10
+    signin_address_failures: int = 50
+    signin_window_seconds: int = 300
+    hash_workers: int = 1
+    hash_backlog: int = 32
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -124,7 +138,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         env.update(read_env_file(env_file))
     env.update(os.environ if environ is None else environ)
     worker = (_lookup(env, "ROOKERY_WORKER") or "true").lower()
-    return Settings(
+    settings = Settings(
         database_url=_lookup(env, "ROOKERY_DATABASE_URL") or Settings.database_url,
         host=_lookup(env, "ROOKERY_HOST") or Settings.host,
         port=_int(env, "ROOKERY_PORT", Settings.port),
@@ -144,3 +158,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         worker_concurrency=_int(env, "ROOKERY_WORKER_CONCURRENCY", 64),
         log_level=(_lookup(env, "ROOKERY_LOG_LEVEL") or "INFO").upper(),
     )
+    return settings.with_overrides(**_limits(env))
+
+
+def _limits(env: Mapping[str, str]) -> dict[str, int]:
+    """Sessions, body size, sign-in throttling and hashing: positive integers."""
+    names = {
+        "session_expire_seconds": "ROOKERY_SESSION_EXPIRE",
+        "max_body_bytes": "ROOKERY_MAX_BODY_BYTES",
+        "signin_user_failures": "ROOKERY_SIGNIN_USER_FAILURES",
+        "signin_address_failures": "ROOKERY_SIGNIN_ADDRESS_FAILURES",
+        "signin_window_seconds": "ROOKERY_SIGNIN_WINDOW",
+        "hash_workers": "ROOKERY_HASH_WORKERS",
+        "hash_backlog": "ROOKERY_HASH_BACKLOG",
+    }
+    values: dict[str, int] = {}
+    for key, name in names.items():
+        value = _int(env, name, getattr(Settings, key))
+        if value < 1:
+            raise InvalidInputError(
+                f"setting {name}: expected a positive integer, got {value}", param=name, value=value
+            )
+        values[key] = value
+    return values

@@ -57,7 +57,7 @@ class Service:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("Rookery did not start")
             time.sleep(0.01)
-        self.admin = self.client(self.settings.admin_user, ADMIN_PASSWORD)
+        self.admin = self.client(self.settings.admin_user, self.settings.admin_password)
         return self
 
     def client(self, user_name: str | None = None, password: str | None = None) -> httpx.Client:

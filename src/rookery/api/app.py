@@ -10,8 +10,10 @@ from fastapi import FastAPI
 from rookery import __version__
 from rookery.api import errors
 from rookery.api import webhooks as seed_api
+from rookery.api.body_limit import BodyLimit
 from rookery.api.openapi import openapi_document
 from rookery.api.routes import groups, health, permissions, services, session, users, webhooks
+from rookery.api.signin_throttle import SigninThrottle
 from rookery.bootstrap import Rookery
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -35,6 +37,13 @@ def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.rookery = rookery
+    settings = rookery.settings
+    app.state.signin_throttle = SigninThrottle(
+        settings.signin_user_failures,
+        settings.signin_address_failures,
+        settings.signin_window_seconds,
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     seed_api.use_app(rookery)
     errors.install(app)
     for module in (session, users, groups, services, permissions, webhooks, health):

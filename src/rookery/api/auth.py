@@ -1,20 +1,25 @@
-"""Who is calling: the signed session cookie, and the admin / self-or-admin checks."""
+"""Who is calling: the signed session cookie, and the admin / self-or-admin checks.
+
+The cookie (named ``auth_tkt`` by default, in Pyramid's AuthTkt layout as Magpie writes it:
+see ``rookery.api.auth_ticket``) holds the user id and the user's session version, signed with
+the deployment secret and stamped with its issue time. It is valid for
+``ROOKERY_SESSION_EXPIRE`` seconds and only while the version still matches the user's:
+sign-out and any password change bump it, so every earlier cookie stops working.
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from typing import Any
 
-from fastapi import Request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from rookery.api.auth_ticket import make_ticket, read_ticket
 from rookery.bootstrap import Rookery
 from rookery.db.models import User
 from rookery.errors import AuthenticationError, ForbiddenError
 from rookery.services.lookups import ANONYMOUS, is_admin
-
-SESSION_MAX_AGE_SECONDS = 7 * 86400
 
 
 @dataclass(frozen=True)
@@ -40,24 +45,37 @@ def rookery(request: Request) -> Rookery:
     return app
 
 
-def serializer(app: Rookery) -> URLSafeTimedSerializer:
-    """Signs and reads session cookies with the deployment's secret."""
-    return URLSafeTimedSerializer(app.secret, salt="rookery-session")
+def session_cookie(app: Rookery, user_id: int, session_version: int) -> str:
+    """The cookie value for a user signed in now, at this session version."""
+    return make_ticket(app.secret, user_id, session_version, time.time())
 
 
-def session_cookie(app: Rookery, user: User) -> str:
-    """The cookie value for a freshly signed-in user."""
-    return serializer(app).dumps({"uid": user.id})
+def set_session_cookie(response: Response, app: Rookery, user_id: int, version: int) -> None:
+    """Put a fresh session cookie on ``response``."""
+    response.set_cookie(
+        app.settings.cookie_name,
+        session_cookie(app, user_id, version),
+        max_age=app.settings.session_expire_seconds,
+        httponly=True,
+        samesite="lax",
+        path=app.settings.root_path or "/",
+    )
+
+
+def current_session_version(app: Rookery, user_id: int) -> int | None:
+    """The user's session version now (None when the user is gone)."""
+    with app.read_session() as session:
+        user = session.get(User, user_id)
+        return None if user is None else user.session_version
 
 
 def _load(app: Rookery, token: str) -> Principal:
-    try:
-        data: Any = serializer(app).loads(token, max_age=SESSION_MAX_AGE_SECONDS)
-    except BadSignature:
+    ticket = read_ticket(app.secret, token, app.settings.session_expire_seconds, time.time())
+    if ticket is None:
         return NOBODY
     with app.read_session() as session:
-        user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
-        if user is None:
+        user = session.get(User, ticket.user_id)
+        if user is None or user.session_version != ticket.session_version:
             return NOBODY
         return Principal(user.id, user.user_name, is_admin(user))
 

@@ -22,6 +22,8 @@ ERROR_CODES = {
     "409": "conflict",
     "410": "expired",
     "422": "unknown name",
+    "413": "request body larger than ROOKERY_MAX_BODY_BYTES",
+    "429": "too many attempts; retry after `Retry-After` seconds",
 }
 
 ENVELOPE: dict[str, Any] = {

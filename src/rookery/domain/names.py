@@ -28,9 +28,11 @@ from typing import Final
 from rookery.errors import InvalidInputError
 
 __all__ = [
+    "MAX_DESCRIPTION_LENGTH",
     "MAX_NAME_LENGTH",
     "MAX_PASSWORD_LENGTH",
     "MAX_RESOURCE_NAME_LENGTH",
+    "MAX_URL_LENGTH",
     "RESERVED_USER_NAMES",
     "name_key",
     "validate_display_name",
@@ -46,6 +48,9 @@ MAX_EMAIL_LENGTH: Final = 254
 MAX_RESOURCE_NAME_LENGTH: Final = 255
 # Hashing cost grows with length; a bound keeps one request from pinning a CPU.
 MAX_PASSWORD_LENGTH: Final = 1024
+# Free text and URLs are stored and sent in every webhook that names them: keep them small.
+MAX_DESCRIPTION_LENGTH: Final = 2000
+MAX_URL_LENGTH: Final = 2048
 RESERVED_USER_NAMES: Final = frozenset({"current"})
 
 _USER_NAME: Final = re.compile(r"[a-z0-9]+(?:[_\-.][a-z0-9]+)*")

@@ -1,16 +1,30 @@
-"""Sign-in: checking credentials, and the built-in objects every database must hold."""
+"""Sign-in: finding the account a login names, revoking sessions, and the built-in objects
+every database must hold.
+
+Invariants: a session is valid only while its user's ``session_version`` is the one it was
+issued with; sign-out and every password change bump it (:func:`revoke_sessions`). Sign-in
+input is bounded before any hashing: a login longer than an email or a password longer than
+any stored one is refused with a 400 naming the field.
+"""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from rookery.db.models import Group, KeyValue, Membership, User
-from rookery.domain.names import name_key, validate_password, validate_user_name
+from rookery.domain.names import (
+    MAX_EMAIL_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    name_key,
+    validate_password,
+    validate_user_name,
+)
 from rookery.domain.statuses import UserStatus
-from rookery.errors import AuthenticationError
+from rookery.errors import AuthenticationError, InvalidInputError
 from rookery.services.lookups import (
     ADMIN_GROUP,
     ANONYMOUS,
@@ -19,24 +33,57 @@ from rookery.services.lookups import (
     find_user,
 )
 from rookery.services.passwords import hash_password, verify_password
+from rookery.services.unit_of_work import UnitOfWork
 
-_WRONG = "wrong user name or password"
+WRONG_CREDENTIALS = "wrong user name or password"
 
 
-def authenticate(session: Session, login: object, password: object) -> User:
-    """The user whose name or email is ``login`` and whose password matches; 401 otherwise."""
+@dataclass(frozen=True)
+class Account:
+    """What sign-in needs to know about the user a login names."""
+
+    user_id: int
+    user_name: str
+    password_hash: str | None
+    session_version: int
+
+
+def signin_input(login: object, password: object) -> tuple[str, str]:
+    """The login and password as strings: 401 when missing, 400 when longer than allowed."""
     if not isinstance(login, str) or not isinstance(password, str) or not login:
-        raise AuthenticationError(_WRONG)
-    user = session.scalar(
-        select(User).where(or_(User.name_key == name_key(login), User.email_key == name_key(login)))
-    )
-    if (
-        user is None
-        or user.user_name == ANONYMOUS
-        or not verify_password(user.password_hash, password)
-    ):
-        raise AuthenticationError(_WRONG)
-    return user
+        raise AuthenticationError(WRONG_CREDENTIALS)
+    if len(login) > MAX_EMAIL_LENGTH:
+        raise InvalidInputError(
+            f"user_name is too long: at most {MAX_EMAIL_LENGTH} characters", param="user_name"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInputError(
+            f"password is too long: at most {MAX_PASSWORD_LENGTH} characters", param="password"
+        )
+    return login, password
+
+
+def find_account(session: Session, login: str) -> Account | None:
+    """The user whose name or email is ``login`` (never ``anonymous``), or None."""
+    key = name_key(login)
+    user = session.scalar(select(User).where(or_(User.name_key == key, User.email_key == key)))
+    if user is None or user.user_name == ANONYMOUS:
+        return None
+    return Account(user.id, user.user_name, user.password_hash, user.session_version or 0)
+
+
+def revoke_sessions(user: User) -> None:
+    """Make every session cookie issued to ``user`` so far invalid (inside a unit of work)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def sign_out(uow: UnitOfWork, user_id: int) -> None:
+    """End every session of this user (signing out ends them on every device)."""
+    with uow:
+        user = uow.session.get(User, user_id)
+        if user is not None:
+            revoke_sessions(user)
+            uow.commit()
 
 
 def ensure_built_ins(
@@ -69,6 +116,7 @@ def ensure_built_ins(
         )
     elif admin_password is not None and not verify_password(admin.password_hash, admin_password):
         admin.password_hash = hash_password(validate_password(admin_password, password_min_length))
+        revoke_sessions(admin)
     _ensure_member(session, admin, admins)
     _ensure_member(session, admin, anonymous)
     session.flush()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rookery.db.models import Group
-from rookery.domain.names import name_key, validate_group_name
+from rookery.domain.names import MAX_DESCRIPTION_LENGTH, name_key, validate_group_name
 from rookery.errors import ConflictError, ForbiddenError, InvalidInputError
 from rookery.services import events
 from rookery.services.lookups import ADMIN_GROUP, ANONYMOUS, find_group, get_group
@@ -46,6 +46,11 @@ def _as_bool(value: object, param: str) -> bool:
 
 
 def _description(value: object) -> str | None:
+    if isinstance(value, str) and len(value) > MAX_DESCRIPTION_LENGTH:
+        raise InvalidInputError(
+            f"description is too long: at most {MAX_DESCRIPTION_LENGTH} characters",
+            param="description",
+        )
     if value is None or isinstance(value, str):
         return value
     raise InvalidInputError(

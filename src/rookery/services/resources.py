@@ -9,7 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rookery.db.models import Resource
-from rookery.domain.names import name_key, validate_display_name, validate_resource_name
+from rookery.domain.names import (
+    MAX_URL_LENGTH,
+    name_key,
+    validate_display_name,
+    validate_resource_name,
+)
 from rookery.domain.service_types import SERVICE, check_child_type_allowed, get_service_type
 from rookery.errors import ConflictError, InvalidInputError, NotFoundError
 from rookery.services import events
@@ -64,6 +69,10 @@ def _check_url(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInputError(
             "service_url is required (an absolute http(s) URL)", param="service_url", value=value
+        )
+    if len(value) > MAX_URL_LENGTH:
+        raise InvalidInputError(
+            f"service_url is too long: at most {MAX_URL_LENGTH} characters", param="service_url"
         )
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -17,6 +17,7 @@ from rookery.domain.names import (
 from rookery.domain.statuses import UserStatus, parse_status
 from rookery.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from rookery.services import events
+from rookery.services.auth import revoke_sessions
 from rookery.services.lookups import ANONYMOUS, find_user, get_group, get_user
 from rookery.services.passwords import hash_password
 from rookery.services.unit_of_work import UnitOfWork
@@ -165,6 +166,7 @@ def _apply_changes(
     if changes.get("password") is not None:
         secret = validate_password(changes["password"], uow.settings.password_min_length)
         user.password_hash = hash_password(secret)
+        revoke_sessions(user)
         changed.add("password")
     if changes.get("status") not in (None, ""):
         if not actor_is_admin:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,12 +10,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from rookery import __version__
-from rookery.api.auth import principal, rookery, session_cookie
+from rookery.api.auth import principal, rookery, set_session_cookie
 from rookery.api.responses import STRING, body_schema, read_body, respond
-from rookery.db.models import User
+from rookery.api.signin_throttle import SigninThrottle
 from rookery.db.schema import current_revision
+from rookery.domain.names import name_key
+from rookery.errors import AuthenticationError, TooManyRequestsError
 from rookery.services import tokens, users
-from rookery.services.auth import authenticate
+from rookery.services.auth import WRONG_CREDENTIALS, Account, find_account, sign_out, signin_input
 from rookery.services.lookups import get_user
 
 router = APIRouter(tags=["session"])
@@ -33,32 +36,45 @@ async def version(request: Request) -> JSONResponse:
     openapi_extra=body_schema(["password"], user_name=STRING, email=STRING, password=STRING),
 )
 async def signin(request: Request) -> JSONResponse:
-    """Check credentials and set the session cookie; 401 with one message for any mismatch."""
+    """Check credentials and set the session cookie; 401 with one message for any mismatch.
+
+    Failures are throttled per account and per client address (429 with ``Retry-After``);
+    passwords are verified in the bounded hashing pool (429 when it is full).
+    """
     body = await read_body(request)
     app = rookery(request)
+    login, password = signin_input(body.get("user_name") or body.get("email"), body.get("password"))
 
-    def check() -> User:
+    def lookup() -> Account | None:
         with app.read_session() as session:
-            return authenticate(
-                session, body.get("user_name") or body.get("email"), body.get("password")
-            )
+            return find_account(session, login)
 
-    user = await run_in_threadpool(check)
-    response = respond(200, "signed in", user_name=user.user_name)
-    response.set_cookie(
-        app.settings.cookie_name,
-        session_cookie(app, user),
-        httponly=True,
-        samesite="lax",
-        path=app.settings.root_path or "/",
+    account = await run_in_threadpool(lookup)
+    throttle: SigninThrottle = request.app.state.signin_throttle
+    attempt = throttle.begin(
+        f"user:{account.user_id}" if account else f"login:{name_key(login)}",
+        request.client.host if request.client else "unknown",
     )
+    try:  # an unknown user costs one dummy verification too: timing tells nothing
+        verifying = app.password_pool.verify(account.password_hash if account else None, password)
+    except TooManyRequestsError:
+        throttle.forgive(attempt)  # never checked, so not a failure
+        raise
+    if not await asyncio.wrap_future(verifying) or account is None:
+        raise AuthenticationError(WRONG_CREDENTIALS)
+    throttle.succeeded(attempt)
+    response = respond(200, "signed in", user_name=account.user_name)
+    set_session_cookie(response, app, account.user_id, account.session_version)
     return response
 
 
 @router.get("/signout")
 async def signout(request: Request) -> JSONResponse:
-    """Clear the session cookie."""
+    """End the caller's sessions (every cookie issued so far) and clear the cookie."""
     app = rookery(request)
+    who = await principal(request)
+    if who.user_id is not None:
+        await run_in_threadpool(sign_out, app.uow(who.user_name), who.user_id)
     response = respond(200, "signed out")
     response.delete_cookie(app.settings.cookie_name, path=app.settings.root_path or "/")
     return response

@@ -6,7 +6,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from rookery.api.auth import Principal, require_admin, require_self_or_admin, rookery
+from rookery.api.auth import (
+    Principal,
+    current_session_version,
+    require_admin,
+    require_self_or_admin,
+    rookery,
+    set_session_cookie,
+)
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.services import users
 from rookery.services.lookups import get_user as find_user_or_404
@@ -84,7 +91,17 @@ async def update_user(request: Request, user_name: str) -> JSONResponse:
     user = await run_in_threadpool(
         users.update_user, app.uow(who.user_name), target, body, actor_is_admin=who.is_admin
     )
-    return respond(200, "user updated", user=user)
+    response = respond(200, "user updated", user=user)
+    if (
+        body.get("password") is not None
+        and who.user_id is not None
+        and (target.casefold() == who.user_name.casefold())
+    ):
+        # The change ended every session of the caller, this one too: hand it a new one.
+        version = await run_in_threadpool(current_session_version, app, who.user_id)
+        if version is not None:
+            set_session_cookie(response, app, who.user_id, version)
+    return response
 
 
 @router.delete("/users/{user_name}")
