@@ -73,11 +73,6 @@ class Rookery:
         for listener in list(self._wake_listeners):
             listener()
 
-    @property
-    def protected_users(self) -> set[str]:
-        """Users the API refuses to delete."""
-        return {self.settings.admin_user}
-
 
 def load_registry(settings: Settings) -> WebhookRegistry:
     """Load and validate the configured webhooks (none when no path is set)."""

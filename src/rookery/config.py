@@ -34,6 +34,7 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_WORKER": None,
     "ROOKERY_WORKER_CONCURRENCY": None,
     "ROOKERY_LOG_LEVEL": "MAGPIE_LOG_LEVEL",
+    "ROOKERY_RESOURCE_MAX_DEPTH": None,
 }
 
 
@@ -59,6 +60,7 @@ class Settings:
     run_worker: bool = True
     worker_concurrency: int = 64
     log_level: str = "INFO"
+    resource_max_depth: int = 64
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -116,6 +118,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         ) from None
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise InvalidInputError(
+            f"setting {name}: expected a positive integer, got {value}", param=name, value=value
+        )
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from the environment (and a ``.env`` file, if any)."""
     env: dict[str, str] = {}
@@ -143,4 +154,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         run_worker=worker not in ("0", "false", "no", "off"),
         worker_concurrency=_int(env, "ROOKERY_WORKER_CONCURRENCY", 64),
         log_level=(_lookup(env, "ROOKERY_LOG_LEVEL") or "INFO").upper(),
+        resource_max_depth=_positive(env, "ROOKERY_RESOURCE_MAX_DEPTH", 64),
     )

@@ -11,6 +11,7 @@ from rookery.db.models import Group, KeyValue, Membership, User
 from rookery.domain.names import name_key, validate_password, validate_user_name
 from rookery.domain.statuses import UserStatus
 from rookery.errors import AuthenticationError
+from rookery.services.administrators import remember_bootstrap_admin
 from rookery.services.lookups import (
     ADMIN_GROUP,
     ANONYMOUS,
@@ -71,6 +72,7 @@ def ensure_built_ins(
         admin.password_hash = hash_password(validate_password(admin_password, password_min_length))
     _ensure_member(session, admin, admins)
     _ensure_member(session, admin, anonymous)
+    remember_bootstrap_admin(session, admin)
     session.flush()
     return generated
 
