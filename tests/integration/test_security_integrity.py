@@ -263,3 +263,28 @@ def test_thousand_deep_tree_lists_resolves_and_deletes(service: Service) -> None
     _deep_chain(service, "deeper")
     assert admin.delete("/services/deeper").status_code == 200
     assert_error(admin.get("/services/deeper"), 404)
+
+
+def test_two_administrators_leaving_at_once_leave_one(service: Service) -> None:
+    """Both administrators leaving at once: one succeeds, the other is refused (403)."""
+    admin = service.admin
+    admin.post(
+        "/users", json={"user_name": "boss", "email": "boss@example.org", "password": PASSWORD}
+    )
+    assert (
+        admin.post("/users/boss/groups", json={"group_name": "administrators"}).status_code == 201
+    )
+    clients = [admin, service.client("boss", PASSWORD)]
+    start = threading.Barrier(2)
+
+    def leave(index: int) -> int:
+        start.wait()
+        name = ("admin", "boss")[index]  # each administrator removes itself
+        return clients[index].delete(f"/users/{name}/groups/administrators").status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        codes = list(pool.map(leave, range(2)))
+    assert sorted(codes) == [200, 403]
+    remaining = clients[codes.index(403)]  # the one refused is still an administrator
+    members = remaining.get("/groups/administrators/users")
+    assert len(members.json()["user_names"]) == 1, members.text

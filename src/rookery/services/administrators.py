@@ -39,8 +39,9 @@ def is_bootstrap_admin(session: Session, user: User) -> bool:
 
 def _locked_admin_group(session: Session) -> Group:
     group = get_group(session, ADMIN_GROUP)
-    # Serializes every change that could remove an administrator (no-op on SQLite).
-    session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+    # Serializes every change that could remove an administrator (no-op on SQLite); NO KEY
+    # UPDATE leaves new memberships (which only add administrators) unblocked.
+    session.execute(select(Group.id).where(Group.id == group.id).with_for_update(key_share=True))
     return group
 
 
