@@ -18,8 +18,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.config import Settings
-from rookery.db.engine import make_engine, make_session_factory
+from rookery.db.engine import make_session_factory
 from rookery.db.schema import upgrade
+from rookery.db.startup import open_database
 from rookery.services.auth import cookie_secret, ensure_built_ins
 from rookery.services.passwords import PasswordPool
 from rookery.services.unit_of_work import UnitOfWork
@@ -80,11 +81,6 @@ class Rookery:
         """Where sign-ins verify passwords: a few threads behind a bounded queue."""
         return PasswordPool(self.settings.hash_workers, self.settings.hash_backlog)
 
-    @property
-    def protected_users(self) -> set[str]:
-        """Users the API refuses to delete."""
-        return {self.settings.admin_user}
-
 
 def load_registry(settings: Settings) -> WebhookRegistry:
     """Load and validate the configured webhooks (none when no path is set)."""
@@ -95,7 +91,7 @@ def load_registry(settings: Settings) -> WebhookRegistry:
 def build(settings: Settings, *, migrate: bool = True) -> Rookery:
     """Validate configuration, prepare the database and return the application object."""
     registry = load_registry(settings)
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings.database_url)  # one sentence when unusable
     if migrate:
         upgrade(engine)
     app = Rookery(

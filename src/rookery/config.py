@@ -41,6 +41,7 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_SIGNIN_WINDOW": None,
     "ROOKERY_HASH_WORKERS": None,
     "ROOKERY_HASH_BACKLOG": None,
+    "ROOKERY_RESOURCE_MAX_DEPTH": None,
 }
 
 
@@ -73,6 +74,7 @@ class Settings:
     signin_window_seconds: int = 300
     hash_workers: int = 1
     hash_backlog: int = 32
+    resource_max_depth: int = 64
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -130,6 +132,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         ) from None
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise InvalidInputError(
+            f"setting {name}: expected a positive integer, got {value}", param=name, value=value
+        )
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from the environment (and a ``.env`` file, if any)."""
     env: dict[str, str] = {}
@@ -162,7 +173,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def _limits(env: Mapping[str, str]) -> dict[str, int]:
-    """Sessions, body size, sign-in throttling and hashing: positive integers."""
+    """Limits (sessions, body size, sign-in throttling, hashing, tree depth): positive integers."""
     names = {
         "session_expire_seconds": "ROOKERY_SESSION_EXPIRE",
         "max_body_bytes": "ROOKERY_MAX_BODY_BYTES",
@@ -171,13 +182,6 @@ def _limits(env: Mapping[str, str]) -> dict[str, int]:
         "signin_window_seconds": "ROOKERY_SIGNIN_WINDOW",
         "hash_workers": "ROOKERY_HASH_WORKERS",
         "hash_backlog": "ROOKERY_HASH_BACKLOG",
+        "resource_max_depth": "ROOKERY_RESOURCE_MAX_DEPTH",
     }
-    values: dict[str, int] = {}
-    for key, name in names.items():
-        value = _int(env, name, getattr(Settings, key))
-        if value < 1:
-            raise InvalidInputError(
-                f"setting {name}: expected a positive integer, got {value}", param=name, value=value
-            )
-        values[key] = value
-    return values
+    return {key: _positive(env, name, getattr(Settings, key)) for key, name in names.items()}

@@ -9,6 +9,7 @@ responses in one table (``rookery.api.errors``) and the CLI prints their message
     │   └── UnprocessableError   a value is well-formed but unknown (e.g. a permission name)
     ├── NotFoundError            the thing named does not exist
     ├── ConflictError            the change would duplicate or repeat something
+    │   └── ConcurrentChangeError  a concurrent change won the race for the same row
     ├── ForbiddenError           the change is not allowed for anyone, or for this actor
     ├── AuthenticationError      no valid credentials
     ├── GoneError                the thing existed but has expired
@@ -47,6 +48,10 @@ class NotFoundError(RookeryError):
 
 class ConflictError(RookeryError):
     """The change would create a duplicate or repeat the current state."""
+
+
+class ConcurrentChangeError(ConflictError):
+    """The database refused a write because a concurrent transaction made the same one."""
 
 
 class ForbiddenError(RookeryError):

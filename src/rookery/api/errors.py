@@ -80,6 +80,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RookeryError)
     async def rookery_error(request: Request, error: RookeryError) -> JSONResponse:
+        if isinstance(error, DatabaseUnavailableError):
+            # One line per failed request: the cause only, never a statement or a traceback.
+            LOG.warning("%s %s: 503, %s", request.method, request.url.path, error.detail)
         return rookery_error_response(request, error)
 
     @app.exception_handler(RequestValidationError)
@@ -102,8 +105,14 @@ def install(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, _error: Exception) -> JSONResponse:
-        LOG.exception("unhandled error on %s %s", request.method, request.url.path)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # One line (the first of the message: a database error's text goes on with its
+        # statement); the traceback only when debugging.
+        first = (str(error).strip().splitlines() or [""])[0][:300]
+        LOG.error(
+            "%s %s: 500, %s: %s", request.method, request.url.path, type(error).__name__, first
+        )
+        LOG.debug("traceback of the 500 above", exc_info=error)
         return error_response(request, 500, "internal error; the server log has the details")
 
 

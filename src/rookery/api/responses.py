@@ -16,14 +16,26 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from rookery.api.deep_json import dumps_deep
 from rookery.errors import InvalidInputError
 
 JSON_TYPE = "application/json"
 
 
+class EnvelopeResponse(JSONResponse):
+    """A JSON response that also renders values nested beyond the C encoder's limit."""
+
+    def render(self, content: Any) -> bytes:
+        """The standard (fast) encoding; the iterative one for very deep trees."""
+        try:
+            return super().render(content)
+        except RecursionError:
+            return dumps_deep(content).encode("utf-8")
+
+
 def respond(code: int, detail: str, **keys: Any) -> JSONResponse:
     """A JSON response in Rookery's (Magpie's) envelope."""
-    return JSONResponse(
+    return EnvelopeResponse(
         {"code": code, "type": JSON_TYPE, "detail": detail, **keys}, status_code=code
     )
 

@@ -6,9 +6,10 @@ import argparse
 import json
 
 from rookery.bootstrap import build, load_registry
+from rookery.cli.sockets import listening_socket
 from rookery.config import load_settings
-from rookery.db.engine import make_engine
 from rookery.db.schema import current_revision, upgrade
+from rookery.db.startup import open_database, parse_database_url
 from rookery.errors import InvalidInputError
 from rookery.webhooks.config import load_webhooks
 
@@ -29,7 +30,13 @@ def serve(args: argparse.Namespace) -> int:
     if args.no_worker:
         overrides["run_worker"] = False
     settings = settings.with_overrides(**overrides)
-    rookery = build(settings)
+    # Bound before the database is prepared: a port in use must not cost a generated password.
+    sock = listening_socket(settings.host, settings.port)
+    try:
+        rookery = build(settings)
+    except BaseException:
+        sock.close()
+        raise
     if rookery.generated_admin_password:
         print(
             f"rookery: created administrator '{settings.admin_user}' with password "
@@ -49,7 +56,8 @@ def serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     app = create_app(rookery, worker_lifespan(rookery) if settings.run_worker else None)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 
@@ -60,7 +68,7 @@ def worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.concurrency:
         settings = settings.with_overrides(worker_concurrency=args.concurrency)
-    if make_engine(settings.database_url).dialect.name == "sqlite":
+    if parse_database_url(settings.database_url).get_backend_name() == "sqlite":
         raise InvalidInputError(
             "rookery worker needs PostgreSQL (ROOKERY_DATABASE_URL); with SQLite the worker "
             "runs inside `rookery serve`",
@@ -73,7 +81,7 @@ def worker(args: argparse.Namespace) -> int:
 def migrate(_: argparse.Namespace) -> int:
     """Apply migrations and print the resulting revision."""
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings.database_url)
     upgrade(engine)
     print(f"rookery: database at revision {current_revision(engine)}")
     return 0

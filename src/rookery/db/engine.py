@@ -2,6 +2,11 @@
 
 SQLite gets WAL, foreign keys and a busy timeout on every connection, so concurrent API threads
 and the in-process worker share one file safely. PostgreSQL URLs are routed to psycopg 3.
+
+Invariants for every engine: statement parameters never appear in an error's text
+(``hide_parameters``: they hold password hashes and header values), and a database outage
+surfaces as :class:`~rookery.errors.DatabaseUnavailableError` — translated here, once, by the
+``handle_error`` hook, so every caller (API, worker, CLI) sees the same error.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ import threading
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from rookery.db.availability import is_unavailable, unavailable_error
 
 
 def normalize_url(url: str) -> str:
@@ -31,17 +38,28 @@ def is_sqlite(engine: Engine) -> bool:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the per-dialect settings Rookery relies on."""
     url = normalize_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         _serialize_transactions(engine)
-        return engine
-    kwargs.setdefault("pool_size", 20)
-    kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    else:
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _translate_outage)
+    return engine
+
+
+def _translate_outage(context: ExceptionContext) -> BaseException | None:
+    """Raise our DatabaseUnavailableError instead of the driver's error for an outage."""
+    if context.is_pre_ping:  # the pool reconnects on a failed ping; let it
+        return None
+    error = context.sqlalchemy_exception or context.original_exception
+    return unavailable_error(error) if is_unavailable(error) else None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

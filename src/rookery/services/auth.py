@@ -25,6 +25,7 @@ from rookery.domain.names import (
 )
 from rookery.domain.statuses import UserStatus
 from rookery.errors import AuthenticationError, InvalidInputError
+from rookery.services.administrators import remember_bootstrap_admin
 from rookery.services.lookups import (
     ADMIN_GROUP,
     ANONYMOUS,
@@ -119,6 +120,7 @@ def ensure_built_ins(
         revoke_sessions(admin)
     _ensure_member(session, admin, admins)
     _ensure_member(session, admin, anonymous)
+    remember_bootstrap_admin(session, admin)
     session.flush()
     return generated
 

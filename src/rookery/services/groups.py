@@ -11,6 +11,7 @@ from rookery.db.models import Group
 from rookery.domain.names import MAX_DESCRIPTION_LENGTH, name_key, validate_group_name
 from rookery.errors import ConflictError, ForbiddenError, InvalidInputError
 from rookery.services import events
+from rookery.services.conflicts import settle_races
 from rookery.services.lookups import ADMIN_GROUP, ANONYMOUS, find_group, get_group
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.actions import WebhookAction
@@ -58,6 +59,7 @@ def _description(value: object) -> str | None:
     )
 
 
+@settle_races
 def create_group(
     uow: UnitOfWork, group_name: object, description: object = None, discoverable: object = False
 ) -> dict[str, Any]:
@@ -83,6 +85,7 @@ def create_group(
     return view
 
 
+@settle_races
 def update_group(uow: UnitOfWork, group_name: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Rename or describe a group; built-in groups cannot be renamed (403)."""
     with uow:

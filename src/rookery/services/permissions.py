@@ -7,12 +7,14 @@ permission actually stored or actually removed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rookery.db import trees
 from rookery.db.models import Group, GroupPermission, Resource, User, UserPermission
 from rookery.domain.permissions import (
     Access,
@@ -26,6 +28,7 @@ from rookery.domain.resolution import Grant, Holder, resolve_all
 from rookery.domain.service_types import allowed_permissions
 from rookery.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from rookery.services import events
+from rookery.services.conflicts import settle_races
 from rookery.services.lookups import (
     ADMIN_GROUP,
     ADMIN_PRIORITY,
@@ -171,6 +174,40 @@ def apply_permission(
     return holder, existing is None
 
 
+TargetFinder = Callable[[Session, str], Resource]
+View = Callable[[User | Group, Resource, Permission], dict[str, Any]]
+
+
+@settle_races
+def write_permission(
+    uow: UnitOfWork,
+    ref: HolderRef,
+    find_target: TargetFinder,
+    key: str,
+    perm: Permission,
+    *,
+    replace: bool,
+    render: View,
+) -> tuple[dict[str, Any], bool]:
+    """POST or PUT a permission in its own transaction; returns (rendered view, created)."""
+    with uow:
+        resource = find_target(uow.session, key)
+        holder, created = apply_permission(uow, ref, resource, perm, replace=replace)
+        view = render(holder, resource, perm)
+        uow.commit()
+    return view, created
+
+
+def delete_permission(
+    uow: UnitOfWork, ref: HolderRef, find_target: TargetFinder, key: str, permission_name: str
+) -> Permission:
+    """DELETE a permission by name in its own transaction."""
+    with uow:
+        removed = remove_permission(uow, ref, find_target(uow.session, key), permission_name)
+        uow.commit()
+    return removed
+
+
 def remove_permission(
     uow: UnitOfWork, ref: HolderRef, resource: Resource, permission_name: str
 ) -> Permission:
@@ -267,9 +304,23 @@ def _rank(grant: Grant) -> tuple[int, int, int]:
 
 
 def _chain(session: Session, user: User, resource: Resource) -> list[list[Grant]]:
-    chain: list[list[Grant]] = []
-    node: Resource | None = resource
-    while node is not None:
-        chain.append(_level_grants(session, user, node.id, with_groups=True))
-        node = session.get(Resource, node.parent_id) if node.parent_id is not None else None
-    return chain
+    """The grants on ``resource`` and each level above it, in three queries for any depth."""
+    levels = trees.ancestor_ids(session, resource.id)
+    by_level: dict[int, list[Grant]] = {rid: [] for rid in levels}
+    me = Holder("user", user.id, user.user_name)
+    for row in session.scalars(
+        select(UserPermission).where(
+            UserPermission.user_id == user.id, UserPermission.resource_id.in_(levels)
+        )
+    ):
+        by_level[row.resource_id].append(Grant(me, _as_permission(row)))
+    groups = {group.id: _group_holder(group) for group in user.groups}
+    for group_row in session.scalars(
+        select(GroupPermission).where(
+            GroupPermission.group_id.in_(list(groups)), GroupPermission.resource_id.in_(levels)
+        )
+    ):
+        by_level[group_row.resource_id].append(
+            Grant(groups[group_row.group_id], _as_permission(group_row))
+        )
+    return [by_level[rid] for rid in levels]

@@ -1,13 +1,19 @@
-"""Service and resource use cases: the resource trees permissions are applied on."""
+"""Service and resource use cases: the resource trees permissions are applied on.
+
+Invariants: a new resource lies at most ``resource_max_depth`` levels below its service (400
+naming ``parent_id`` otherwise); trees of any depth — including ones written before the limit —
+are rendered and deleted without recursion (``rookery.db.trees`` walks them in SQL).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from rookery.db import trees
 from rookery.db.models import Resource
 from rookery.domain.names import (
     MAX_URL_LENGTH,
@@ -18,6 +24,7 @@ from rookery.domain.names import (
 from rookery.domain.service_types import SERVICE, check_child_type_allowed, get_service_type
 from rookery.errors import ConflictError, InvalidInputError, NotFoundError
 from rookery.services import events
+from rookery.services.conflicts import settle_races
 from rookery.services.lookups import find_service, get_resource, get_service, root_of
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.actions import WebhookAction
@@ -84,6 +91,7 @@ def _check_url(value: object) -> str:
     return value
 
 
+@settle_races
 def create_service(
     uow: UnitOfWork,
     service_name: object,
@@ -141,7 +149,7 @@ def delete_service(uow: UnitOfWork, service_name: str) -> None:
     with uow:
         service = get_service(uow.session, service_name)
         _publish(uow, WebhookAction.DELETE_SERVICE, service, service)
-        uow.session.delete(service)
+        _delete_subtree(uow.session, service)
         uow.commit()
 
 
@@ -172,6 +180,7 @@ def add_resource(
     """Add a child inside an open unit of work: type rules, sibling names, ``create_resource``."""
     root = root_of(uow.session, parent)
     check_child_type_allowed(root.service_type or "", parent.resource_type, resource_type)
+    _check_depth(uow, parent)
     sibling = uow.session.scalar(
         select(Resource.id).where(
             Resource.parent_id == parent.id, Resource.name_key == name_key(name)
@@ -197,6 +206,7 @@ def add_resource(
     return resource
 
 
+@settle_races
 def create_resource(
     uow: UnitOfWork,
     resource_name: object,
@@ -236,19 +246,53 @@ def delete_resource(uow: UnitOfWork, resource_id: object) -> None:
             else WebhookAction.DELETE_RESOURCE
         )
         _publish(uow, action, resource, root)
-        uow.session.delete(resource)
+        _delete_subtree(uow.session, resource)
         uow.commit()
 
 
+# Bound on ids per DELETE statement (SQLite limits bound parameters per statement).
+_DELETE_CHUNK = 500
+
+
+def _delete_subtree(session: Session, resource: Resource) -> None:
+    """Delete the deepest level first, so no cascade ever has to walk down a chain.
+
+    A single DELETE of the top would cascade level by level: SQLite runs each level as a
+    nested trigger and stops at its trigger depth limit (1,000).
+    """
+    by_depth: dict[int, list[int]] = {}
+    for node, depth in trees.descendants(session, resource.id):
+        by_depth.setdefault(depth, []).append(node.id)
+    for depth in sorted(by_depth, reverse=True):
+        ids = by_depth[depth]
+        for start in range(0, len(ids), _DELETE_CHUNK):
+            chunk = ids[start : start + _DELETE_CHUNK]
+            session.execute(
+                delete(Resource).where(Resource.id.in_(chunk)),
+                execution_options={"synchronize_session": False},
+            )
+
+
+def _check_depth(uow: UnitOfWork, parent: Resource) -> None:
+    limit = uow.settings.resource_max_depth
+    depth = trees.depth_of(uow.session, parent.id) + 1
+    if depth > limit:
+        raise InvalidInputError(
+            f"parent_id {parent.id} is {depth - 1} level(s) below its service; resources may "
+            f"nest at most {limit} levels deep (ROOKERY_RESOURCE_MAX_DEPTH)",
+            param="parent_id",
+            value=parent.id,
+        )
+
+
 def resource_tree(session: Session, resource: Resource) -> dict[str, Any]:
-    """A resource with its children, recursively, keyed by id (as Magpie renders trees)."""
-    children = session.scalars(
-        select(Resource).where(Resource.parent_id == resource.id).order_by(Resource.resource_name)
-    )
-    return {
-        **resource_view(resource),
-        "children": {str(c.id): resource_tree(session, c) for c in children},
-    }
+    """A resource with its children, to any depth, keyed by id (as Magpie renders trees)."""
+    nodes: dict[int, dict[str, Any]] = {}
+    for node, depth in trees.descendants(session, resource.id):  # parents come first
+        view = nodes[node.id] = {**resource_view(node), "children": {}}
+        if depth > 0 and node.parent_id is not None:
+            nodes[node.parent_id]["children"][str(node.id)] = view
+    return nodes[resource.id]
 
 
 def _publish(uow: UnitOfWork, action: WebhookAction, resource: Resource, root: Resource) -> None:

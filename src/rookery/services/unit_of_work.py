@@ -4,6 +4,10 @@ A use case opens a unit of work, changes state through ``uow.session``, records 
 ``rookery.services.events.publish`` (which writes the outbox rows into the same session) and
 commits. Only after the commit succeeds are the ``after_commit`` callbacks run (they wake the
 delivery worker); a unit of work that ends without commit rolls back and sends nothing.
+
+A constraint violation caused by a concurrent write (flush or commit) leaves the unit of work as
+:class:`~rookery.errors.ConcurrentChangeError` — the one place that translation happens (see
+``rookery.services.conflicts``). Outages arrive already translated by the engine.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.config import Settings
+from rookery.services.conflicts import concurrent_change_error, race_kind
 
 if TYPE_CHECKING:
     from rookery.webhooks.registry import WebhookRegistry
@@ -57,6 +62,8 @@ class UnitOfWork:
             self.session.rollback()
         finally:
             self.session.close()
+        if exc is not None and race_kind(exc) is not None:
+            raise concurrent_change_error(exc) from exc
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once this transaction has committed (never on rollback)."""

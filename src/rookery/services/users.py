@@ -16,8 +16,9 @@ from rookery.domain.names import (
 )
 from rookery.domain.statuses import UserStatus, parse_status
 from rookery.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from rookery.services import events
+from rookery.services import administrators, events
 from rookery.services.auth import revoke_sessions
+from rookery.services.conflicts import settle_races
 from rookery.services.lookups import ANONYMOUS, find_user, get_group, get_user
 from rookery.services.passwords import hash_password
 from rookery.services.unit_of_work import UnitOfWork
@@ -97,6 +98,7 @@ def add_new_user(
     return user
 
 
+@settle_races
 def create_user(
     uow: UnitOfWork,
     user_name: object,
@@ -112,6 +114,7 @@ def create_user(
     return view
 
 
+@settle_races
 def update_user(
     uow: UnitOfWork, user_name: str, changes: dict[str, Any], *, actor_is_admin: bool
 ) -> dict[str, Any]:
@@ -184,16 +187,17 @@ def set_status(user: User, status: UserStatus) -> None:
     user.status_version = (user.status_version or 0) + 1
 
 
-def delete_user(uow: UnitOfWork, user_name: str, *, protected: set[str]) -> None:
-    """Delete a user; the bootstrap admin and ``anonymous`` are protected (403)."""
+def delete_user(uow: UnitOfWork, user_name: str) -> None:
+    """Delete a user; ``anonymous``, the bootstrap and the last administrator are 403."""
     with uow:
         user = get_user(uow.session, user_name)
-        if user.name_key in {name_key(p) for p in protected | {ANONYMOUS}}:
+        if user.user_name == ANONYMOUS:
             raise ForbiddenError(
                 f"user '{user.user_name}' is built in and cannot be deleted",
                 param="user_name",
                 value=user.user_name,
             )
+        administrators.check_can_delete(uow.session, user)
         events.publish(uow, WebhookAction.DELETE_USER, f"user:{user.id}", events.user_params(user))
         uow.session.delete(user)
         uow.commit()
@@ -204,6 +208,7 @@ def user_group_names(session: Session, user_name: str) -> list[str]:
     return [g.group_name for g in get_user(session, user_name).groups]
 
 
+@settle_races
 def add_membership(uow: UnitOfWork, user_name: str, group_name: object) -> dict[str, str]:
     """Put a user in a group; 409 when already a member."""
     if not isinstance(group_name, str) or not group_name:
@@ -234,6 +239,7 @@ def remove_membership(uow: UnitOfWork, user_name: str, group_name: str) -> None:
             raise ForbiddenError(
                 "every user stays a member of 'anonymous'", param="group_name", value=group_name
             )
+        administrators.check_can_leave(uow.session, user, group)
         membership = uow.session.get(Membership, (user.id, group.id))
         if membership is None:
             raise NotFoundError(

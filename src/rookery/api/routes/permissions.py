@@ -96,22 +96,15 @@ def _write(
     replace: bool,
 ) -> tuple[dict[str, Any], bool]:
     perm = perms.read_permission_body(body)
-    uow = app.uow(who.user_name)
-    with uow:
-        resource = find(uow.session, key)
-        holder, created = perms.apply_permission(uow, ref, resource, perm, replace=replace)
-        view = _created_view(holder, resource, perm)
-        uow.commit()
-    return view, created
+    return perms.write_permission(
+        app.uow(who.user_name), ref, find, key, perm, replace=replace, render=_created_view
+    )
 
 
 def _remove(
     app: Rookery, who: Principal, ref: perms.HolderRef, find: Finder, key: str, name: str
 ) -> None:
-    uow = app.uow(who.user_name)
-    with uow:
-        perms.remove_permission(uow, ref, find(uow.session, key), name)
-        uow.commit()
+    perms.delete_permission(app.uow(who.user_name), ref, find, key, name)
 
 
 def _list(

@@ -109,9 +109,7 @@ async def delete_user(request: Request, user_name: str) -> JSONResponse:
     """Delete a user; fires ``delete_user``."""
     app = rookery(request)
     who = await require_admin(request)
-    await run_in_threadpool(
-        users.delete_user, app.uow(who.user_name), user_name, protected=app.protected_users
-    )
+    await run_in_threadpool(users.delete_user, app.uow(who.user_name), user_name)
     return respond(200, "user deleted")
 
 

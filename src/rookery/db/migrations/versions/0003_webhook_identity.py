@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_webhook_identity"
-down_revision = "0001"
+down_revision = "0002_sessions"
 branch_labels = None
 depends_on = None
 
