@@ -122,5 +122,10 @@ async def act(
 def error_page(request: Request, error: PageError) -> Response:
     """The HTML page for a PageError (no viewer lookup: it may be the failure)."""
     return render(
-        request, "error.html", None, status=error.status, detail=error.detail, code=error.status
+        request,
+        "error.html",
+        None,
+        status_code=error.status,
+        detail=error.detail,
+        code=error.status,
     )
