@@ -4,6 +4,7 @@ form, one session shared with the API, and pages that name no host but Rookery's
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -170,3 +171,57 @@ def test_blocked_delivery_names_what_it_waits_behind(
     assert page.status_code == 200
     assert re.search(rf"waits behind delivery <a href=\"/ui/deliveries/{first}\">", page.text)
     assert "waits behind" not in service.admin.get(f"/ui/deliveries/{first}").text
+
+
+def _tree(service: Service, name: str) -> dict[str, Any]:
+    response = service.admin.get(f"/services/{name}/resources")
+    assert response.status_code == 200, response.text
+    tree: dict[str, Any] = response.json()[name]
+    return tree
+
+
+def _names(node: dict[str, Any]) -> dict[str, Any]:
+    children = node["resources"] if "resources" in node else node["children"]
+    return {c["resource_name"]: _names(c) for c in children.values()}
+
+
+def test_resources_are_renamed_moved_and_deleted_only_when_confirmed(service: Service) -> None:
+    """From the service page a resource is renamed, moved under a sibling (never under its own
+    descendant), and deleted only once the confirmation box is ticked."""
+    admin = service.admin
+    admin.post(
+        "/services",
+        json={"service_name": "geo", "service_type": "api", "service_url": "http://geo.example"},
+    )
+    maps = admin.post(
+        "/services/geo/resources", json={"resource_name": "maps", "resource_type": "route"}
+    ).json()
+    tiles = admin.post(
+        "/services/geo/resources", json={"resource_name": "tiles", "resource_type": "route"}
+    ).json()
+    maps_id = maps["resource"]["resource_id"]
+    tiles_id = tiles["resource"]["resource_id"]
+    token = _csrf(admin, "/ui/services/geo")
+
+    moved = admin.post(
+        f"/ui/resources/{tiles_id}/move", data={"csrf_token": token, "parent_id": maps_id}
+    )
+    assert moved.status_code == 303
+    assert "message=Moved" in moved.headers["location"]
+    renamed = admin.post(
+        f"/ui/resources/{maps_id}/rename", data={"csrf_token": token, "resource_name": "charts"}
+    )
+    assert renamed.status_code == 303
+    assert _names(_tree(service, "geo")) == {"charts": {"tiles": {}}}
+
+    loop = admin.post(
+        f"/ui/resources/{maps_id}/move", data={"csrf_token": token, "parent_id": tiles_id}
+    )
+    assert "error=" in loop.headers["location"]
+    assert _names(_tree(service, "geo")) == {"charts": {"tiles": {}}}
+
+    unconfirmed = admin.post(f"/ui/resources/{tiles_id}/delete", data={"csrf_token": token})
+    assert "error=" in unconfirmed.headers["location"]
+    assert _names(_tree(service, "geo")) == {"charts": {"tiles": {}}}
+    admin.post(f"/ui/resources/{tiles_id}/delete", data={"csrf_token": token, "confirm": "yes"})
+    assert _names(_tree(service, "geo")) == {"charts": {}}

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from rookery.bootstrap import Rookery
 from rookery.domain.service_types import SERVICE_TYPES, allowed_child_types
-from rookery.services import groups, resources
+from rookery.services import groups, resource_moves, resources
 from rookery.services import permission_editor as editor
 from rookery.services.lookups import get_resource, root_of
 from rookery.services.permissions import HolderRef
@@ -121,6 +121,47 @@ async def resource_delete(
         back = "/services"
     return await act(
         request, back, "Deleted.", resources.delete_resource, app.uow(who.user_name), resource_id
+    )
+
+
+@router.post("/resources/{resource_id}/rename")
+async def resource_rename(
+    request: Request, resource_id: str, who: Caller = Depends(require_admin)
+) -> Response:
+    """Give a service or resource a new name (its id and permissions stay)."""
+    form = await read_form(request)
+    app = rookery(request)
+    service = await query(_service_of, app, resource_id)
+    new_name = form.get("resource_name", "")
+    if form.get("is_service") == "yes":
+        service = new_name
+    return await act(
+        request,
+        f"/services/{service}",
+        f"Renamed to {new_name}.",
+        resource_moves.rename_resource,
+        app.uow(who.user_name),
+        resource_id,
+        new_name,
+    )
+
+
+@router.post("/resources/{resource_id}/move")
+async def resource_move(
+    request: Request, resource_id: str, who: Caller = Depends(require_admin)
+) -> Response:
+    """Move a resource with its subtree under another node of its service."""
+    form = await read_form(request)
+    app = rookery(request)
+    service = await query(_service_of, app, resource_id)
+    return await act(
+        request,
+        f"/services/{service}",
+        "Moved.",
+        resource_moves.move_resource,
+        app.uow(who.user_name),
+        resource_id,
+        form.get("parent_id"),
     )
 
 
