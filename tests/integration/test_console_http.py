@@ -225,3 +225,36 @@ def test_resources_are_renamed_moved_and_deleted_only_when_confirmed(service: Se
     assert _names(_tree(service, "geo")) == {"charts": {"tiles": {}}}
     admin.post(f"/ui/resources/{tiles_id}/delete", data={"csrf_token": token, "confirm": "yes"})
     assert _names(_tree(service, "geo")) == {"charts": {}}
+
+
+def test_status_is_set_back_to_ok_from_webhook_error(service: Service) -> None:
+    """A user left in WebhookError by a failed callback is set back to OK from their page."""
+    create_user(service, "frank")
+    admin = service.admin
+    assert admin.patch("/users/frank", json={"status": "WebhookError"}).status_code == 200
+    token = _csrf(admin, "/ui/users/frank")
+    assert "s-WebhookError" in admin.get("/ui/users?status=WebhookError").text
+    done = admin.post(
+        "/ui/users/frank/edit",
+        data={
+            "csrf_token": token,
+            "status": "OK",
+            "current_status": "WebhookError",
+            "email": "frank@example.org",
+            "current_email": "frank@example.org",
+        },
+    )
+    assert "message=User+updated" in done.headers["location"]
+    assert admin.get("/users/frank").json()["user"]["status"] == "OK"
+
+
+def test_console_lives_under_the_root_path(start_service: ServiceFactory) -> None:
+    """With ROOKERY_ROOT_PATH the console, its links and its redirects carry the prefix."""
+    service = start_service(root_path="/magpie")
+    client = service.client()
+    landing = client.get("/", headers={"Accept": "text/html"})
+    assert landing.headers["location"] == "/magpie/ui/"
+    page = client.get("/ui/signin").text
+    assert 'action="/magpie/ui/signin"' in page
+    assert 'href="/magpie/ui/static/console.css"' in page
+    assert client.get("/ui/static/console.css").status_code == 200
