@@ -97,6 +97,8 @@ def test_admin_manages_access_and_deliveries_in_a_browser(
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Resource reports created.")
     expect(page.locator(".tree .node", has_text="reports")).to_be_visible()
+    page.get_by_text("Change").nth(1).click()  # open the nested resource's edit panel
+    expect(page.get_by_label("Rename reports to")).to_be_visible()
     _shot(page, screenshots, "05-service-tree")
 
     page.goto(f"{service.base}/ui/permissions?holder=user:alice&service=api1")

@@ -57,18 +57,31 @@ def _tree(app: Rookery, name: str) -> dict[str, Any]:
     with app.read_session() as session:
         nodes = editor.service_nodes(session, name)
         service = nodes[0][0]
+        kind = service.service_type or ""
+        shown: list[dict[str, Any]] = [
+            {
+                "id": n.id,
+                "name": n.resource_name,
+                "type": n.resource_type,
+                "depth": d,
+                "children": allowed_child_types(kind, n.resource_type),
+            }
+            for n, d in nodes
+        ]
+        for node, (resource, _) in zip(shown, nodes, strict=True):
+            node["targets"] = (
+                [  # where it could move (the service refuses its own subtree)
+                    p
+                    for p in shown
+                    if p["id"] not in (resource.id, resource.parent_id)
+                    and node["type"] in p["children"]
+                ]
+                if resource.parent_id is not None
+                else []
+            )
         return {
             "service": resources.service_view(service, app.settings.twitcher_url),
-            "nodes": [
-                {
-                    "id": n.id,
-                    "name": n.resource_name,
-                    "type": n.resource_type,
-                    "depth": d,
-                    "children": allowed_child_types(service.service_type or "", n.resource_type),
-                }
-                for n, d in nodes
-            ],
+            "nodes": shown,
         }
 
 
