@@ -11,7 +11,14 @@ import pytest
 
 from rookery.ui import pages_access, pages_deliveries, pages_services, pages_session
 from tests.conftest import ServiceFactory
-from tests.support.delivery_log import PASSWORD, create_user, deliveries, hook
+from tests.support.delivery_log import (
+    PASSWORD,
+    create_user,
+    deliveries,
+    hook,
+    wait_for_count,
+    wait_for_state,
+)
 from tests.support.receiver import Receiver
 from tests.support.service import ADMIN_PASSWORD, Service
 
@@ -258,3 +265,30 @@ def test_console_lives_under_the_root_path(start_service: ServiceFactory) -> Non
     assert 'action="/magpie/ui/signin"' in page
     assert 'href="/magpie/ui/static/console.css"' in page
     assert client.get("/ui/static/console.css").status_code == 200
+
+
+def test_bulk_retry_from_the_log_requeues_the_filtered_failures(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """The log's bulk retry needs a filter, then sends every failed delivery matching it
+    again; once the receiver is fixed they are delivered and the dashboard counts them."""
+    receiver.script("/h", default=500)
+    service = start_service([hook(receiver, "mirror", "/h", retry={"schedule": []})])
+    for name in ("gina", "hank"):
+        create_user(service, name)
+    failed = wait_for_count(service, 2, status="failed")
+    admin = service.admin
+    token = _csrf(admin, "/ui/deliveries")
+    unfiltered = admin.post("/ui/deliveries/retry", data={"csrf_token": token})
+    assert "error=" in unfiltered.headers["location"]
+    receiver.script("/h", default=200)
+    done = admin.post(
+        "/ui/deliveries/retry", data={"csrf_token": token, "webhook": "mirror", "status": "failed"}
+    )
+    assert "2+deliveries+queued+again" in done.headers["location"]
+    for delivery in failed:
+        wait_for_state(service, delivery["id"], "delivered")
+    dashboard = admin.get("/ui/dashboard").text
+    assert re.search(r"<strong>2</strong> delivered attempts", dashboard)
+    assert re.search(r"<strong>2</strong> rejected", dashboard)
+    assert f"http://127.0.0.1:{receiver.port}</td><td>4</td><td>2</td><td>50%" in dashboard
