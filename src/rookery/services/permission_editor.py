@@ -95,3 +95,22 @@ def revoke(uow: UnitOfWork, ref: perms.HolderRef, resource_id: object, name: str
     with uow:
         perms.remove_permission(uow, ref, get_resource(uow.session, resource_id), name)
         uow.commit()
+
+
+def allowed_on_services(session: Session, user_name: str) -> list[dict[str, Any]]:
+    """For each service: the permissions a user is effectively allowed on it, with reasons."""
+    ref = perms.HolderRef("user", user_name)
+    services = session.scalars(
+        select(Resource).where(Resource.parent_id.is_(None)).order_by(Resource.resource_name)
+    )
+    found = []
+    for service in services:
+        effective = perms.list_permissions(session, ref, service, effective=True)["permissions"]
+        found.append(
+            {
+                "service": service.resource_name,
+                "type": service.service_type,
+                "allowed": [p for p in effective if p["access"] == "allow"],
+            }
+        )
+    return found

@@ -9,9 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from rookery.db.models import Resource, User
+from rookery.bootstrap import Rookery
+from rookery.db.models import User
 from rookery.errors import RookeryError
-from rookery.services import permissions as perms
+from rookery.services import permission_editor as editor
 from rookery.services.auth import authenticate
 from rookery.services.lookups import get_user
 from rookery.services.users import user_group_names, user_view
@@ -79,22 +80,13 @@ async def signout(request: Request) -> Response:
     return response
 
 
-def _my_access(app: Any, user_name: str) -> dict[str, Any]:
+def _my_access(app: Rookery, user_name: str) -> dict[str, Any]:
     with app.read_session() as session:
         user = get_user(session, user_name)
-        services = session.query(Resource).filter(Resource.parent_id.is_(None)).all()
-        ref = perms.HolderRef("user", user.user_name)
-        access = []
-        for service in sorted(services, key=lambda s: s.resource_name):
-            found = perms.list_permissions(session, ref, service, effective=True)["permissions"]
-            allowed = [p for p in found if p["access"] == "allow"]
-            access.append(
-                {"service": service.resource_name, "type": service.service_type, "allowed": allowed}
-            )
         return {
             "user": user_view(user),
             "groups": user_group_names(session, user_name),
-            "access": access,
+            "access": editor.allowed_on_services(session, user.user_name),
         }
 
 
