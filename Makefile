@@ -5,9 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_WORKERS ?= auto
 
-.PHONY: install run test lint bench chaos fuzz clean
+.PHONY: install install-dev run test lint bench chaos fuzz clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +17,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# The runtime set only (requirements.lock): what `make run` needs.
 install: $(STAMP)
+
+# Development and test tools on top (requirements-dev.lock): what `make test` adds.
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	touch $(DEV_STAMP)
+
+install-dev: $(DEV_STAMP)
 
 # Starts Rookery on SQLite (./rookery.db) with the example webhooks; prints the admin password.
 ADMIN_PASSWORD ?= rookery-admin-password
@@ -26,7 +35,7 @@ run: install
 	ROOKERY_ADMIN_PASSWORD='$(ADMIN_PASSWORD)' \
 	$(BIN)/rookery serve
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src
 	$(BIN)/mypy
@@ -35,18 +44,19 @@ lint: install
 # The whole suite: lint, types, import boundaries, then every test (SQLite, and PostgreSQL
 # too when ROOKERY_TEST_DATABASE_URL is set).
 test: lint
+	scripts/ensure-chromium  # the console's browser tests drive Debian's chromium
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --timeout 300
 
-bench: install
+bench: install-dev
 	$(BIN)/python -m bench.run
 
 # Fault injection at the issue's full sizes (CI runs bounded sizes of the same tests).
-chaos: install
+chaos: install-dev
 	ROOKERY_CHAOS_FULL=1 ROOKERY_TEST_DATABASE_URL=$${ROOKERY_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 	$(BIN)/pytest -s -n 0 --timeout 3600 -k "sigkill or two_workers or outage or hanging" tests/acceptance
 
 # schemathesis with ten times CI's examples, as an administrator and as a plain user.
-fuzz: install
+fuzz: install-dev
 	ROOKERY_FUZZ_EXAMPLES=100 $(BIN)/pytest -s -n 2 --timeout 3600 tests/acceptance/test_fuzz_api.py
 
 clean:

@@ -83,11 +83,17 @@ def start_service(database_url: str, tmp_path: Path) -> Iterator[ServiceFactory]
     """Start Rookery on the test database: ``start_service(webhooks=[...], **settings)``."""
     started: list[Service] = []
 
-    def start(webhooks: list[dict[str, Any]] | None = None, *, worker: bool = True,
-              config_sections: dict[str, Any] | None = None, **overrides: Any) -> Service:
+    def start(
+        webhooks: list[dict[str, Any]] | None = None,
+        *,
+        worker: bool = True,
+        config_sections: dict[str, Any] | None = None,
+        **overrides: Any,
+    ) -> Service:
         if webhooks is not None or config_sections:
-            path = write_config(tmp_path / f"config{len(started)}", webhooks,
-                                **(config_sections or {}))
+            path = write_config(
+                tmp_path / f"config{len(started)}", webhooks, **(config_sections or {})
+            )
             key = "config_path" if config_sections else "webhooks_config_path"
             overrides.setdefault(key, str(path))
         service = Service(settings_for(database_url, **overrides), worker=worker).start()

@@ -17,8 +17,13 @@ ROOKERY = [sys.executable, "-m", "rookery.cli"]
 def rookery_env(database_url: str, **extra: str) -> dict[str, str]:
     """The environment of a subprocess: the test database and a known admin password."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ROOKERY_", "MAGPIE_"))}
-    env.update(ROOKERY_DATABASE_URL=database_url, ROOKERY_ADMIN_PASSWORD="admin-password-1",
-               ROOKERY_SECRET="acceptance-secret", ROOKERY_ENV_FILE="/nonexistent", **extra)
+    env.update(
+        ROOKERY_DATABASE_URL=database_url,
+        ROOKERY_ADMIN_PASSWORD="admin-password-1",
+        ROOKERY_SECRET="acceptance-secret",
+        ROOKERY_ENV_FILE="/nonexistent",
+        **extra,
+    )
     return env
 
 

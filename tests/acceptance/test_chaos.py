@@ -26,8 +26,11 @@ FULL = os.environ.get("ROOKERY_CHAOS_FULL") == "1"
 def _serve(tmp_path: Path, hooks: list[dict[str, object]]) -> tuple[str, object]:
     port = free_port()
     config = write_config(tmp_path, hooks)
-    env = rookery_env(f"sqlite:///{tmp_path / 'rookery.db'}", ROOKERY_PORT=str(port),
-                      ROOKERY_WEBHOOKS_CONFIG_PATH=str(config))
+    env = rookery_env(
+        f"sqlite:///{tmp_path / 'rookery.db'}",
+        ROOKERY_PORT=str(port),
+        ROOKERY_WEBHOOKS_CONFIG_PATH=str(config),
+    )
     server = start(["serve"], env, tmp_path / "serve.log")
     base = f"http://127.0.0.1:{port}"
     wait_http(f"{base}/version", server)
@@ -37,8 +40,12 @@ def _serve(tmp_path: Path, hooks: list[dict[str, object]]) -> tuple[str, object]
 @contextmanager
 def _admin(base: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base, timeout=30) as client:
-        assert client.post("/signin", json={"user_name": "admin",
-                                            "password": "admin-password-1"}).status_code == 200
+        assert (
+            client.post(
+                "/signin", json={"user_name": "admin", "password": "admin-password-1"}
+            ).status_code
+            == 200
+        )
         yield client
 
 
@@ -58,11 +65,21 @@ def test_receiver_outage_loses_nothing(tmp_path: Path) -> None:
     count = 1_000 if FULL else 150
     port = free_port()
     url = f"http://127.0.0.1:{port}/groups"
-    base, server = _serve(tmp_path, [{
-        "name": "mirror", "action": "create_group", "method": "POST", "url": url,
-        "payload": {"group": "{{group.name}}"}, "timeout": 2,
-        # Retries must outlast the outage (1,000 API calls at full size).
-        "retry": {"schedule": ["200ms", "500ms", "1s", "2s"] + ["5s"] * 12}}])
+    base, server = _serve(
+        tmp_path,
+        [
+            {
+                "name": "mirror",
+                "action": "create_group",
+                "method": "POST",
+                "url": url,
+                "payload": {"group": "{{group.name}}"},
+                "timeout": 2,
+                # Retries must outlast the outage (1,000 API calls at full size).
+                "retry": {"schedule": ["200ms", "500ms", "1s", "2s"] + ["5s"] * 12},
+            }
+        ],
+    )
     receiver: Receiver | None = None
     try:
         with _admin(base) as client:
@@ -76,10 +93,12 @@ def test_receiver_outage_loses_nothing(tmp_path: Path) -> None:
         if receiver is not None:
             receiver.stop()
     names = Counter(r.json()["group"] for r in got)
-    print(f"\noutage: {count} events while down; p50 API latency down "
-          f"{statistics.median(down):.1f} ms vs up {statistics.median(up):.1f} ms "
-          f"(ratio {statistics.median(down) / statistics.median(up):.2f}); warm-up "
-          f"{statistics.median(normal):.1f} ms; {sum(names.values()) - len(names)} duplicates")
+    print(
+        f"\noutage: {count} events while down; p50 API latency down "
+        f"{statistics.median(down):.1f} ms vs up {statistics.median(up):.1f} ms "
+        f"(ratio {statistics.median(down) / statistics.median(up):.2f}); warm-up "
+        f"{statistics.median(normal):.1f} ms; {sum(names.values()) - len(names)} duplicates"
+    )
     expected = {f"down{i}" for i in range(count)} | {f"up{i}" for i in range(count // 3)}
     assert expected <= set(names)
 
@@ -103,11 +122,26 @@ def test_hanging_receiver_does_not_slow_the_fast_one(tmp_path: Path) -> None:
     count = 300 if FULL else 60
     fast, slow = Receiver().start(), Receiver().start()
     slow.script("/slow", delay=30)
-    base, server = _serve(tmp_path, [
-        {"name": "fast", "action": "create_group", "method": "POST", "url": fast.url("/fast"),
-         "payload": {"group": "{{group.name}}"}},
-        {"name": "slow", "action": "create_group", "method": "POST", "url": slow.url("/slow"),
-         "payload": {"group": "{{group.name}}"}, "timeout": 60}])
+    base, server = _serve(
+        tmp_path,
+        [
+            {
+                "name": "fast",
+                "action": "create_group",
+                "method": "POST",
+                "url": fast.url("/fast"),
+                "payload": {"group": "{{group.name}}"},
+            },
+            {
+                "name": "slow",
+                "action": "create_group",
+                "method": "POST",
+                "url": slow.url("/slow"),
+                "payload": {"group": "{{group.name}}"},
+                "timeout": 60,
+            },
+        ],
+    )
     try:
         with _admin(base) as client:
             lags = []
@@ -121,6 +155,8 @@ def test_hanging_receiver_does_not_slow_the_fast_one(tmp_path: Path) -> None:
         fast.stop()
         slow.stop()
     lags.sort()
-    print(f"\nhanging neighbour: API response -> fast receiver p50 {lags[len(lags) // 2]:.1f} ms, "
-          f"p95 {lags[int(len(lags) * 0.95)]:.1f} ms over {count} events")
+    print(
+        f"\nhanging neighbour: API response -> fast receiver p50 {lags[len(lags) // 2]:.1f} ms, "
+        f"p95 {lags[int(len(lags) * 0.95)]:.1f} ms over {count} events"
+    )
     assert len(fast.on("/fast")) == count

@@ -38,6 +38,7 @@ def _signin(base: str) -> httpx.Client:
 
 def _burst(base: str, count: int, threads: int, accepted: list[str], prefix: str) -> None:
     """Create ``count`` groups from several threads; record the names the API accepted."""
+
     def run(part: int) -> None:
         client = _signin(base)
         try:
@@ -50,6 +51,7 @@ def _burst(base: str, count: int, threads: int, accepted: list[str], prefix: str
                     return  # the server was killed under us
         finally:
             client.close()
+
     workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
     for worker in workers:
         worker.start()
@@ -63,8 +65,11 @@ def _wait_drained(database_url: str, timeout: float) -> None:
     try:
         while time.monotonic() < deadline:
             with engine.connect() as conn:
-                open_count = conn.scalar(select(func.count()).select_from(Delivery).where(
-                    Delivery.state.in_(("pending", "sending"))))
+                open_count = conn.scalar(
+                    select(func.count())
+                    .select_from(Delivery)
+                    .where(Delivery.state.in_(("pending", "sending")))
+                )
             if open_count == 0:
                 return
             time.sleep(0.2)
@@ -78,14 +83,23 @@ def test_sigkill_mid_burst_loses_nothing(tmp_path: Path, receiver: Receiver) -> 
     """Kill -9 during a burst; after restart every committed event reached the receiver."""
     total = 10_000 if FULL else 1_000
     database_url = f"sqlite:///{tmp_path / 'rookery.db'}"
-    config = write_config(tmp_path, [{
-        "name": "mirror groups", "action": "create_group", "method": "POST",
-        "url": receiver.url("/groups"), "payload": {"event": "{{event.id}}",
-                                                    "group": "{{group.name}}"},
-        "retry": {"schedule": ["200ms", "500ms", "1s"]}}])
+    config = write_config(
+        tmp_path,
+        [
+            {
+                "name": "mirror groups",
+                "action": "create_group",
+                "method": "POST",
+                "url": receiver.url("/groups"),
+                "payload": {"event": "{{event.id}}", "group": "{{group.name}}"},
+                "retry": {"schedule": ["200ms", "500ms", "1s"]},
+            }
+        ],
+    )
     port = free_port()
-    env = rookery_env(database_url, ROOKERY_PORT=str(port),
-                      ROOKERY_WEBHOOKS_CONFIG_PATH=str(config))
+    env = rookery_env(
+        database_url, ROOKERY_PORT=str(port), ROOKERY_WEBHOOKS_CONFIG_PATH=str(config)
+    )
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     server = start(["serve"], env, log)
@@ -113,8 +127,10 @@ def test_sigkill_mid_burst_loses_nothing(tmp_path: Path, receiver: Receiver) -> 
     arrived = Counter(r.json()["event"] for r in receiver.on("/groups"))
     lost = committed - set(arrived)
     duplicates = sum(n - 1 for n in arrived.values())
-    print(f"\nSIGKILL after {killed_at} accepted of {total}: {len(committed)} committed, "
-          f"{len(arrived)} distinct arrived, {len(lost)} lost, {duplicates} duplicates")
+    print(
+        f"\nSIGKILL after {killed_at} accepted of {total}: {len(committed)} committed, "
+        f"{len(arrived)} distinct arrived, {len(lost)} lost, {duplicates} duplicates"
+    )
     assert 0 < killed_at < total
     assert {r.json()["group"] for r in receiver.on("/groups")} >= set(accepted)
     assert not lost
@@ -122,8 +138,9 @@ def test_sigkill_mid_burst_loses_nothing(tmp_path: Path, receiver: Receiver) -> 
 
 
 @pytest.mark.skipif(not PG_URL, reason="scale-out needs PostgreSQL (ROOKERY_TEST_DATABASE_URL)")
-def test_two_workers_share_the_queue_without_double_sends(tmp_path: Path,
-                                                          postgres_url: str) -> None:
+def test_two_workers_share_the_queue_without_double_sends(
+    tmp_path: Path, postgres_url: str
+) -> None:
     """Two `rookery worker` processes deliver every delivery exactly once between them."""
     from tests.conftest import _empty_postgres
 
@@ -131,18 +148,33 @@ def test_two_workers_share_the_queue_without_double_sends(tmp_path: Path,
     receiver = Receiver().start()
     hooks = 10
     events = 1_000 if FULL else 300
-    config = write_config(tmp_path, [{
-        "name": f"hook{i}", "action": "create_group", "method": "POST",
-        "url": receiver.url(f"/h{i}"), "payload": {"event": "{{event.id}}"}}
-        for i in range(hooks)])
-    env = rookery_env(postgres_url, ROOKERY_WEBHOOKS_CONFIG_PATH=str(config),
-                      ROOKERY_WORKER_CONCURRENCY="32")
+    config = write_config(
+        tmp_path,
+        [
+            {
+                "name": f"hook{i}",
+                "action": "create_group",
+                "method": "POST",
+                "url": receiver.url(f"/h{i}"),
+                "payload": {"event": "{{event.id}}"},
+            }
+            for i in range(hooks)
+        ],
+    )
+    env = rookery_env(
+        postgres_url, ROOKERY_WEBHOOKS_CONFIG_PATH=str(config), ROOKERY_WORKER_CONCURRENCY="32"
+    )
     from rookery.bootstrap import build
     from rookery.config import Settings
     from rookery.services.groups import create_group
 
-    app = build(Settings(database_url=postgres_url, webhooks_config_path=str(config),
-                         admin_password="admin-password-1"))
+    app = build(
+        Settings(
+            database_url=postgres_url,
+            webhooks_config_path=str(config),
+            admin_password="admin-password-1",
+        )
+    )
     for number in range(events):
         create_group(app.uow("loader"), f"bulk{number}")
     app.engine.dispose()
@@ -156,10 +188,12 @@ def test_two_workers_share_the_queue_without_double_sends(tmp_path: Path,
     keys = Counter((r.path, r.json()["event"]) for r in receiver.requests)
     engine = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
-        by_worker = dict(conn.execute(select(Attempt.worker, func.count()).group_by(
-            Attempt.worker)).all())
-        delivered = conn.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.state == "delivered"))
+        by_worker = dict(
+            conn.execute(select(Attempt.worker, func.count()).group_by(Attempt.worker)).all()
+        )
+        delivered = conn.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.state == "delivered")
+        )
     engine.dispose()
     print(f"\n{events * hooks} deliveries by 2 workers: {by_worker}")
     assert delivered == events * hooks

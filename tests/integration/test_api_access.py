@@ -114,7 +114,6 @@ def call(client: httpx.Client, method: str, url: str) -> httpx.Response:
     return client.request(method, url, **body)
 
 
-
 def test_every_route_is_guarded(service: Service) -> None:
     """Each non-public route is 401 anonymous and 403 for a non-admin acting on someone else."""
     resource_id = seed_catalog(service, ("alice", "bob"))

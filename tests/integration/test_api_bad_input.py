@@ -46,7 +46,6 @@ def run(client: httpx.Client, cases: list[Case]) -> None:
     assert not problems, "\n".join(problems)
 
 
-
 def test_malformed_bodies(service: Service) -> None:
     """Broken JSON, non-object JSON, NaN, deep nesting and bad bytes are 400s naming the body."""
     maps = seed_catalog(service)

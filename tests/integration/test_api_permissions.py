@@ -13,7 +13,6 @@ from tests.support.service import Service
 PASSWORD = "a-long-enough-password"
 
 
-
 def create_user(admin: httpx.Client, name: str, group: str | None = None) -> int:
     """Create a user (optionally in ``group``) and return its id."""
     body = {"user_name": name, "email": f"{name}@example.org", "password": PASSWORD}

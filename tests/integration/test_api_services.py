@@ -13,7 +13,6 @@ from tests.support.service import Service
 PROTECTED = "https://proxy.example.org/twitcher/ows/proxy"
 
 
-
 def add_service(admin: httpx.Client, name: str, kind: str = "api") -> dict[str, Any]:
     """Register a service and return it as rendered."""
     response = admin.post(

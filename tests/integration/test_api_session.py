@@ -13,7 +13,6 @@ from tests.support.service import Service
 PASSWORD = "a-long-enough-password"
 
 
-
 def add_alice(admin: httpx.Client) -> None:
     """Create the non-admin user ``alice``."""
     response = admin.post(

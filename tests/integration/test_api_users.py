@@ -12,7 +12,6 @@ from tests.support.service import ADMIN_PASSWORD, Service
 PASSWORD = "a-long-enough-password"
 
 
-
 def create_user(admin: httpx.Client, name: str, **extra: Any) -> dict[str, Any]:
     """Create ``name`` (email ``{name}@example.org``) and return the rendered user."""
     body = {"user_name": name, "email": f"{name}@example.org", "password": PASSWORD, **extra}

@@ -11,25 +11,45 @@ from tests.integration.webhook_steps import count_rows
 from tests.support.receiver import Receiver
 
 SECTIONS: dict[str, Any] = {
-    "providers": {"geo": {"url": "http://geo.internal/wps", "type": "wps"},
-                  "catalog": {"url": "http://catalog.internal/", "type": "api"}},
+    "providers": {
+        "geo": {"url": "http://geo.internal/wps", "type": "wps"},
+        "catalog": {"url": "http://catalog.internal/", "type": "api"},
+    },
     "groups": [{"name": "editors", "description": "people who edit", "discoverable": True}],
-    "users": [{"username": "carl", "password": "carl-long-password",
-               "email": "carl@example.org", "group": "editors"}],
+    "users": [
+        {
+            "username": "carl",
+            "password": "carl-long-password",
+            "email": "carl@example.org",
+            "group": "editors",
+        }
+    ],
     "permissions": [
         {"service": "catalog", "permission": "read", "group": "editors"},
-        {"service": "catalog", "resource": "/maps/europe", "type": "route",
-         "permission": "write-allow-match", "user": "carl"},
+        {
+            "service": "catalog",
+            "resource": "/maps/europe",
+            "type": "route",
+            "permission": "write-allow-match",
+            "user": "carl",
+        },
     ],
 }
 
 
-def test_combined_config_registers_objects_once(start_service: ServiceFactory,
-                                                receiver: Receiver) -> None:
+def test_combined_config_registers_objects_once(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
     """Services, groups, users and permissions appear at start; a restart adds nothing."""
-    hooks = [{"name": "new users", "action": "create_user", "method": "POST",
-              "url": receiver.url("/users"),
-              "payload": {"user": "{{user.name}}", "by": "{{actor.name}}"}}]
+    hooks = [
+        {
+            "name": "new users",
+            "action": "create_user",
+            "method": "POST",
+            "url": receiver.url("/users"),
+            "payload": {"user": "{{user.name}}", "by": "{{actor.name}}"},
+        }
+    ]
     first = start_service(hooks, config_sections=SECTIONS)
     admin = first.admin
     services = admin.get("/services").json()["services"]

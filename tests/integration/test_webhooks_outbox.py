@@ -158,7 +158,6 @@ def test_api_does_not_wait_for_the_receiver(
         assert sorted(r.json()["n"] for r in got) == ["mia", "mia", "noah", "warmup"]
 
 
-
 def test_worker_purges_expired_callback_tokens(
     start_service: ServiceFactory, receiver: Receiver
 ) -> None:

@@ -11,17 +11,25 @@ from tests.support.service import Service
 PASSWORD = "a-long-enough-password"
 
 
-def hook(receiver: Receiver, name: str, path: str, action: str = "create_user",
-         **extra: Any) -> dict[str, Any]:
+def hook(
+    receiver: Receiver, name: str, path: str, action: str = "create_user", **extra: Any
+) -> dict[str, Any]:
     """A webhook item posting ``{"user": name}`` to ``path`` on the receiver."""
-    return {"name": name, "action": action, "method": "POST", "url": receiver.url(path),
-            "payload": {"user": "{{user.name}}"}, **extra}
+    return {
+        "name": name,
+        "action": action,
+        "method": "POST",
+        "url": receiver.url(path),
+        "payload": {"user": "{{user.name}}"},
+        **extra,
+    }
 
 
 def create_user(service: Service, name: str) -> int:
     """Create a user as the admin; returns its id."""
-    response = service.admin.post("/users", json={
-        "user_name": name, "email": f"{name}@example.org", "password": PASSWORD})
+    response = service.admin.post(
+        "/users", json={"user_name": name, "email": f"{name}@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 201, response.text
     return int(response.json()["user"]["user_id"])
 
@@ -42,8 +50,9 @@ def delivery(service: Service, delivery_id: int) -> dict[str, Any]:
     return found
 
 
-def wait_for_count(service: Service, count: int, timeout: float = 15.0,
-                   **params: Any) -> list[dict[str, Any]]:
+def wait_for_count(
+    service: Service, count: int, timeout: float = 15.0, **params: Any
+) -> list[dict[str, Any]]:
     """Poll the log until exactly ``count`` deliveries match ``params``; return them."""
     deadline = time.monotonic() + timeout
     while True:
@@ -52,12 +61,14 @@ def wait_for_count(service: Service, count: int, timeout: float = 15.0,
             return list(page["deliveries"])
         assert time.monotonic() < deadline, (
             f"expected {count} deliveries matching {params}, have {page['total']}: "
-            f"{[(d['id'], d['state']) for d in deliveries(service, limit=500)['deliveries']]}")
+            f"{[(d['id'], d['state']) for d in deliveries(service, limit=500)['deliveries']]}"
+        )
         time.sleep(0.05)
 
 
-def wait_for_state(service: Service, delivery_id: int, state: str,
-                   timeout: float = 15.0) -> dict[str, Any]:
+def wait_for_state(
+    service: Service, delivery_id: int, state: str, timeout: float = 15.0
+) -> dict[str, Any]:
     """Poll one delivery until it is in ``state``; return its detail."""
     deadline = time.monotonic() + timeout
     while True:
@@ -65,5 +76,6 @@ def wait_for_state(service: Service, delivery_id: int, state: str,
         if found["state"] == state:
             return found
         assert time.monotonic() < deadline, (
-            f"delivery {delivery_id} stayed {found['state']}, expected {state}")
+            f"delivery {delivery_id} stayed {found['state']}, expected {state}"
+        )
         time.sleep(0.05)

@@ -62,9 +62,15 @@ class Receiver:
                     time.sleep(script.delay)
                 status = script.statuses.pop(0) if script.statuses else script.default
                 with receiver._cond:
-                    receiver.requests.append(Received(
-                        self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                        body, time.perf_counter()))
+                    receiver.requests.append(
+                        Received(
+                            self.command,
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                            time.perf_counter(),
+                        )
+                    )
                     receiver._cond.notify_all()
                 self.send_response(status)
                 for name, value in script.headers.items():
@@ -104,18 +110,23 @@ class Receiver:
         with self._cond:
             return [r for r in self.requests if r.path.split("?")[0] == path]
 
-    def wait_for(self, count: int, path: str | None = None, timeout: float = 10.0,
-                 ) -> list[Received]:
+    def wait_for(
+        self,
+        count: int,
+        path: str | None = None,
+        timeout: float = 10.0,
+    ) -> list[Received]:
         """Block until ``count`` requests (on ``path``, if given) arrived; fail otherwise."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                got = [r for r in self.requests
-                       if path is None or r.path.split("?")[0] == path]
+                got = [r for r in self.requests if path is None or r.path.split("?")[0] == path]
                 if len(got) >= count:
                     return got
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"expected {count} request(s) on {path or 'any path'}, "
-                                         f"got {len(got)} within {timeout}s")
+                    raise AssertionError(
+                        f"expected {count} request(s) on {path or 'any path'}, "
+                        f"got {len(got)} within {timeout}s"
+                    )
                 self._cond.wait(left)

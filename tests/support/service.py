@@ -12,10 +12,10 @@ import httpx
 import uvicorn
 import yaml
 
-from rookery.api.app import create_app
 from rookery.bootstrap import Rookery, build
 from rookery.config import Settings
 from rookery.delivery.runner import worker_lifespan
+from rookery.web import create_app
 
 ADMIN_PASSWORD = "admin-password-for-tests"
 
@@ -26,8 +26,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def write_config(directory: Path, webhooks: list[dict[str, Any]] | None,
-                 name: str = "webhooks.yml", **sections: Any) -> Path:
+def write_config(
+    directory: Path,
+    webhooks: list[dict[str, Any]] | None,
+    name: str = "webhooks.yml",
+    **sections: Any,
+) -> Path:
     """Write a configuration file with a ``webhooks`` section (and any other sections)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / name
@@ -42,9 +46,14 @@ class Service:
         self.settings = settings
         self.app: Rookery = build(settings)
         lifespan = worker_lifespan(self.app) if worker else None
-        config = uvicorn.Config(create_app(self.app, lifespan), host=settings.host,
-                                port=settings.port, log_level="warning", access_log=False,
-                                lifespan="on")
+        config = uvicorn.Config(
+            create_app(self.app, lifespan),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.base = f"http://{settings.host}:{settings.port}{settings.root_path}"
@@ -65,8 +74,7 @@ class Service:
         client = httpx.Client(base_url=self.base, timeout=30)
         self.clients.append(client)
         if user_name is not None:
-            response = client.post("/signin", json={"user_name": user_name,
-                                                    "password": password})
+            response = client.post("/signin", json={"user_name": user_name, "password": password})
             assert response.status_code == 200, response.text
         return client
 

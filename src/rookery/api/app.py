@@ -11,6 +11,7 @@ from rookery import __version__
 from rookery.api import errors
 from rookery.api import webhooks as seed_api
 from rookery.api.body_limit import BodyLimit
+from rookery.api.docs import install_docs
 from rookery.api.openapi import openapi_document
 from rookery.api.routes import groups, health, permissions, services, session, users, webhooks
 from rookery.api.signin_throttle import SigninThrottle
@@ -32,7 +33,7 @@ def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
         version=__version__,
         description="Access management with reliable, Magpie-compatible webhooks.",
         lifespan=lifespan or _no_lifespan,
-        docs_url=f"{prefix}/api",
+        docs_url=None,  # served from the package by install_docs, never from a CDN
         openapi_url=f"{prefix}/openapi.json",
         redoc_url=None,
     )
@@ -46,6 +47,7 @@ def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     seed_api.use_app(rookery)
     errors.install(app)
+    install_docs(app, prefix)
     for module in (session, users, groups, services, permissions, webhooks, health):
         app.include_router(module.router, prefix=prefix)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]

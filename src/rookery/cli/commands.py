@@ -18,8 +18,8 @@ def serve(args: argparse.Namespace) -> int:
     """Run the API with the in-process worker."""
     import uvicorn
 
-    from rookery.api.app import create_app
     from rookery.delivery.runner import worker_lifespan
+    from rookery.web import create_app
 
     settings = load_settings()
     overrides: dict[str, object] = {}

@@ -1,0 +1,88 @@
+"""Renaming a resource and moving it elsewhere in its service's tree (the console's edits).
+
+Invariants: a resource keeps its id, its permissions and its subtree; siblings never share a
+name (case-insensitive); a resource moves only inside its own service, never under itself or
+one of its descendants, and only under a parent whose type accepts its type. Services are
+renamed like any node but never moved. Magpie has no webhook action for these edits, so none
+is published.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rookery.db.models import Resource
+from rookery.domain.names import name_key, validate_resource_name
+from rookery.domain.service_types import check_child_type_allowed
+from rookery.errors import ConflictError, InvalidInputError
+from rookery.services.lookups import get_resource, root_of
+from rookery.services.unit_of_work import UnitOfWork
+
+
+def _check_free(session: Session, parent_id: int | None, name: str, moving: Resource) -> None:
+    """ConflictError when another node under ``parent_id`` already has ``name``."""
+    where = Resource.parent_id.is_(None) if parent_id is None else Resource.parent_id == parent_id
+    clash = session.scalar(
+        select(Resource.id).where(
+            where, Resource.name_key == name_key(name), Resource.id != moving.id
+        )
+    )
+    if clash is not None:
+        raise ConflictError(
+            f"a resource named '{name}' already exists there", param="resource_name", value=name
+        )
+
+
+def rename_resource(uow: UnitOfWork, resource_id: object, new_name: object) -> str:
+    """Give a service or resource a new name; returns it."""
+    name = validate_resource_name(new_name)
+    with uow:
+        resource = get_resource(uow.session, resource_id)
+        _check_free(uow.session, resource.parent_id, name, resource)
+        if resource.display_name in (resource.resource_name, ""):
+            resource.display_name = name  # a display name that only repeated the name follows it
+        resource.resource_name = name
+        resource.name_key = name_key(name)
+        uow.session.flush()
+        uow.commit()
+    return name
+
+
+def _is_below(session: Session, node: Resource, ancestor: Resource) -> bool:
+    current: Resource | None = node
+    while current is not None:
+        if current.id == ancestor.id:
+            return True
+        current = session.get(Resource, current.parent_id) if current.parent_id else None
+    return False
+
+
+def move_resource(uow: UnitOfWork, resource_id: object, new_parent_id: object) -> None:
+    """Put a resource (with its subtree) under another node of the same service."""
+    with uow:
+        session = uow.session
+        resource = get_resource(session, resource_id)
+        if resource.parent_id is None:
+            raise InvalidInputError(
+                "a service cannot be moved", param="resource_id", value=resource.id
+            )
+        parent = get_resource(session, new_parent_id)
+        root = root_of(session, resource)
+        if root_of(session, parent).id != root.id:
+            raise InvalidInputError(
+                f"resource {parent.id} is in another service", param="parent_id", value=parent.id
+            )
+        if _is_below(session, parent, resource):
+            raise InvalidInputError(
+                "a resource cannot move under itself or its own descendants",
+                param="parent_id",
+                value=parent.id,
+            )
+        check_child_type_allowed(
+            root.service_type or "", parent.resource_type, resource.resource_type
+        )
+        _check_free(session, parent.id, resource.resource_name, resource)
+        resource.parent_id = parent.id
+        session.flush()
+        uow.commit()
