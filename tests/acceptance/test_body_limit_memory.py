@@ -66,6 +66,10 @@ def test_huge_chunked_bodies_leave_memory_flat(database_url: str, tmp_path: Path
         after = rss_mb(process.pid)
         assert [o.status for o in outcomes] == [413] * len(outcomes), outcomes
         assert all(o.sent < HUNDRED_MB for o in outcomes), "the server read a whole body"
+        sent = sum(o.sent for o in outcomes) / 1024 / 1024
+        print(
+            f"\nRSS {before:.1f} -> {after:.1f} MB over {len(outcomes)} bodies ({sent:.0f} MB sent)"
+        )
         assert after - before < 25, f"RSS grew from {before:.0f} MB to {after:.0f} MB"
         assert httpx.get(f"{base}/version").status_code == 200
     finally:
