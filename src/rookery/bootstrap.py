@@ -88,7 +88,9 @@ def load_registry(settings: Settings) -> WebhookRegistry:
 def build(settings: Settings, *, migrate: bool = True) -> Rookery:
     """Validate configuration, prepare the database and return the application object."""
     registry = load_registry(settings)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url, sqlite_busy_timeout=settings.sqlite_busy_timeout_seconds
+    )
     if migrate:
         upgrade(engine)
     app = Rookery(

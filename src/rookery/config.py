@@ -34,6 +34,7 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_WORKER": None,
     "ROOKERY_WORKER_CONCURRENCY": None,
     "ROOKERY_LOG_LEVEL": "MAGPIE_LOG_LEVEL",
+    "ROOKERY_SQLITE_BUSY_TIMEOUT": None,
 }
 
 
@@ -59,6 +60,7 @@ class Settings:
     run_worker: bool = True
     worker_concurrency: int = 64
     log_level: str = "INFO"
+    sqlite_busy_timeout_seconds: float = 30.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -116,6 +118,23 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         ) from None
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _lookup(env, name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 86400:
+        raise InvalidInputError(
+            f"setting {name}: expected seconds above 0 (e.g. 30 or 0.5), got {value!r}",
+            param=name,
+            value=value,
+        )
+    return seconds
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from the environment (and a ``.env`` file, if any)."""
     env: dict[str, str] = {}
@@ -143,4 +162,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         run_worker=worker not in ("0", "false", "no", "off"),
         worker_concurrency=_int(env, "ROOKERY_WORKER_CONCURRENCY", 64),
         log_level=(_lookup(env, "ROOKERY_LOG_LEVEL") or "INFO").upper(),
+        sqlite_busy_timeout_seconds=_seconds(env, "ROOKERY_SQLITE_BUSY_TIMEOUT", 30.0),
     )

@@ -56,18 +56,25 @@ def test_health_reports_live_worker_and_empty_queue(start_service: ServiceFactor
     assert abs((datetime.now(UTC) - beat).total_seconds()) < 30
     assert body["worker"]["live_workers"] >= 1
     assert body["queue"] == {"depth": 0, "oldest_pending_at": None,
-                             "oldest_pending_age_seconds": 0.0}
+                             "oldest_pending_age_seconds": 0.0, "due": False}
+    assert body["worker"]["in_process_running"] is True
+    assert body["problem"] is None
+    assert scrape(service)[("rookery_worker_alive", ())] == 1
 
 
 def test_backlog_without_worker_shows_in_health_and_metrics(start_service: ServiceFactory,
                                                             receiver: Receiver) -> None:
-    """With no worker running, /health says so (still 200) and both routes count the waiting
-    delivery and its age."""
+    """With no worker running and a delivery due, /health answers 503 naming the cause, and
+    both routes count the waiting delivery and its age."""
     service = start_service([hook(receiver, "mirror", "/h")], worker=False)
+    code, body = health(service)
+    assert (code, body["status"]) == (200, "degraded")  # no worker, but nothing is due
     create_user(service, "alice")
     code, body = health(service)
-    assert code == 200
-    assert body["status"] == "degraded"
+    assert code == 503
+    assert body["status"] == "failing"
+    assert "no worker" in body["problem"]
+    assert body["queue"]["due"] is True
     assert body["worker"]["alive"] is False
     assert body["worker"]["live_workers"] == 0
     assert body["worker"]["last_beat"] is None
@@ -78,6 +85,8 @@ def test_backlog_without_worker_shows_in_health_and_metrics(start_service: Servi
     assert samples[("rookery_queue_depth", ())] == 1
     assert samples[("rookery_oldest_pending_seconds", ())] >= 0
     assert samples[("rookery_workers_alive", ())] == 0
+    assert samples[("rookery_delivery_up", ())] == 0
+    assert ("rookery_worker_alive", ()) not in samples  # this process runs no worker
     assert samples[("rookery_deliveries_total",
                     (("state", "pending"), ("webhook", "mirror")))] == 1
     assert receiver.requests == []
