@@ -120,10 +120,13 @@ class Worker:
 
     async def _claim_loop(self, client: aiohttp.ClientSession, stop: asyncio.Event) -> None:
         # Claims are covered by this worker's beat (see heartbeat.py): beat first.
-        beaten = asyncio.create_task(self.heartbeat.beaten.wait())
-        await asyncio.wait(
-            {beaten, asyncio.create_task(stop.wait())}, return_when="FIRST_COMPLETED"
-        )
+        waits = {
+            asyncio.create_task(self.heartbeat.beaten.wait()),
+            asyncio.create_task(stop.wait()),
+        }
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in waits:
+            task.cancel()
         while not stop.is_set():
             self._wake.clear()
             # Counted here, on the loop that owns _inflight, not in the claim thread.
