@@ -232,20 +232,21 @@ class Worker:
         try:
             self._record_together(batch)
         except Exception as error:
-            if len(batch) == 1 or is_unavailable(error):
+            if is_unavailable(error):
                 raise
-            LOG.warning(
-                "recording %d attempts together failed; recording one by one",
-                len(batch),
-                exc_info=True,
-            )
+            if len(batch) > 1:
+                LOG.warning(
+                    "recording %d attempts together failed; recording one by one",
+                    len(batch),
+                    exc_info=True,
+                )
             for result in list(batch):
                 try:
                     self._record_together([result])
                 except Exception as one_error:
                     if is_unavailable(one_error):
                         raise
-                    # A bug, not an outage: the lease or a heartbeat re-queues the delivery.
+                    # A bug, not an outage: the lease (no longer renewed) re-queues it.
                     LOG.exception(
                         "could not record attempt %d of delivery %s",
                         result.number,
