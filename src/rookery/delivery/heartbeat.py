@@ -55,7 +55,7 @@ class Heartbeat:
     async def run(self) -> None:
         """Beat until cancelled; purge expired callback tokens every few minutes."""
         loop = asyncio.get_running_loop()
-        next_purge = loop.time() + BEAT_SECONDS
+        next_purge = 0.0  # at the first beat, then every TOKEN_PURGE_SECONDS
         while True:
             try:
                 await asyncio.to_thread(self.beat, self.held())
