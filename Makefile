@@ -53,7 +53,8 @@ bench: install-dev
 # Fault injection at the issue's full sizes (CI runs bounded sizes of the same tests).
 chaos: install-dev
 	ROOKERY_CHAOS_FULL=1 ROOKERY_TEST_DATABASE_URL=$${ROOKERY_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
-	$(BIN)/pytest -s -n 0 --timeout 3600 -k "sigkill or two_workers or outage or hanging" tests/acceptance
+	$(BIN)/pytest -s -n 0 --timeout 3600 -k "sigkill or two_workers or outage or hanging" \
+		tests/acceptance tests/integration/test_database_outage.py
 
 # schemathesis with ten times CI's examples, as an administrator and as a plain user.
 fuzz: install-dev

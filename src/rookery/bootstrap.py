@@ -91,7 +91,9 @@ def load_registry(settings: Settings) -> WebhookRegistry:
 def build(settings: Settings, *, migrate: bool = True) -> Rookery:
     """Validate configuration, prepare the database and return the application object."""
     registry = load_registry(settings)
-    engine = open_database(settings.database_url)  # one sentence when unusable
+    engine = open_database(  # one sentence when unusable
+        settings.database_url, sqlite_busy_timeout=settings.sqlite_busy_timeout_seconds
+    )
     if migrate:
         upgrade(engine)
     app = Rookery(

@@ -42,6 +42,7 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_HASH_WORKERS": None,
     "ROOKERY_HASH_BACKLOG": None,
     "ROOKERY_RESOURCE_MAX_DEPTH": None,
+    "ROOKERY_SQLITE_BUSY_TIMEOUT": None,
 }
 
 
@@ -75,6 +76,7 @@ class Settings:
     hash_workers: int = 1
     hash_backlog: int = 32
     resource_max_depth: int = 64
+    sqlite_busy_timeout_seconds: float = 30.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -141,6 +143,23 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _lookup(env, name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 86400:
+        raise InvalidInputError(
+            f"setting {name}: expected seconds above 0 (e.g. 30 or 0.5), got {value!r}",
+            param=name,
+            value=value,
+        )
+    return seconds
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from the environment (and a ``.env`` file, if any)."""
     env: dict[str, str] = {}
@@ -168,6 +187,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         run_worker=worker not in ("0", "false", "no", "off"),
         worker_concurrency=_int(env, "ROOKERY_WORKER_CONCURRENCY", 64),
         log_level=(_lookup(env, "ROOKERY_LOG_LEVEL") or "INFO").upper(),
+        sqlite_busy_timeout_seconds=_seconds(env, "ROOKERY_SQLITE_BUSY_TIMEOUT", 30.0),
     )
     return settings.with_overrides(**_limits(env))
 

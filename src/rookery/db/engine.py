@@ -1,7 +1,10 @@
 """Engine creation for SQLite and PostgreSQL.
 
 SQLite gets WAL, foreign keys and a busy timeout on every connection, so concurrent API threads
-and the in-process worker share one file safely. PostgreSQL URLs are routed to psycopg 3.
+and the in-process worker share one file safely. A writer waits at most the busy timeout
+(``ROOKERY_SQLITE_BUSY_TIMEOUT``) for the write lock in this process's queue, then as long in
+SQLite's; past it the error is "database is locked", which ``db.availability`` calls an outage.
+PostgreSQL URLs are routed to psycopg 3.
 
 Invariants for every engine: statement parameters never appear in an error's text
 (``hide_parameters``: they hold password hashes and header values), and a database outage
@@ -11,10 +14,12 @@ surfaces as :class:`~rookery.errors.DatabaseUnavailableError` — translated her
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,20 +40,24 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, sqlite_busy_timeout: float = 30.0, **kwargs: Any) -> Engine:
     """Create an engine with the per-dialect settings Rookery relies on."""
     url = normalize_url(url)
     kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+            url,
+            connect_args={"check_same_thread": False, "timeout": sqlite_busy_timeout},
+            **kwargs,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        _serialize_transactions(engine)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, sqlite_busy_timeout))
+        _serialize_transactions(engine, sqlite_busy_timeout)
     else:
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 20)
         kwargs.setdefault("pool_pre_ping", True)
+        # An unreachable server fails a connection attempt in 10 s instead of the OS's minutes.
+        kwargs.setdefault("connect_args", {"connect_timeout": 10})
         engine = create_engine(url, **kwargs)
     event.listen(engine, "handle_error", _translate_outage)
     return engine
@@ -62,19 +71,19 @@ def _translate_outage(context: ExceptionContext) -> BaseException | None:
     return unavailable_error(error) if is_unavailable(error) else None
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout: float, dbapi_connection: Any, _record: Any) -> None:
     # The driver's own transaction handling is turned off so that `begin` below issues
     # BEGIN IMMEDIATE: writers queue on the busy timeout instead of failing on upgrade.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def _serialize_transactions(engine: Engine) -> None:
+def _serialize_transactions(engine: Engine, busy_timeout: float) -> None:
     """One SQLite transaction at a time in this process, queued on a lock.
 
     Every writing transaction is ``BEGIN IMMEDIATE`` (no deadlocking read-to-write upgrades);
@@ -82,7 +91,8 @@ def _serialize_transactions(engine: Engine) -> None:
     for the write lock inside SQLite's busy handler sleeps in steps of up to 100 ms, which
     showed as a 100 ms latency tail; threads of one process queue on a Python lock instead
     and are woken the moment the previous transaction ends. Other processes (the CLI) still
-    wait through the busy timeout.
+    wait through the busy timeout. Each of the two waits (here, then in SQLite) is bounded by
+    the busy timeout: a lock held longer by another process makes writers fail, not pile up.
     """
     lock = threading.RLock()
 
@@ -91,7 +101,9 @@ def _serialize_transactions(engine: Engine) -> None:
             # WAL readers see the last commit and never block writers: no lock, no IMMEDIATE.
             connection.exec_driver_sql("BEGIN")
             return
-        lock.acquire()
+        if not lock.acquire(timeout=busy_timeout):
+            locked = sqlite3.OperationalError("database is locked")
+            raise unavailable_error(exc.OperationalError("BEGIN IMMEDIATE", None, locked))
         connection.info["rookery_locked"] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -6,7 +6,10 @@ Invariants:
   (every transaction is ``BEGIN IMMEDIATE``) plus a conditional update;
 - within a lane (receiver + subject) only the lowest open id may be claimed, so a lane's
   deliveries go out one at a time in commit order, and a waiting retry holds the lane;
-- a lease that runs out returns the delivery to ``pending`` (the worker died): at-least-once.
+- a lease that runs out returns the delivery to ``pending`` (the worker died): at-least-once;
+- so does a claim whose worker's heartbeat (``worker_beats``) went silent, which is noticed
+  much sooner than the lease; a claimer that never beat (``rookery webhooks test``) is left
+  to its lease. A worker beats before it first claims.
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, literal_column, select, update
+from sqlalchemy import and_, delete, exists, func, literal_column, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnClause
 
-from rookery.db.models import Delivery
+from rookery.db.models import Delivery, WorkerBeat
 
 OPEN_STATES = ("pending", "sending")
 # The claim query writes states as SQL literals, not bound parameters: SQLite uses a partial
@@ -37,6 +40,52 @@ def release_expired_leases(session: Session, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def beat(session: Session, worker_id: str, now: datetime) -> None:
+    """Record that ``worker_id`` is alive at ``now``; caller commits."""
+    row = session.get(WorkerBeat, worker_id)
+    if row is None:
+        session.add(WorkerBeat(worker_id=worker_id, beat_at=now))
+    else:
+        row.beat_at = now
+
+
+def release_claims_of_silent_workers(session: Session, silent_since: datetime) -> int:
+    """Return to the queue what workers whose last beat is older than ``silent_since`` hold."""
+    silent = exists().where(
+        WorkerBeat.worker_id == Delivery.claimed_by, WorkerBeat.beat_at < silent_since
+    )
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.state == "sending", silent)
+        .values(state="pending", lease_until=None, claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def release_own_claims(session: Session, worker_id: str, keep: Sequence[int]) -> int:
+    """Return to the queue what ``worker_id`` holds beyond ``keep`` (claims it never learnt of)."""
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.state == "sending", Delivery.claimed_by == worker_id, Delivery.id.not_in(keep)
+        )
+        .values(state="pending", lease_until=None, claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forget_workers(session: Session, silent_since: datetime, *worker_ids: str) -> None:
+    """Delete the beats of ``worker_ids`` and of workers silent since ``silent_since``."""
+    condition = WorkerBeat.beat_at < silent_since
+    if worker_ids:
+        condition = condition | WorkerBeat.worker_id.in_(worker_ids)
+    session.execute(
+        delete(WorkerBeat).where(condition).execution_options(synchronize_session=False)
+    )
 
 
 def release_all_claims(session: Session) -> int:

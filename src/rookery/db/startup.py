@@ -37,10 +37,10 @@ def parse_database_url(url: str) -> URL:
     return parsed
 
 
-def open_database(url: str) -> Engine:
+def open_database(url: str, *, sqlite_busy_timeout: float = 30.0) -> Engine:
     """An engine for ``url`` that has answered once; one-sentence errors naming the setting."""
     parsed = parse_database_url(url)
-    engine = make_engine(url)
+    engine = make_engine(url, sqlite_busy_timeout=sqlite_busy_timeout)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))

@@ -6,6 +6,14 @@ in this process queued deliveries (``Rookery.wake_worker``) or, on PostgreSQL, w
 process did (``LISTEN rookery_deliveries``); otherwise it polls. Outcomes are written in
 batches, and every write is followed by another claim so a lane's next delivery goes out
 right after the previous one is recorded.
+
+Outages (:mod:`.outage`): every loop survives the database going away. The claim loop backs
+off (0.1 s doubling to 2 s) and claims again; sends already under way finish, and their
+outcomes stay in memory and are recorded once the database is back (if the process stops
+first, the heartbeat of any live worker, or the lease, returns those deliveries to the
+queue and they are sent again: at-least-once). Heartbeats (:mod:`.heartbeat`) and the
+``LISTEN`` connection (:mod:`.listener`) retry the same way. Each outage is logged once when
+it starts and once when it ends. Only a signal stops a worker.
 """
 
 from __future__ import annotations
@@ -26,15 +34,17 @@ import aiohttp
 
 from rookery.bootstrap import Rookery
 from rookery.db import queue
-from rookery.db.models import Delivery, WorkerBeat
+from rookery.db.availability import is_unavailable
+from rookery.db.models import Delivery
+from rookery.delivery.heartbeat import Heartbeat
+from rookery.delivery.listener import Listener
+from rookery.delivery.outage import Outage, OutageLog, keep_trying, pause_unless_stopped
 from rookery.delivery.outcomes import AttemptResult, record_results
 from rookery.delivery.sender import make_client, refused, send, webhook_for
-from rookery.services.tokens import purge_expired
+from rookery.delivery.stats import InProcessWorker
 from rookery.webhooks.registry import WebhookRegistry
 
 LOG = logging.getLogger("rookery.delivery")
-CHANNEL = "rookery_deliveries"
-TOKEN_PURGE_SECONDS = 300.0
 
 
 class Worker:
@@ -67,31 +77,56 @@ class Worker:
         self._results: asyncio.Queue[AttemptResult] = asyncio.Queue()
         self._wake = asyncio.Event()
         self.sent = 0
+        self.outages = OutageLog()
+        self.heartbeat = Heartbeat(app, self.id, lambda: list(self._inflight), lease, self.outages)
+        self.claim_outage = Outage("delivery claims", self.outages)
+        self.record_outage = Outage("recording delivery attempts", self.outages)
+        self.start_outage = Outage("re-queueing claims left by a restart", self.outages)
+        self.listener: Listener | None = None
+
+    @property
+    def database_trouble(self) -> str | None:
+        """The cause of an outage one of this worker's loops is in now (None when none)."""
+        outages = [self.claim_outage, self.record_outage, self.heartbeat.outage, self.start_outage]
+        if self.listener is not None:
+            outages.append(self.listener.outage)
+        return next((o.cause for o in outages if o.ongoing), None)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, then let in-flight sends finish (bounded)."""
         loop = asyncio.get_running_loop()
         self.app.on_wake(lambda: _call(loop, self._new_deliveries))
-        listener = _Listener(self.app, lambda: _call(loop, self._new_deliveries))
-        listener.start()
+        self.listener = Listener(self.app, lambda: _call(loop, self._new_deliveries), self.outages)
+        self.listener.start()
         if self.app.engine.dialect.name == "sqlite":
-            await asyncio.to_thread(self._release_orphans)
+            await keep_trying(self.start_outage, self._release_orphans, stop)
         async with make_client(self.concurrency) as client:
             tasks = [
                 asyncio.create_task(self._record_loop()),
-                asyncio.create_task(self._heartbeat_loop()),
+                asyncio.create_task(self.heartbeat.run()),
             ]
             try:
                 await self._claim_loop(client, stop)
             finally:
-                listener.stop()
+                await asyncio.to_thread(self.listener.stop)
                 await self._drain()
                 for task in tasks:
                     task.cancel()
                 with suppress(asyncio.CancelledError):
                     await asyncio.gather(*tasks)
+                if not self._inflight:
+                    with suppress(Exception):
+                        await asyncio.to_thread(self.heartbeat.forget)
 
     async def _claim_loop(self, client: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+        # Claims are covered by this worker's beat (see heartbeat.py): beat first.
+        waits = {
+            asyncio.create_task(self.heartbeat.beaten.wait()),
+            asyncio.create_task(stop.wait()),
+        }
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in waits:
+            task.cancel()
         while not stop.is_set():
             self._wake.clear()
             # Counted here, on the loop that owns _inflight, not in the claim thread.
@@ -102,22 +137,33 @@ class Worker:
             want = min(self.concurrency - len(self._inflight), min(room, default=self.per_receiver))
             if want > 0 and not (full and self._idle_since == self._commits):
                 seen = self._commits
-                claimed = await asyncio.to_thread(self._claim, want, full)
+                # After a failed claim its commit may still have landed: claims this worker
+                # never learnt of go back to the queue before the next claim.
+                held = list(self._inflight) if self.claim_outage.ongoing else None
+                try:
+                    claimed = await asyncio.to_thread(self._claim, want, full, held)
+                except Exception as error:  # never dies: back off, claim again
+                    await pause_unless_stopped(stop, self.claim_outage.failed(error))
+                    continue
+                self.claim_outage.succeeded()
                 # Nothing for anyone but full receivers, as of commit `seen`: scan again only
                 # after a later commit (or a poll interval).
                 self._idle_since = seen if (full and not claimed) else -1
                 self._start(client, claimed)
                 if len(claimed) == want:
                     continue
-            waiter = asyncio.create_task(self._wake.wait())
-            stopper = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait(
-                {waiter, stopper}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-            waiter.cancel()
-            stopper.cancel()
-            if not done:
-                self._idle_since = -1  # retries may have come due for other receivers
+            await self._wait_for_work(stop)
+
+    async def _wait_for_work(self, stop: asyncio.Event) -> None:
+        waiter = asyncio.create_task(self._wake.wait())
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait(
+            {waiter, stopper}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+        )
+        waiter.cancel()
+        stopper.cancel()
+        if not done:
+            self._idle_since = -1  # retries may have come due for other receivers
 
     def _start(self, client: aiohttp.ClientSession, claimed: list[Delivery]) -> None:
         for delivery in claimed:
@@ -141,9 +187,13 @@ class Worker:
         if released:
             LOG.warning("re-queued %d deliveries claimed before a restart", released)
 
-    def _claim(self, limit: int, full: list[str]) -> list[Delivery]:
+    def _claim(self, limit: int, full: list[str], held: list[int] | None) -> list[Delivery]:
         now = datetime.now(UTC)
         with self.app.session() as session:
+            if held is not None:
+                lost = queue.release_own_claims(session, self.id, held)
+                if lost:
+                    LOG.info("re-queued %d claim(s) made as the database went away", lost)
             claimed = queue.claim_due(session, self.id, limit, self.lease, now, full)
             session.commit()
             return claimed
@@ -158,73 +208,58 @@ class Worker:
         await self._results.put(result)
 
     async def _record_loop(self) -> None:
+        batch: list[AttemptResult] = []
         while True:
-            batch = [await self._results.get()]
+            if not batch:
+                batch.append(await self._results.get())
             while not self._results.empty():
                 batch.append(self._results.get_nowait())
+            tried = list(batch)
             try:
                 await asyncio.to_thread(self._record, batch)
-            except Exception:
-                # The lease will return these deliveries to the queue: at-least-once.
-                LOG.exception("could not record %d attempt(s); they will be retried", len(batch))
-            for result in batch:
+            except Exception as error:  # kept, recorded when the database is back
+                pause = self.record_outage.failed(error)
+            else:
+                self.record_outage.succeeded()
+                pause, batch = 0.0, []
+            done = [result for result in tried if result not in batch]
+            for result in done:
                 self._inflight.pop(result.delivery_id, None)
-            self.sent += len(batch)
+            self.sent += len(done)
             self._wake.set()
+            if pause:
+                await asyncio.sleep(pause)
 
     def _record(self, batch: list[AttemptResult]) -> None:
+        """Record ``batch``; an outage raises (the caller keeps the batch and tries again)."""
         try:
             self._record_together(batch)
-        except Exception:
-            if len(batch) == 1:
+        except Exception as error:
+            if is_unavailable(error):
                 raise
-            LOG.warning(
-                "recording %d attempts together failed; recording one by one",
-                len(batch),
-                exc_info=True,
-            )
-            for result in batch:
+            if len(batch) > 1:
+                LOG.warning(
+                    "recording %d attempts together failed; recording one by one",
+                    len(batch),
+                    exc_info=True,
+                )
+            for result in list(batch):
                 try:
                     self._record_together([result])
-                except Exception:
+                except Exception as one_error:
+                    if is_unavailable(one_error):
+                        raise
+                    # A bug, not an outage: the lease (no longer renewed) re-queues it.
                     LOG.exception(
                         "could not record attempt %d of delivery %s",
                         result.number,
                         result.delivery_id,
                     )
+                batch.remove(result)  # recorded (or given up): not tried again after an outage
 
     def _record_together(self, batch: list[AttemptResult]) -> None:
         with self.app.session() as session:
             record_results(session, self.id, self._inflight, batch, datetime.now(UTC))
-            session.commit()
-
-    async def _heartbeat_loop(self) -> None:
-        next_purge = 0.0
-        loop = asyncio.get_running_loop()
-        while True:
-            with suppress(Exception):
-                await asyncio.to_thread(self._beat)
-            if loop.time() >= next_purge:
-                next_purge = loop.time() + TOKEN_PURGE_SECONDS
-                with suppress(Exception):
-                    purged = await asyncio.to_thread(purge_expired, self.app.uow())
-                    if purged:
-                        LOG.info("purged %d expired callback token(s)", purged)
-            await asyncio.sleep(max(1.0, self.lease.total_seconds() / 4))
-
-    def _beat(self) -> None:
-        now = datetime.now(UTC)
-        with self.app.session() as session:
-            # Leases of workers that died are released here, not on every claim.
-            released = queue.release_expired_leases(session, now)
-            if released:
-                LOG.warning("released %d deliveries whose worker lease ran out", released)
-            queue.renew_leases(session, self.id, list(self._inflight), now + self.lease)
-            beat = session.get(WorkerBeat, self.id)
-            if beat is None:
-                session.add(WorkerBeat(worker_id=self.id, beat_at=now))
-            else:
-                beat.beat_at = now
             session.commit()
 
     async def _drain(self, timeout: float = 15.0) -> None:
@@ -260,39 +295,6 @@ def _log_attempt(delivery: Delivery, result: AttemptResult) -> None:
     )
 
 
-class _Listener:
-    """PostgreSQL LISTEN in a thread: wakes the worker when any process queues deliveries."""
-
-    def __init__(self, app: Rookery, wake: Callable[[], Any]) -> None:
-        self.app = app
-        self.wake = wake
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self.app.engine.dialect.name == "postgresql":
-            self._thread = threading.Thread(target=self._run, name="rookery-listen", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        import psycopg
-
-        url = self.app.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            self.wake()
-            except Exception:
-                LOG.warning("LISTEN connection lost; retrying in 1s", exc_info=True)
-                self._stop.wait(1.0)
-
-
 class WorkerThread:
     """A worker on its own thread and event loop, inside ``rookery serve``."""
 
@@ -310,8 +312,17 @@ class WorkerThread:
         self._ready.wait(10)
         return self
 
+    def probe(self) -> InProcessWorker:
+        """Whether the thread still runs, and the database outage it is in, if any."""
+        worker = self.worker
+        trouble = worker.database_trouble if worker is not None else None
+        return InProcessWorker(running=self._thread.is_alive(), database_trouble=trouble)
+
     def _main(self) -> None:
-        asyncio.run(self._run())
+        try:
+            asyncio.run(self._run())
+        except Exception:
+            LOG.exception("the delivery worker stopped on an unexpected error; /health says 503")
 
     async def _run(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -330,8 +341,9 @@ def worker_lifespan(app: Rookery) -> Callable[[Any], AbstractAsyncContextManager
     """A FastAPI lifespan that runs the in-process worker while the API serves."""
 
     @asynccontextmanager
-    async def lifespan(_: Any) -> AsyncIterator[None]:
+    async def lifespan(api: Any) -> AsyncIterator[None]:
         thread = WorkerThread(app).start()
+        api.state.worker_probe = thread.probe  # read by GET /health and /metrics
         try:
             yield
         finally:

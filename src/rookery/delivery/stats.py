@@ -5,7 +5,10 @@ Invariants:
   figures whichever process (``rookery serve`` or ``rookery worker``) did the sending;
 - the attempt latency histogram counts every recorded attempt (attempts are never updated),
   so its buckets, count and sum only grow between scrapes, as Prometheus expects;
-- a worker is alive when its heartbeat is younger than ``WORKER_ALIVE_SECONDS``.
+- a worker is alive when its heartbeat is younger than ``WORKER_ALIVE_SECONDS`` (workers beat
+  every 2 s);
+- delivery is failing (``/health`` 503) when this process's own worker has stopped or cannot
+  reach the database, or when no worker is alive while deliveries are due.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from rookery.bootstrap import Rookery
 from rookery.db import queue
 from rookery.db.models import Attempt, Delivery, WorkerBeat
 
-WORKER_ALIVE_SECONDS = 30.0
+WORKER_ALIVE_SECONDS = 10.0
 LATENCY_BUCKETS_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -40,6 +43,28 @@ class QueueStatus:
     depth: int
     oldest_open_at: datetime | None
     oldest_age_seconds: float
+    due: bool = False
+
+
+@dataclass(frozen=True)
+class InProcessWorker:
+    """This process's own worker thread: running or not, and the outage it is in, if any."""
+
+    running: bool
+    database_trouble: str | None
+
+
+def delivery_problem(
+    workers: WorkerStatus, queued: QueueStatus, own: InProcessWorker | None
+) -> str | None:
+    """Why deliveries are not going out (None when they are, or when nothing is due)."""
+    if own is not None and not own.running:
+        return "the in-process worker has stopped"
+    if own is not None and own.database_trouble:
+        return f"the in-process worker cannot use the database ({own.database_trouble})"
+    if queued.due and not workers.alive:
+        return f"deliveries are due and no worker beat in the last {WORKER_ALIVE_SECONDS:.0f} s"
+    return None
 
 
 @dataclass(frozen=True)
@@ -71,7 +96,9 @@ def queue_status(session: Session, now: datetime) -> QueueStatus:
     """Depth of the queue and how long its oldest delivery has waited."""
     oldest = _aware(queue.oldest_open_created_at(session))
     age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
-    return QueueStatus(queue.queue_depth(session), oldest, age)
+    next_due = _aware(queue.next_due_time(session))
+    due = next_due is not None and next_due <= now
+    return QueueStatus(queue.queue_depth(session), oldest, age, due)
 
 
 def deliveries_by_state(session: Session) -> list[tuple[str, str, int]]:

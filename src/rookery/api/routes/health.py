@@ -1,9 +1,10 @@
 """``/health`` and ``/metrics``: public, for load balancers, orchestrators and Prometheus.
 
 Both are public, as exporters and health probes usually are: they reveal counts, webhook
-names and ages, never a URL, header, payload or user. ``/health`` is 200 whenever the
-database answers (a dead worker is reported, not fatal: with ``serve --no-worker`` the workers
-are other processes) and 503 when it does not. ``/metrics`` builds a fresh registry per
+names and ages, never a URL, header, payload or user. ``/health`` is 503 when the database
+does not answer, when this process's own worker has stopped or cannot reach the database, or
+when deliveries are due and no worker anywhere has beaten lately (``stats.delivery_problem``),
+so a liveness probe restarts what is stuck; 200 otherwise. ``/metrics`` builds a fresh registry per
 scrape from the database, so every process reports the same cluster-wide figures and no
 global collector state leaks between apps or tests.
 """
@@ -36,36 +37,47 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def health_report(app: Rookery) -> dict[str, Any]:
+def own_worker(request: Request) -> stats.InProcessWorker | None:
+    """This process's worker thread, when it runs one (set by the worker's lifespan)."""
+    probe = getattr(request.app.state, "worker_probe", None)
+    return probe() if probe is not None else None
+
+
+def health_report(app: Rookery, own: stats.InProcessWorker | None) -> dict[str, Any]:
     """Database, worker heartbeat and queue figures (raises when the database fails)."""
     now = datetime.now(UTC)
     with app.read_session() as session:
         stats.check_database(session)
         workers = stats.worker_status(session, now)
         queued = stats.queue_status(session, now)
+    problem = stats.delivery_problem(workers, queued, own)
     return {
-        "status": "ok" if workers.alive else "degraded",
+        "status": "failing" if problem else "ok" if workers.alive else "degraded",
+        "problem": problem,
         "database": {"reachable": True, "dialect": app.engine.dialect.name},
         "worker": {
             "alive": workers.alive,
             "live_workers": workers.live_workers,
             "last_beat": _iso(workers.last_beat),
             "in_process": app.settings.run_worker,
+            "in_process_running": own.running if own is not None else None,
+            "in_process_database_trouble": own.database_trouble if own is not None else None,
         },
         "queue": {
             "depth": queued.depth,
             "oldest_pending_at": _iso(queued.oldest_open_at),
             "oldest_pending_age_seconds": round(queued.oldest_age_seconds, 3),
+            "due": queued.due,
         },
     }
 
 
 @router.get("/health")
 async def health(request: Request) -> JSONResponse:
-    """200 when the database answers (with worker and queue figures), else 503."""
+    """200 when the database answers and deliveries can go out (with figures), else 503."""
     app = rookery(request)
     try:
-        report = await run_in_threadpool(health_report, app)
+        report = await run_in_threadpool(health_report, app, own_worker(request))
     except Exception as error:  # any failure to reach the database is the answer, not a 500
         LOG.warning("health check: database unreachable: %s", error)
         return respond(
@@ -74,6 +86,8 @@ async def health(request: Request) -> JSONResponse:
             status="unavailable",
             database={"reachable": False, "error": type(error).__name__},
         )
+    if report["problem"]:
+        return respond(503, f"delivery is failing: {report['problem']}", **report)
     detail = "healthy" if report["worker"]["alive"] else "healthy, but no worker is alive"
     return respond(200, detail, **report)
 
@@ -81,8 +95,9 @@ async def health(request: Request) -> JSONResponse:
 class SnapshotCollector(Collector):
     """Exposes one database snapshot as Prometheus metric families."""
 
-    def __init__(self, snapshot: stats.Snapshot) -> None:
+    def __init__(self, snapshot: stats.Snapshot, own: stats.InProcessWorker | None) -> None:
         self.snapshot = snapshot
+        self.own = own
 
     def collect(self) -> Iterator[Metric]:
         """The metric families of the snapshot."""
@@ -105,9 +120,21 @@ class SnapshotCollector(Collector):
         )
         yield GaugeMetricFamily(
             "rookery_workers_alive",
-            "Workers with a heartbeat in the last 30 seconds.",
+            f"Workers with a heartbeat in the last {stats.WORKER_ALIVE_SECONDS:.0f} seconds.",
             value=snap.workers.live_workers,
         )
+        problem = stats.delivery_problem(snap.workers, snap.queue, self.own)
+        yield GaugeMetricFamily(
+            "rookery_delivery_up",
+            "1 when deliveries can go out (the same verdict as GET /health), else 0.",
+            value=0 if problem else 1,
+        )
+        if self.own is not None:
+            yield GaugeMetricFamily(
+                "rookery_worker_alive",
+                "1 when this process's own worker runs and reaches the database, else 0.",
+                value=int(self.own.running and not self.own.database_trouble),
+            )
         yield _latency_family(snap.latencies)
 
 
@@ -134,5 +161,5 @@ async def metrics(request: Request) -> Response:
         LOG.warning("metrics: database unreachable: %s", error)
         return Response("database unreachable\n", status_code=503, media_type="text/plain")
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(SnapshotCollector(snap))
+    registry.register(SnapshotCollector(snap, own_worker(request)))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
