@@ -234,6 +234,33 @@ def test_resources_are_renamed_moved_and_deleted_only_when_confirmed(service: Se
     assert _names(_tree(service, "geo")) == {"charts": {}}
 
 
+def test_a_move_never_takes_a_subtree_below_the_depth_limit(start_service: ServiceFactory) -> None:
+    """Moving a resource whose subtree would end deeper than ROOKERY_RESOURCE_MAX_DEPTH is
+    refused with the limit named, and the tree stays as it was."""
+    service = start_service(resource_max_depth=2)
+    admin = service.admin
+    admin.post(
+        "/services",
+        json={"service_name": "geo", "service_type": "api", "service_url": "http://geo.example"},
+    )
+
+    def add(name: str, parent: int | None = None) -> int:
+        body = {"resource_name": name, "resource_type": "route", "parent_id": parent}
+        created = admin.post("/services/geo/resources", json=body)
+        assert created.status_code == 201, created.text
+        return int(created.json()["resource"]["resource_id"])
+
+    maps, tiles = add("maps"), add("tiles")
+    add("zoom", tiles)
+    token = _csrf(admin, "/ui/services/geo")
+    refused = admin.post(
+        f"/ui/resources/{tiles}/move", data={"csrf_token": token, "parent_id": maps}
+    )
+    assert refused.status_code == 303
+    assert "ROOKERY_RESOURCE_MAX_DEPTH" in httpx.URL(refused.headers["location"]).params["error"]
+    assert _names(_tree(service, "geo")) == {"maps": {}, "tiles": {"zoom": {}}}
+
+
 def test_status_is_set_back_to_ok_from_webhook_error(service: Service) -> None:
     """A user left in WebhookError by a failed callback is set back to OK from their page."""
     create_user(service, "frank")

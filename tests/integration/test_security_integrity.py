@@ -259,6 +259,9 @@ def test_thousand_deep_tree_lists_resolves_and_deletes(service: Service) -> None
 
     too_deep = {"resource_name": "more", "resource_type": "route", "parent_id": ids[-1]}
     assert_error(admin.post("/resources", json=too_deep), 400, "parent_id")
+    page = admin.get("/ui/services/deep")  # the console's tree too
+    assert page.status_code == 200
+    assert f"r{DEEP}<" in page.text
 
     assert admin.delete(f"/resources/{ids[0]}").status_code == 200
     assert admin.get("/services/deep/resources").json()["deep"]["resources"] == {}

@@ -9,12 +9,14 @@ publish the same events as the API's.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rookery.db import trees
 from rookery.db.models import Resource
 from rookery.domain.permissions import parse_permission
 from rookery.domain.service_types import allowed_permissions
@@ -37,20 +39,22 @@ class NodeAccess:
     effective: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _walk(session: Session, node: Resource, depth: int, out: list[tuple[Resource, int]]) -> None:
-    out.append((node, depth))
-    children = session.scalars(
-        select(Resource).where(Resource.parent_id == node.id).order_by(Resource.resource_name)
-    )
-    for child in children:
-        _walk(session, child, depth + 1, out)
-
-
 def service_nodes(session: Session, service_name: str) -> list[tuple[Resource, int]]:
-    """The service and every resource below it, depth first, with their depth."""
-    nodes: list[tuple[Resource, int]] = []
-    _walk(session, get_service(session, service_name), 0, nodes)
-    return nodes
+    """The service and every resource below it, depth first by name, with their depth.
+
+    One recursive query and a loop with an explicit stack: a tree of any depth renders.
+    """
+    service, *below = trees.descendants(session, get_service(session, service_name).id)
+    children: dict[int | None, list[tuple[Resource, int]]] = defaultdict(list)
+    for node, depth in below:
+        children[node.parent_id].append((node, depth))
+    ordered: list[tuple[Resource, int]] = []
+    stack = [service]
+    while stack:
+        node, depth = stack.pop()
+        ordered.append((node, depth))
+        stack.extend(sorted(children[node.id], key=lambda c: c[0].resource_name, reverse=True))
+    return ordered
 
 
 def permission_matrix(

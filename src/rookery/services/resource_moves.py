@@ -2,7 +2,8 @@
 
 Invariants: a resource keeps its id, its permissions and its subtree; siblings never share a
 name (case-insensitive); a resource moves only inside its own service, never under itself or
-one of its descendants, and only under a parent whose type accepts its type. Services are
+one of its descendants, only under a parent whose type accepts its type, and never so that
+its subtree reaches below ``ROOKERY_RESOURCE_MAX_DEPTH``. Services are
 renamed like any node but never moved. Magpie has no webhook action for these edits, so none
 is published.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rookery.db import trees
 from rookery.db.models import Resource
 from rookery.domain.names import name_key, validate_resource_name
 from rookery.domain.service_types import check_child_type_allowed
@@ -50,12 +52,21 @@ def rename_resource(uow: UnitOfWork, resource_id: object, new_name: object) -> s
 
 
 def _is_below(session: Session, node: Resource, ancestor: Resource) -> bool:
-    current: Resource | None = node
-    while current is not None:
-        if current.id == ancestor.id:
-            return True
-        current = session.get(Resource, current.parent_id) if current.parent_id else None
-    return False
+    return ancestor.id in trees.ancestor_ids(session, node.id)
+
+
+def _check_depth_after_move(uow: UnitOfWork, resource: Resource, parent: Resource) -> None:
+    """InvalidInputError when the moved subtree would reach below the depth limit."""
+    limit = uow.settings.resource_max_depth
+    height = max(depth for _, depth in trees.descendants(uow.session, resource.id))
+    deepest = trees.depth_of(uow.session, parent.id) + 1 + height
+    if deepest > limit:
+        raise InvalidInputError(
+            f"moving resource {resource.id} under {parent.id} would put its subtree {deepest} "
+            f"levels below the service; at most {limit} are allowed (ROOKERY_RESOURCE_MAX_DEPTH)",
+            param="parent_id",
+            value=parent.id,
+        )
 
 
 def move_resource(uow: UnitOfWork, resource_id: object, new_parent_id: object) -> None:
@@ -83,6 +94,7 @@ def move_resource(uow: UnitOfWork, resource_id: object, new_parent_id: object) -
             root.service_type or "", parent.resource_type, resource.resource_type
         )
         _check_free(session, parent.id, resource.resource_name, resource)
+        _check_depth_after_move(uow, resource, parent)
         resource.parent_id = parent.id
         session.flush()
         uow.commit()
