@@ -11,7 +11,18 @@ from rookery import __version__
 from rookery.api import errors
 from rookery.api import webhooks as seed_api
 from rookery.api.openapi import openapi_document
-from rookery.api.routes import groups, health, permissions, services, session, users, webhooks
+from rookery.api.routes import (
+    groups,
+    health,
+    meta,
+    permissions,
+    resources,
+    service_types,
+    services,
+    session,
+    users,
+    webhooks,
+)
 from rookery.bootstrap import Rookery
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -37,7 +48,8 @@ def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
     app.state.rookery = rookery
     seed_api.use_app(rookery)
     errors.install(app)
-    for module in (session, users, groups, services, permissions, webhooks, health):
+    routers = (meta, session, users, groups, service_types, services, resources, permissions)
+    for module in (*routers, webhooks, health):
         app.include_router(module.router, prefix=prefix)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

@@ -1,4 +1,4 @@
-"""Public routes: version, sign-in/out, session, and the webhook callback ``/tmp/{token}``."""
+"""Public routes: sign-in/out, session, and the webhook callback ``/tmp/{token}``."""
 
 from __future__ import annotations
 
@@ -8,24 +8,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from rookery import __version__
 from rookery.api.auth import principal, rookery, session_cookie
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.db.models import User
-from rookery.db.schema import current_revision
 from rookery.services import tokens, users
 from rookery.services.auth import authenticate
 from rookery.services.lookups import get_user
 
 router = APIRouter(tags=["session"])
-
-
-@router.get("/version")
-async def version(request: Request) -> JSONResponse:
-    """Rookery's version and the database schema revision."""
-    app = rookery(request)
-    revision = await run_in_threadpool(current_revision, app.engine)
-    return respond(200, "Rookery version", version=__version__, db_version=revision)
 
 
 @router.post(
