@@ -16,6 +16,7 @@ from rookery.api.routes import (
     health,
     meta,
     permissions,
+    reach,
     resources,
     service_types,
     services,
@@ -49,7 +50,7 @@ def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
     seed_api.use_app(rookery)
     errors.install(app)
     routers = (meta, session, users, groups, service_types, services, resources, permissions)
-    for module in (*routers, webhooks, health):
+    for module in (*routers, reach, webhooks, health):
         app.include_router(module.router, prefix=prefix)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

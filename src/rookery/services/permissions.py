@@ -71,7 +71,7 @@ def _rows(session: Session, holder: User | Group, resource_id: int) -> list[Row]
     )
 
 
-def _as_permission(row: Row) -> Permission:
+def as_permission(row: Row) -> Permission:
     return Permission(row.name, Access(row.access), Scope(row.scope))
 
 
@@ -154,7 +154,7 @@ def apply_permission(
     root = _check_target(session, holder, resource, perm)
     existing = next((r for r in _rows(session, holder, resource.id) if r.name == perm.name), None)
     if existing is not None:
-        old = _as_permission(existing)
+        old = as_permission(existing)
         if not replace or old == perm:
             raise ConflictError(
                 f"permission '{old.explicit}' already exists on resource "
@@ -186,7 +186,7 @@ def remove_permission(
             param="permission",
             value=permission_name,
         )
-    removed = _as_permission(row)
+    removed = as_permission(row)
     session.delete(row)
     session.flush()
     _publish(uow, False, holder, resource, root_of(session, resource), removed)
@@ -212,7 +212,7 @@ def list_permissions(
     else:
         grants = _level_grants(session, holder, resource.id, with_groups=inherited or resolve)
         if resolve:
-            grants = _resolved_level(grants)
+            grants = resolve_level(grants)
         kind = PermissionType.INHERITED if inherited else PermissionType.APPLIED
         found = [{**g.permission.as_dict(kind), "reason": g.holder.reason} for g in grants]
     found.sort(key=lambda p: (p["name"], p["access"], p["scope"]))
@@ -222,7 +222,7 @@ def list_permissions(
     return {"permission_names": names, "permissions": found}
 
 
-def _group_holder(group: Group) -> Holder:
+def group_holder(group: Group) -> Holder:
     priority = ADMIN_PRIORITY if group.group_name == ADMIN_GROUP else group.priority
     return Holder("group", group.id, group.group_name, priority)
 
@@ -232,23 +232,23 @@ def _level_grants(
 ) -> list[Grant]:
     if isinstance(holder, Group):
         return [
-            Grant(_group_holder(holder), _as_permission(r))
+            Grant(group_holder(holder), as_permission(r))
             for r in _rows(session, holder, resource_id)
         ]
     grants = [
-        Grant(Holder("user", holder.id, holder.user_name), _as_permission(r))
+        Grant(Holder("user", holder.id, holder.user_name), as_permission(r))
         for r in _rows(session, holder, resource_id)
     ]
     if with_groups:
         for group in holder.groups:
             grants += [
-                Grant(_group_holder(group), _as_permission(r))
+                Grant(group_holder(group), as_permission(r))
                 for r in _rows(session, group, resource_id)
             ]
     return grants
 
 
-def _resolved_level(grants: list[Grant]) -> list[Grant]:
+def resolve_level(grants: list[Grant]) -> list[Grant]:
     """One grant per name on a single resource: user first, then priority, then deny."""
     best: dict[str, Grant] = {}
     for grant in grants:
