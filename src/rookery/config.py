@@ -34,6 +34,7 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_WORKER": None,
     "ROOKERY_WORKER_CONCURRENCY": None,
     "ROOKERY_LOG_LEVEL": "MAGPIE_LOG_LEVEL",
+    "ROOKERY_USERS_GROUP": "MAGPIE_USERS_GROUP",
 }
 
 
@@ -59,6 +60,7 @@ class Settings:
     run_worker: bool = True
     worker_concurrency: int = 64
     log_level: str = "INFO"
+    users_group: str = "users"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -143,4 +145,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         run_worker=worker not in ("0", "false", "no", "off"),
         worker_concurrency=_int(env, "ROOKERY_WORKER_CONCURRENCY", 64),
         log_level=(_lookup(env, "ROOKERY_LOG_LEVEL") or "INFO").upper(),
+        users_group=_lookup(env, "ROOKERY_USERS_GROUP") or Settings.users_group,
     )

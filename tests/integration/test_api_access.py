@@ -16,7 +16,10 @@ from tests.support.world import seed_catalog
 PASSWORD = "a-long-enough-password"
 
 PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/json"),
     ("GET", "/version"),
+    ("GET", "/signin"),
     ("POST", "/signin"),
     ("GET", "/signout"),
     ("GET", "/session"),
@@ -33,6 +36,11 @@ SELF = {
     ("GET", "/users/{user_name}/groups"),
     ("GET", "/users/{holder}/services/{key}/permissions"),
     ("GET", "/users/{holder}/resources/{key}/permissions"),
+    ("GET", "/users/{holder}/services"),
+    ("GET", "/users/{holder}/resources"),
+    ("GET", "/users/{holder}/inherited_services"),
+    ("GET", "/users/{holder}/inherited_resources"),
+    ("GET", "/users/{holder}/services/{service_name}/resources"),
 }
 # SPEC §2 routes that must exist (the walk below must not silently shrink).
 EXPECTED = (
@@ -57,6 +65,14 @@ EXPECTED = (
         ("POST", "/resources"),
         ("GET", "/resources/{resource_id}"),
         ("DELETE", "/resources/{resource_id}"),
+        ("PATCH", "/resources/{resource_id}"),
+        ("PATCH", "/services/{service_name}"),
+        ("GET", "/resources"),
+        ("GET", "/services/types"),
+        ("GET", "/services/{service_name}/resources/{resource_id}"),
+        ("DELETE", "/services/{service_name}/resources/{resource_id}"),
+        ("GET", "/groups/{holder}/services"),
+        ("GET", "/groups/{holder}/resources"),
         *(
             (method, f"/{holder}/{target}/{{key}}/permissions")
             for method in ("GET", "POST", "PUT", "DELETE")

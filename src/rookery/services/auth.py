@@ -8,7 +8,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from rookery.db.models import Group, KeyValue, Membership, User
-from rookery.domain.names import name_key, validate_password, validate_user_name
+from rookery.domain.names import (
+    name_key,
+    validate_group_name,
+    validate_password,
+    validate_user_name,
+)
 from rookery.domain.statuses import UserStatus
 from rookery.errors import AuthenticationError
 from rookery.services.lookups import (
@@ -45,14 +50,20 @@ def ensure_built_ins(
     admin_password: str | None,
     admin_email: str | None,
     password_min_length: int,
+    *,
+    users_group: str | None = None,
 ) -> str | None:
     """Create the built-in groups, the anonymous user and the bootstrap admin.
+
+    ``users_group`` (Magpie's ``MAGPIE_USERS_GROUP``) is created too, as Magpie does at start.
 
     Returns the admin password when one had to be generated (printed once by the caller).
     Idempotent: an existing admin gets the configured password, if one is configured.
     """
     admins = _ensure_group(session, ADMIN_GROUP, 0)
     anonymous = _ensure_group(session, ANONYMOUS, ANONYMOUS_PRIORITY)
+    if users_group:
+        _ensure_group(session, validate_group_name(users_group), 0)
     anon_user = _ensure_user(session, ANONYMOUS, f"{ANONYMOUS}@rookery.invalid", None)
     _ensure_member(session, anon_user, anonymous)
     name = validate_user_name(admin_user)
@@ -78,7 +89,9 @@ def ensure_built_ins(
 def _ensure_group(session: Session, name: str, priority: int) -> Group:
     group = find_group(session, name)
     if group is None:
-        group = Group(group_name=name, name_key=name, priority=priority, discoverable=False)
+        group = Group(
+            group_name=name, name_key=name_key(name), priority=priority, discoverable=False
+        )
         session.add(group)
         session.flush()
     return group

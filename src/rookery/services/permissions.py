@@ -177,6 +177,12 @@ def remove_permission(
     """Delete the permission with that name (whatever its access/scope); 404 if none."""
     session = uow.session
     holder = _holder(session, ref)
+    if isinstance(holder, User) and holder.user_name == ANONYMOUS:
+        raise ForbiddenError(
+            "the anonymous user's permissions cannot be changed",
+            param="user_name",
+            value=ANONYMOUS,
+        )
     name = parse_permission(permission_name).name if permission_name else ""
     row = next((r for r in _rows(session, holder, resource.id) if r.name == name), None)
     if row is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from rookery.api.auth import principal, rookery, session_cookie
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.db.models import User
+from rookery.errors import UnprocessableError
 from rookery.services import tokens, users
 from rookery.services.auth import authenticate
 from rookery.services.lookups import get_user
@@ -24,14 +26,33 @@ router = APIRouter(tags=["session"])
 )
 async def signin(request: Request) -> JSONResponse:
     """Check credentials and set the session cookie; 401 with one message for any mismatch."""
-    body = await read_body(request)
+    return await _sign_in(request, await read_body(request))
+
+
+@router.get("/signin")
+async def signin_from_query(request: Request) -> JSONResponse:
+    """Magpie's ``GET /signin?user_name=...&password=...``: the same check from the query."""
+    return await _sign_in(request, dict(request.query_params))
+
+
+def _credentials(values: Mapping[str, Any]) -> tuple[str, str]:
+    """The login and password given; 422 naming the one that is missing."""
+    login = values.get("user_name") or values.get("email")
+    password = values.get("password")
+    if not login:
+        raise UnprocessableError("user_name is required to sign in", param="user_name")
+    if not password:
+        raise UnprocessableError("password is required to sign in", param="password")
+    return str(login), str(password)
+
+
+async def _sign_in(request: Request, body: Mapping[str, Any]) -> JSONResponse:
+    login, password = _credentials(body)
     app = rookery(request)
 
     def check() -> User:
         with app.read_session() as session:
-            return authenticate(
-                session, body.get("user_name") or body.get("email"), body.get("password")
-            )
+            return authenticate(session, login, password)
 
     user = await run_in_threadpool(check)
     response = respond(200, "signed in", user_name=user.user_name)

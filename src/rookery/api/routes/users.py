@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from rookery.api.auth import Principal, require_admin, require_self_or_admin, rookery
+from rookery.api.auth import Principal, principal, require_admin, require_self_or_admin, rookery
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.services import users
+from rookery.services.lookups import ANONYMOUS
 from rookery.services.lookups import get_user as find_user_or_404
 
 router = APIRouter(tags=["users"])
@@ -59,8 +60,12 @@ async def create_user(request: Request, who: Principal = Depends(require_admin))
 
 @router.get("/users/{user_name}")
 async def get_user(request: Request, user_name: str) -> JSONResponse:
-    """One user (``current`` is the caller)."""
-    _, target = await require_self_or_admin(request, user_name)
+    """One user (``current`` is the caller; without a session, the anonymous user)."""
+    who = await principal(request)
+    if not who.signed_in and user_name.lower() in ("current", ANONYMOUS):
+        target = ANONYMOUS
+    else:
+        _, target = await require_self_or_admin(request, user_name)
     app = rookery(request)
 
     def query() -> dict[str, object]:
