@@ -25,7 +25,7 @@ from rookery.domain.permissions import (
 from rookery.domain.resolution import Grant, Holder, resolve_all
 from rookery.domain.service_types import allowed_permissions
 from rookery.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from rookery.services import events
+from rookery.services import catalog, events
 from rookery.services.lookups import (
     ADMIN_GROUP,
     ADMIN_PRIORITY,
@@ -222,9 +222,8 @@ def list_permissions(
         kind = PermissionType.INHERITED if inherited else PermissionType.APPLIED
         found = [{**g.permission.as_dict(kind), "reason": g.holder.reason} for g in grants]
     found.sort(key=lambda p: (p["name"], p["access"], p["scope"]))
-    names = sorted(
-        {f"{p['name']}-{p['access']}-{p['scope']}" for p in found} | {p["name"] for p in found}
-    )
+    # Magpie's names: each permission's implicit form (none for a deny), then its explicit one.
+    names = catalog.permission_listing(found)["permission_names"]
     return {"permission_names": names, "permissions": found}
 
 

@@ -18,6 +18,7 @@ from rookery.api.responses import body_schema, read_body, respond
 from rookery.bootstrap import Rookery
 from rookery.db.models import Group, Resource, User
 from rookery.domain.permissions import Permission, PermissionType
+from rookery.services import bulk_permissions
 from rookery.services import permissions as perms
 from rookery.services.groups import group_view
 from rookery.services.lookups import get_resource, get_service
@@ -187,6 +188,22 @@ def _routes(kind: str, target: str, find: Finder) -> None:
         who, ref = await _admin_for(request, kind, holder)
         await run_in_threadpool(_remove, rookery(request), who, ref, find, key, permission_name)
         return respond(200, "permission deleted")
+
+
+@router.patch(
+    "/permissions",
+    tags=["permissions"],
+    openapi_extra=body_schema(["permissions"], permissions={"type": "array"}),
+)
+async def bulk_update(request: Request) -> JSONResponse:
+    """Magpie's bulk change of permissions along one resource path (see bulk_permissions)."""
+    who = await require_admin(request)
+    body = await read_body(request)
+    app = rookery(request)
+    await run_in_threadpool(
+        bulk_permissions.apply_bulk, app.uow(who.user_name), body.get("permissions")
+    )
+    return respond(200, "Update permissions successful.")
 
 
 for _kind in ("user", "group"):
