@@ -16,6 +16,13 @@ from rookery.errors import ForbiddenError, InvalidInputError, UnprocessableError
 
 WMS = ("getcapabilities", "getmap", "getfeatureinfo", "getlegendgraphic", "getmetadata")
 WFS = ("describefeaturetype", "getfeature", "lockfeature", "transaction")
+WFS2 = (
+    "getfeaturewithlock",
+    "createstoredquery",
+    "dropstoredquery",
+    "liststoredqueries",
+    "describestoredqueries",
+)
 
 
 @pytest.mark.parametrize(
@@ -56,16 +63,16 @@ def test_allowed_child_types(service_type: str, resource_type: str, children: tu
         ("api", "route", ("read", "write")),
         ("wps", "service", ("getcapabilities", "describeprocess", "execute")),
         ("wps", "process", ("describeprocess", "execute")),
-        ("wfs", "service", ("getcapabilities", *WFS)),
+        ("wfs", "service", ("getcapabilities", *WFS, *WFS2)),
         ("wfs", "layer", WFS),
         ("wms", "service", WMS),
         ("wms", "layer", WMS[1:]),
         ("ncwms", "service", WMS),
-        ("ncwms", "directory", WMS[1:]),
-        ("ncwms", "file", WMS[1:]),
+        ("ncwms", "directory", WMS),
+        ("ncwms", "file", WMS),
         ("thredds", "service", ("browse", "read", "write")),
         ("thredds", "directory", ("browse", "read", "write")),
-        ("thredds", "file", ("read", "write")),
+        ("thredds", "file", ("browse", "read", "write")),
         ("access", "service", ("access",)),
         ("geoserverwps", "workspace", ("getcapabilities", "describeprocess", "execute")),
         ("geoserverwps", "process", ("describeprocess", "execute")),

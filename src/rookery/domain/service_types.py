@@ -17,8 +17,10 @@ Decisions where SPEC §1 leaves room:
 * ``wms`` services contain ``layer`` resources (leaves), like ``wfs``: a layer carries every
   request permission except ``getcapabilities``, which only makes sense on the service;
 * ``ncwms`` services follow Magpie's ncWMS2 layout: ``directory`` → ``directory|file``, with
-  the same WMS request permissions on directories and files;
-* on ``thredds``, ``browse`` applies to the service and to directories, not to files;
+  the service's WMS request permissions (``getcapabilities`` included) on directories and files;
+* on ``thredds``, ``browse``, ``read`` and ``write`` apply everywhere (as in Magpie 5.1.0);
+* ``wfs`` services also allow the WFS 2.0 requests (as in Magpie 5.1.0), their layers the
+  four WFS 1.0 feature requests;
 * a child type that no service type knows is *unknown* (:class:`UnprocessableError`); a known
   type that may not be placed under that parent is *refused* (:class:`ForbiddenError`).
 
@@ -175,8 +177,10 @@ SERVICE_TYPES: Final = _table(
         "ncwms",
         (
             ResourceTypeRule(SERVICE, ("getcapabilities", *_WMS_REQUESTS), ("directory", "file")),
-            ResourceTypeRule("directory", _WMS_REQUESTS, ("directory", "file")),
-            ResourceTypeRule("file", _WMS_REQUESTS),
+            ResourceTypeRule(
+                "directory", ("getcapabilities", *_WMS_REQUESTS), ("directory", "file")
+            ),
+            ResourceTypeRule("file", ("getcapabilities", *_WMS_REQUESTS)),
         ),
     ),
     ServiceType(
@@ -184,13 +188,15 @@ SERVICE_TYPES: Final = _table(
         (
             ResourceTypeRule(SERVICE, ("browse", "read", "write"), ("directory", "file")),
             ResourceTypeRule("directory", ("browse", "read", "write"), ("directory", "file")),
-            ResourceTypeRule("file", ("read", "write")),
+            ResourceTypeRule("file", ("browse", "read", "write")),
         ),
     ),
     ServiceType(
         "wfs",
         (
-            ResourceTypeRule(SERVICE, ("getcapabilities", *_WFS_REQUESTS), ("layer",)),
+            ResourceTypeRule(
+                SERVICE, ("getcapabilities", *_WFS_REQUESTS, *_WFS2_REQUESTS), ("layer",)
+            ),
             ResourceTypeRule("layer", _WFS_REQUESTS),
         ),
     ),
