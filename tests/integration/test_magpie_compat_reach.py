@@ -164,3 +164,26 @@ def test_group_listings(world: World, service: Service) -> None:
     assert one["permission_names"] == ["write-deny-recursive"]
     assert_error(world.alice.get("/groups/editors/services"), 403)
     assert_error(admin.get("/groups/nope/resources"), 404, "group_name")
+
+
+def test_permission_types_and_duplicates(world: World, service: Service) -> None:
+    """Own permissions are ``direct``; two groups' equal permissions both show until resolved."""
+    admin = service.admin
+    assert admin.post("/groups", json={"group_name": "readers"}).status_code == 201
+    assert admin.post("/users/alice/groups", json={"group_name": "readers"}).status_code == 201
+    for group in ("editors", "readers"):
+        _grant(admin, f"/groups/{group}/resources/{world.maps}/permissions", "read-allow-match")
+    own = admin.get(f"/users/alice/resources/{world.europe}/permissions").json()
+    assert [p["type"] for p in own["permissions"]] == ["direct"]
+    path = f"/users/alice/resources/{world.maps}/permissions"
+    inherited = admin.get(path, params={"inherit": "true"}).json()
+    assert [p["type"] for p in inherited["permissions"]] == ["inherited", "inherited"]
+    assert inherited["permission_names"] == ["read-match", "read-allow-match"]
+    tree = admin.get(
+        "/users/alice/services/catalog/resources", params={"inherited": "true"}
+    ).json()["service"]
+    assert len(tree["resources"][str(world.maps)]["permissions"]) == 2
+    resolved = admin.get(
+        "/users/alice/services/catalog/resources", params={"resolved": "true"}
+    ).json()["service"]
+    assert len(resolved["resources"][str(world.maps)]["permissions"]) == 1

@@ -44,11 +44,12 @@ def _order(permission: dict[str, Any]) -> tuple[str, bool, bool]:
 
 
 def permission_listing(permissions: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """``{permission_names, permissions}`` for rendered permission objects, in Magpie's order."""
-    unique: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for item in permissions:
-        unique.setdefault((item["name"], item["access"], item["scope"]), item)
-    ordered = sorted(unique.values(), key=_order)
+    """``{permission_names, permissions}`` for rendered permission objects, in Magpie's order.
+
+    Objects are kept as given (a user's groups may each hold the same permission, as Magpie
+    lists them when not resolved); names are listed once.
+    """
+    ordered = sorted(permissions, key=_order)
     names: list[str] = []
     for item in ordered:
         explicit = f"{item['name']}-{item['access']}-{item['scope']}"

@@ -219,12 +219,19 @@ def list_permissions(
         grants = _level_grants(session, holder, resource.id, with_groups=inherited or resolve)
         if resolve:
             grants = resolve_level(grants)
-        kind = PermissionType.INHERITED if inherited else PermissionType.APPLIED
+        kind = _listing_type(holder, inherited or resolve)
         found = [{**g.permission.as_dict(kind), "reason": g.holder.reason} for g in grants]
     found.sort(key=lambda p: (p["name"], p["access"], p["scope"]))
     # Magpie's names: each permission's implicit form (none for a deny), then its explicit one.
     names = catalog.permission_listing(found)["permission_names"]
     return {"permission_names": names, "permissions": found}
+
+
+def _listing_type(holder: User | Group, with_groups: bool) -> PermissionType:
+    """Magpie's names: a group's own are ``applied``; a user's ``direct``, or ``inherited``."""
+    if isinstance(holder, Group):
+        return PermissionType.APPLIED
+    return PermissionType.INHERITED if with_groups else PermissionType.DIRECT
 
 
 def group_holder(group: Group) -> Holder:

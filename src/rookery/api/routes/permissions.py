@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from rookery.api.auth import Principal, require_admin, require_self_or_admin, rookery
+from rookery.api.query import flag
 from rookery.api.responses import body_schema, read_body, respond
 from rookery.bootstrap import Rookery
 from rookery.db.models import Group, Resource, User
@@ -122,10 +123,6 @@ def _list(
         return perms.list_permissions(session, ref, find(session, key), **flags)
 
 
-def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "").lower() in {"true", "1", "yes"}
-
-
 def _routes(kind: str, target: str, find: Finder) -> None:
     holder_part = "/users/{holder}" if kind == "user" else "/groups/{holder}"
     path = f"{holder_part}/{target}/{{key}}/permissions"
@@ -134,7 +131,11 @@ def _routes(kind: str, target: str, find: Finder) -> None:
     @router.get(path, tags=[tag], name=f"list_{kind}_{target}_permissions")
     async def list_(request: Request, holder: str, key: str) -> JSONResponse:
         _, name = await _caller(request, kind, holder)
-        flags = {f: _flag(request, f) for f in ("inherited", "resolve", "effective")}
+        flags = {
+            "inherited": flag(request, "inherited", "inherit"),
+            "resolve": flag(request, "resolve", "resolved"),
+            "effective": flag(request, "effective"),
+        }
         found = await run_in_threadpool(
             _list, rookery(request), perms.HolderRef(kind, name), find, key, flags
         )
