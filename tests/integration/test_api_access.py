@@ -17,7 +17,6 @@ PASSWORD = "a-long-enough-password"
 
 PUBLIC = {
     ("GET", "/"),
-    ("GET", "/json"),
     ("GET", "/version"),
     ("GET", "/signin"),
     ("POST", "/signin"),

@@ -55,9 +55,10 @@ async def version(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/json")
+@router.get("/json", include_in_schema=False)
 async def api_document(request: Request) -> JSONResponse:
-    """The OpenAPI document (as Magpie serves its own at ``/json``)."""
+    """The OpenAPI document (as Magpie serves its own at ``/json``); like ``/openapi.json``
+    it is not listed in itself."""
     return JSONResponse(request.app.openapi())
 
 
