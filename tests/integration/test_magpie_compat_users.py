@@ -66,6 +66,22 @@ def test_anonymous_caller_reads_itself(service: Service) -> None:
     assert_error(nobody.get("/users/alice"), 401)
 
 
+def test_user_deletes_itself(service: Service) -> None:
+    """A user may delete itself (by name or ``current``) but not another user."""
+    _add_alice(service)
+    created = service.admin.post(
+        "/users", json={"user_name": "bob", "email": "bob@example.org", "password": PASSWORD}
+    )
+    assert created.status_code == 201, created.text
+    alice = service.client("alice", PASSWORD)
+    assert_error(alice.delete("/users/bob"), 403)
+    assert alice.delete("/users/current").status_code == 200
+    assert_error(service.admin.get("/users/alice"), 404, "user_name")
+    bob = service.client("bob", PASSWORD)
+    assert bob.delete("/users/bob").status_code == 200
+    assert_error(service.admin.delete("/users/admin"), 403, "user_name")
+
+
 def test_reserved_user_codes(service: Service) -> None:
     """Anonymous joining a group, losing a permission, and a rename to ``current`` are 403."""
     admin = service.admin

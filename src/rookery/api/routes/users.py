@@ -94,11 +94,11 @@ async def update_user(request: Request, user_name: str) -> JSONResponse:
 
 @router.delete("/users/{user_name}")
 async def delete_user(request: Request, user_name: str) -> JSONResponse:
-    """Delete a user; fires ``delete_user``."""
+    """Delete a user (administrators, or the user themself); fires ``delete_user``."""
     app = rookery(request)
-    who = await require_admin(request)
+    who, target = await require_self_or_admin(request, user_name)
     await run_in_threadpool(
-        users.delete_user, app.uow(who.user_name), user_name, protected=app.protected_users
+        users.delete_user, app.uow(who.user_name), target, protected=app.protected_users
     )
     return respond(200, "user deleted")
 
