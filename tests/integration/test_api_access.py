@@ -40,6 +40,9 @@ SELF = {
     ("GET", "/users/{holder}/inherited_services"),
     ("GET", "/users/{holder}/inherited_resources"),
     ("GET", "/users/{holder}/services/{service_name}/resources"),
+    ("GET", "/users/{holder}/services/{service_name}/inherited_resources"),
+    ("GET", "/users/{holder}/services/{key}/inherited_permissions"),
+    ("GET", "/users/{holder}/resources/{key}/inherited_permissions"),
     ("DELETE", "/users/{user_name}"),
 }
 # Self routes the walk below must not call on its own caller (they end the caller).

@@ -187,3 +187,17 @@ def test_permission_types_and_duplicates(world: World, service: Service) -> None
         "/users/alice/services/catalog/resources", params={"resolved": "true"}
     ).json()["service"]
     assert len(resolved["resources"][str(world.maps)]["permissions"]) == 1
+
+
+def test_older_inherited_aliases(world: World, service: Service) -> None:
+    """``inherited_permissions`` and ``services/{s}/inherited_resources`` add group permissions."""
+    alice = world.alice
+    service_perms = alice.get("/users/alice/services/catalog/inherited_permissions").json()
+    assert service_perms["permission_names"] == ["write-deny-recursive"]
+    assert alice.get("/users/alice/services/catalog/permissions").json()["permissions"] == []
+    own = alice.get(f"/users/current/resources/{world.europe}/inherited_permissions").json()
+    assert [p["type"] for p in own["permissions"]] == ["inherited"]
+    tree = alice.get("/users/alice/services/catalog/inherited_resources").json()["service"]
+    assert tree["permission_names"] == ["write-deny-recursive"]
+    bob = service.client("bob", PASSWORD)
+    assert_error(bob.get("/users/alice/services/catalog/inherited_resources"), 403)

@@ -107,7 +107,7 @@ def test_resource_permissions_and_child_types(service: Service) -> None:
     folder = add_resource(admin, thredds["resource_id"], "folder", "directory")
     leaf = add_resource(admin, folder, "f.nc", "file")
     names = admin.get(f"/resources/{leaf}/permissions").json()["permission_names"]
-    assert names[:2] == ["read-match", "read-allow-match"]
+    assert names[:2] == ["browse-match", "browse-allow-match"]
     types = admin.get(f"/resources/{folder}/types").json()
     assert types["children_resource_types"] == ["directory", "file"]
     assert types["children_resource_allowed"] is True

@@ -128,11 +128,10 @@ def _routes(kind: str, target: str, find: Finder) -> None:
     path = f"{holder_part}/{target}/{{key}}/permissions"
     tag = f"{kind} permissions"
 
-    @router.get(path, tags=[tag], name=f"list_{kind}_{target}_permissions")
-    async def list_(request: Request, holder: str, key: str) -> JSONResponse:
+    async def listing(request: Request, holder: str, key: str, inherited: bool) -> JSONResponse:
         _, name = await _caller(request, kind, holder)
         flags = {
-            "inherited": flag(request, "inherited", "inherit"),
+            "inherited": inherited or flag(request, "inherited", "inherit"),
             "resolve": flag(request, "resolve", "resolved"),
             "effective": flag(request, "effective"),
         }
@@ -140,6 +139,18 @@ def _routes(kind: str, target: str, find: Finder) -> None:
             _list, rookery(request), perms.HolderRef(kind, name), find, key, flags
         )
         return respond(200, "permissions listed", **found)
+
+    @router.get(path, tags=[tag], name=f"list_{kind}_{target}_permissions")
+    async def list_(request: Request, holder: str, key: str) -> JSONResponse:
+        return await listing(request, holder, key, inherited=False)
+
+    if kind == "user":
+        inherited_path = path.replace("/permissions", "/inherited_permissions")
+
+        @router.get(inherited_path, tags=[tag], name=f"list_user_{target}_inherited_permissions")
+        async def list_inherited(request: Request, holder: str, key: str) -> JSONResponse:
+            """The older alias of ``.../permissions?inherited=true``."""
+            return await listing(request, holder, key, inherited=True)
 
     async def write(request: Request, holder: str, key: str, replace: bool) -> JSONResponse:
         who, ref = await _admin_for(request, kind, holder)

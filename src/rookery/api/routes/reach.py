@@ -112,10 +112,11 @@ def _routes(kind: str) -> None:
         async def inherited_resources(request: Request, holder: str) -> JSONResponse:
             return await resources(request, holder, inherited=True)
 
-    @router.get(f"{base}/services/{{service_name}}/resources", tags=[tag], name=f"{kind}_tree")
-    async def service_resources(request: Request, holder: str, service_name: str) -> JSONResponse:
+    async def tree(
+        request: Request, holder: str, service_name: str, inherited: bool
+    ) -> JSONResponse:
         who, name = await _holder(request, kind, holder)
-        options = _options(request, who)
+        options = _options(request, who, inherited=inherited)
         app = rookery(request)
 
         def query(session: Session) -> dict[str, Any]:
@@ -127,6 +128,20 @@ def _routes(kind: str) -> None:
 
         found = await read(app, query)
         return respond(200, f"Get {kind} service resources successful.", service=found)
+
+    @router.get(f"{base}/services/{{service_name}}/resources", tags=[tag], name=f"{kind}_tree")
+    async def service_resources(request: Request, holder: str, service_name: str) -> JSONResponse:
+        return await tree(request, holder, service_name, inherited=False)
+
+    if kind == "user":
+
+        @router.get(
+            f"{base}/services/{{service_name}}/inherited_resources",
+            tags=[tag],
+            name="user_inherited_tree",
+        )
+        async def inherited_tree(request: Request, holder: str, service_name: str) -> JSONResponse:
+            return await tree(request, holder, service_name, inherited=True)
 
 
 for _kind in ("user", "group"):
