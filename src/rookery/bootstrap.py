@@ -110,6 +110,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Rookery:
             settings.admin_password,
             settings.admin_email,
             settings.password_min_length,
+            users_group=settings.users_group,
         )
         app.secret = cookie_secret(session, settings.secret)
         session.commit()

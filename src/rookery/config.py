@@ -43,6 +43,7 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_HASH_BACKLOG": None,
     "ROOKERY_RESOURCE_MAX_DEPTH": None,
     "ROOKERY_SQLITE_BUSY_TIMEOUT": None,
+    "ROOKERY_USERS_GROUP": "MAGPIE_USERS_GROUP",
 }
 
 
@@ -77,6 +78,7 @@ class Settings:
     hash_backlog: int = 32
     resource_max_depth: int = 64
     sqlite_busy_timeout_seconds: float = 30.0
+    users_group: str = "users"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -188,6 +190,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         worker_concurrency=_int(env, "ROOKERY_WORKER_CONCURRENCY", 64),
         log_level=(_lookup(env, "ROOKERY_LOG_LEVEL") or "INFO").upper(),
         sqlite_busy_timeout_seconds=_seconds(env, "ROOKERY_SQLITE_BUSY_TIMEOUT", 30.0),
+        users_group=_lookup(env, "ROOKERY_USERS_GROUP") or Settings.users_group,
     )
     return settings.with_overrides(**_limits(env))
 

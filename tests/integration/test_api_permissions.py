@@ -96,7 +96,7 @@ def test_user_permission_on_service(service: Service) -> None:
             "name": "read",
             "access": "allow",
             "scope": "match",
-            "type": "applied",
+            "type": "direct",
             "reason": f"user:{alice}:alice",
         }
     ]

@@ -66,12 +66,14 @@ def test_service_lifecycle(start_service: ServiceFactory) -> None:
     listed = admin.get("/services").json()["services"]
     assert listed["wps"]["weather"] == service
     assert set(listed["api"]) == {"catalog"}
-    assert admin.get("/services/WEATHER").json()["service"] == service
+    shown = admin.get("/services/WEATHER").json()["service"]
+    structure = {"resource_types_allowed": ["process"], "resource_child_allowed": True}
+    assert shown == {**service, **structure}
 
     assert admin.delete("/services/weather").status_code == 200
     assert_error(admin.get("/services/weather"), 404, "service_name")
     assert_error(admin.delete("/services/weather"), 404)
-    assert "wps" not in admin.get("/services").json()["services"]
+    assert admin.get("/services").json()["services"]["wps"] == {}
 
 
 def test_service_errors(service: Service) -> None:

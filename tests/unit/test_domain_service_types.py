@@ -16,6 +16,13 @@ from rookery.errors import ForbiddenError, InvalidInputError, UnprocessableError
 
 WMS = ("getcapabilities", "getmap", "getfeatureinfo", "getlegendgraphic", "getmetadata")
 WFS = ("describefeaturetype", "getfeature", "lockfeature", "transaction")
+WFS2 = (
+    "getfeaturewithlock",
+    "createstoredquery",
+    "dropstoredquery",
+    "liststoredqueries",
+    "describestoredqueries",
+)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +39,12 @@ WFS = ("describefeaturetype", "getfeature", "lockfeature", "transaction")
         ("ncwms", "service", ("directory", "file")),
         ("ncwms", "directory", ("directory", "file")),
         ("ncwms", "file", ()),
+        ("geoserver", "service", ("workspace",)),
+        ("geoserver", "workspace", ("layer", "process")),
+        ("geoserverwms", "workspace", ("layer",)),
+        ("geoserverwfs", "workspace", ("layer",)),
+        ("geoserverwps", "workspace", ("process",)),
+        ("geoserverwps", "process", ()),
         ("thredds", "service", ("directory", "file")),
         ("thredds", "directory", ("directory", "file")),
         ("thredds", "file", ()),
@@ -50,17 +63,24 @@ def test_allowed_child_types(service_type: str, resource_type: str, children: tu
         ("api", "route", ("read", "write")),
         ("wps", "service", ("getcapabilities", "describeprocess", "execute")),
         ("wps", "process", ("describeprocess", "execute")),
-        ("wfs", "service", ("getcapabilities", *WFS)),
+        ("wfs", "service", ("getcapabilities", *WFS, *WFS2)),
         ("wfs", "layer", WFS),
         ("wms", "service", WMS),
         ("wms", "layer", WMS[1:]),
         ("ncwms", "service", WMS),
-        ("ncwms", "directory", WMS[1:]),
-        ("ncwms", "file", WMS[1:]),
+        ("ncwms", "directory", WMS),
+        ("ncwms", "file", WMS),
         ("thredds", "service", ("browse", "read", "write")),
         ("thredds", "directory", ("browse", "read", "write")),
-        ("thredds", "file", ("read", "write")),
+        ("thredds", "file", ("browse", "read", "write")),
         ("access", "service", ("access",)),
+        ("geoserverwps", "workspace", ("getcapabilities", "describeprocess", "execute")),
+        ("geoserverwps", "process", ("describeprocess", "execute")),
+        (
+            "geoserverwms",
+            "layer",
+            ("getcapabilities", "getmap", "getfeatureinfo", "getlegendgraphic", "describelayer"),
+        ),
     ],
 )
 def test_allowed_permissions(
@@ -73,6 +93,9 @@ def test_allowed_permissions(
 def test_all_permission_names_is_the_union_of_the_table() -> None:
     """ALL_PERMISSION_NAMES holds every name used anywhere in the table and nothing else."""
     expected = {"read", "write", "browse", "access", "describeprocess", "execute", *WMS, *WFS}
+    expected |= {"describelayer", "getgmlobject", "getpropertyvalue", "getfeaturewithlock"}
+    expected |= {"createstoredquery", "dropstoredquery", "liststoredqueries"}
+    expected |= {"describestoredqueries"}
     assert expected == ALL_PERMISSION_NAMES
 
 
@@ -92,7 +115,7 @@ def test_get_service_type_ignores_case(given: str, canonical: str) -> None:
     assert get_service_type(given).name == canonical
 
 
-@pytest.mark.parametrize("name", ["", "geoserver", "wms2", None, 3])
+@pytest.mark.parametrize("name", ["", "geoserverwcs", "wms2", None, 3])
 def test_unknown_service_type_is_invalid_input(name: object) -> None:
     """An unknown service type is invalid input on `service_type` listing the known ones."""
     with pytest.raises(InvalidInputError) as caught:

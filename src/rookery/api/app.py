@@ -13,7 +13,19 @@ from rookery.api import webhooks as seed_api
 from rookery.api.body_limit import BodyLimit
 from rookery.api.docs import install_docs
 from rookery.api.openapi import openapi_document
-from rookery.api.routes import groups, health, permissions, services, session, users, webhooks
+from rookery.api.routes import (
+    groups,
+    health,
+    meta,
+    permissions,
+    reach,
+    resources,
+    service_types,
+    services,
+    session,
+    users,
+    webhooks,
+)
 from rookery.api.signin_throttle import SigninThrottle
 from rookery.bootstrap import Rookery
 
@@ -48,7 +60,8 @@ def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
     seed_api.use_app(rookery)
     errors.install(app)
     install_docs(app, prefix)
-    for module in (session, users, groups, services, permissions, webhooks, health):
+    routers = (meta, session, users, groups, service_types, services, resources, permissions)
+    for module in (*routers, reach, webhooks, health):
         app.include_router(module.router, prefix=prefix)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

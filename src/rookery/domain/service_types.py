@@ -17,10 +17,16 @@ Decisions where SPEC §1 leaves room:
 * ``wms`` services contain ``layer`` resources (leaves), like ``wfs``: a layer carries every
   request permission except ``getcapabilities``, which only makes sense on the service;
 * ``ncwms`` services follow Magpie's ncWMS2 layout: ``directory`` → ``directory|file``, with
-  the same WMS request permissions on directories and files;
-* on ``thredds``, ``browse`` applies to the service and to directories, not to files;
+  the service's WMS request permissions (``getcapabilities`` included) on directories and files;
+* on ``thredds``, ``browse``, ``read`` and ``write`` apply everywhere (as in Magpie 5.1.0);
+* ``wfs`` services also allow the WFS 2.0 requests (as in Magpie 5.1.0), their layers the
+  four WFS 1.0 feature requests;
 * a child type that no service type knows is *unknown* (:class:`UnprocessableError`); a known
   type that may not be placed under that parent is *refused* (:class:`ForbiddenError`).
+
+The four GeoServer types follow Magpie 5.1.0: a ``workspace`` directly under the service, then
+``layer`` (WMS, WFS) or ``process`` (WPS) leaves under a workspace; the combined ``geoserver`` type
+allows the union of the three. A workspace carries the permissions of its service.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ __all__ = [
     "allowed_child_types",
     "allowed_permissions",
     "check_child_type_allowed",
+    "child_resource_allowed",
     "get_service_type",
 ]
 
@@ -84,6 +91,33 @@ class ServiceType:
 
 _WMS_REQUESTS: Final = ("getmap", "getfeatureinfo", "getlegendgraphic", "getmetadata")
 _WFS_REQUESTS: Final = ("describefeaturetype", "getfeature", "lockfeature", "transaction")
+_WFS2_REQUESTS: Final = (
+    "getfeaturewithlock",
+    "createstoredquery",
+    "dropstoredquery",
+    "liststoredqueries",
+    "describestoredqueries",
+)
+_GEOSERVER_WMS: Final = (
+    "getcapabilities",
+    "getmap",
+    "getfeatureinfo",
+    "getlegendgraphic",
+    "describelayer",
+)
+_GEOSERVER_WFS: Final = (
+    "getcapabilities",
+    *_WFS_REQUESTS,
+    *_WFS2_REQUESTS,
+    "getgmlobject",
+    "getpropertyvalue",
+)
+_WPS: Final = ("getcapabilities", "describeprocess", "execute")
+_PROCESS: Final = ("describeprocess", "execute")
+
+
+def _union(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({name for group in groups for name in group}))
 
 
 def _table(*types: ServiceType) -> MappingProxyType[str, ServiceType]:
@@ -103,11 +137,50 @@ SERVICE_TYPES: Final = _table(
         ),
     ),
     ServiceType(
+        "geoserver",
+        (
+            ResourceTypeRule(SERVICE, _union(_GEOSERVER_WMS, _GEOSERVER_WFS, _WPS), ("workspace",)),
+            ResourceTypeRule(
+                "workspace",
+                _union(_GEOSERVER_WMS, _GEOSERVER_WFS, _WPS),
+                ("layer", "process"),
+            ),
+            ResourceTypeRule("layer", _union(_GEOSERVER_WMS, _GEOSERVER_WFS)),
+            ResourceTypeRule("process", _PROCESS),
+        ),
+    ),
+    ServiceType(
+        "geoserverwfs",
+        (
+            ResourceTypeRule(SERVICE, _GEOSERVER_WFS, ("workspace",)),
+            ResourceTypeRule("workspace", _GEOSERVER_WFS, ("layer",)),
+            ResourceTypeRule("layer", _GEOSERVER_WFS),
+        ),
+    ),
+    ServiceType(
+        "geoserverwms",
+        (
+            ResourceTypeRule(SERVICE, _GEOSERVER_WMS, ("workspace",)),
+            ResourceTypeRule("workspace", _GEOSERVER_WMS, ("layer",)),
+            ResourceTypeRule("layer", _GEOSERVER_WMS),
+        ),
+    ),
+    ServiceType(
+        "geoserverwps",
+        (
+            ResourceTypeRule(SERVICE, _WPS, ("workspace",)),
+            ResourceTypeRule("workspace", _WPS, ("process",)),
+            ResourceTypeRule("process", _PROCESS),
+        ),
+    ),
+    ServiceType(
         "ncwms",
         (
             ResourceTypeRule(SERVICE, ("getcapabilities", *_WMS_REQUESTS), ("directory", "file")),
-            ResourceTypeRule("directory", _WMS_REQUESTS, ("directory", "file")),
-            ResourceTypeRule("file", _WMS_REQUESTS),
+            ResourceTypeRule(
+                "directory", ("getcapabilities", *_WMS_REQUESTS), ("directory", "file")
+            ),
+            ResourceTypeRule("file", ("getcapabilities", *_WMS_REQUESTS)),
         ),
     ),
     ServiceType(
@@ -115,13 +188,15 @@ SERVICE_TYPES: Final = _table(
         (
             ResourceTypeRule(SERVICE, ("browse", "read", "write"), ("directory", "file")),
             ResourceTypeRule("directory", ("browse", "read", "write"), ("directory", "file")),
-            ResourceTypeRule("file", ("read", "write")),
+            ResourceTypeRule("file", ("browse", "read", "write")),
         ),
     ),
     ServiceType(
         "wfs",
         (
-            ResourceTypeRule(SERVICE, ("getcapabilities", *_WFS_REQUESTS), ("layer",)),
+            ResourceTypeRule(
+                SERVICE, ("getcapabilities", *_WFS_REQUESTS, *_WFS2_REQUESTS), ("layer",)
+            ),
             ResourceTypeRule("layer", _WFS_REQUESTS),
         ),
     ),
@@ -135,10 +210,8 @@ SERVICE_TYPES: Final = _table(
     ServiceType(
         "wps",
         (
-            ResourceTypeRule(
-                SERVICE, ("getcapabilities", "describeprocess", "execute"), ("process",)
-            ),
-            ResourceTypeRule("process", ("describeprocess", "execute")),
+            ResourceTypeRule(SERVICE, _WPS, ("process",)),
+            ResourceTypeRule("process", _PROCESS),
         ),
     ),
 )
@@ -177,6 +250,11 @@ def get_service_type(name: object) -> ServiceType:
 def allowed_child_types(service_type: str, parent_resource_type: str) -> tuple[str, ...]:
     """Return the resource types that may be created under a ``parent_resource_type``."""
     return get_service_type(service_type).rule(parent_resource_type).children
+
+
+def child_resource_allowed(service_type: str, resource_type: str) -> bool:
+    """Whether anything may ever be created under a ``resource_type`` of this service type."""
+    return bool(allowed_child_types(service_type, resource_type))
 
 
 def allowed_permissions(service_type: str, resource_type: str) -> tuple[str, ...]:

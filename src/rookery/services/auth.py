@@ -20,6 +20,7 @@ from rookery.domain.names import (
     MAX_EMAIL_LENGTH,
     MAX_PASSWORD_LENGTH,
     name_key,
+    validate_group_name,
     validate_password,
     validate_user_name,
 )
@@ -93,14 +94,20 @@ def ensure_built_ins(
     admin_password: str | None,
     admin_email: str | None,
     password_min_length: int,
+    *,
+    users_group: str | None = None,
 ) -> str | None:
     """Create the built-in groups, the anonymous user and the bootstrap admin.
+
+    ``users_group`` (Magpie's ``MAGPIE_USERS_GROUP``) is created too, as Magpie does at start.
 
     Returns the admin password when one had to be generated (printed once by the caller).
     Idempotent: an existing admin gets the configured password, if one is configured.
     """
     admins = _ensure_group(session, ADMIN_GROUP, 0)
     anonymous = _ensure_group(session, ANONYMOUS, ANONYMOUS_PRIORITY)
+    if users_group:
+        _ensure_group(session, validate_group_name(users_group), 0)
     anon_user = _ensure_user(session, ANONYMOUS, f"{ANONYMOUS}@rookery.invalid", None)
     _ensure_member(session, anon_user, anonymous)
     name = validate_user_name(admin_user)
@@ -128,7 +135,9 @@ def ensure_built_ins(
 def _ensure_group(session: Session, name: str, priority: int) -> Group:
     group = find_group(session, name)
     if group is None:
-        group = Group(group_name=name, name_key=name, priority=priority, discoverable=False)
+        group = Group(
+            group_name=name, name_key=name_key(name), priority=priority, discoverable=False
+        )
         session.add(group)
         session.flush()
     return group

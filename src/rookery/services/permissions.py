@@ -27,7 +27,7 @@ from rookery.domain.permissions import (
 from rookery.domain.resolution import Grant, Holder, resolve_all
 from rookery.domain.service_types import allowed_permissions
 from rookery.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from rookery.services import events
+from rookery.services import catalog, events
 from rookery.services.conflicts import settle_races
 from rookery.services.lookups import (
     ADMIN_GROUP,
@@ -74,7 +74,7 @@ def _rows(session: Session, holder: User | Group, resource_id: int) -> list[Row]
     )
 
 
-def _as_permission(row: Row) -> Permission:
+def as_permission(row: Row) -> Permission:
     return Permission(row.name, Access(row.access), Scope(row.scope))
 
 
@@ -157,7 +157,7 @@ def apply_permission(
     root = _check_target(session, holder, resource, perm)
     existing = next((r for r in _rows(session, holder, resource.id) if r.name == perm.name), None)
     if existing is not None:
-        old = _as_permission(existing)
+        old = as_permission(existing)
         if not replace or old == perm:
             raise ConflictError(
                 f"permission '{old.explicit}' already exists on resource "
@@ -214,6 +214,12 @@ def remove_permission(
     """Delete the permission with that name (whatever its access/scope); 404 if none."""
     session = uow.session
     holder = _holder(session, ref)
+    if isinstance(holder, User) and holder.user_name == ANONYMOUS:
+        raise ForbiddenError(
+            "the anonymous user's permissions cannot be changed",
+            param="user_name",
+            value=ANONYMOUS,
+        )
     name = parse_permission(permission_name).name if permission_name else ""
     row = next((r for r in _rows(session, holder, resource.id) if r.name == name), None)
     if row is None:
@@ -223,7 +229,7 @@ def remove_permission(
             param="permission",
             value=permission_name,
         )
-    removed = _as_permission(row)
+    removed = as_permission(row)
     session.delete(row)
     session.flush()
     _publish(uow, False, holder, resource, root_of(session, resource), removed)
@@ -249,17 +255,23 @@ def list_permissions(
     else:
         grants = _level_grants(session, holder, resource.id, with_groups=inherited or resolve)
         if resolve:
-            grants = _resolved_level(grants)
-        kind = PermissionType.INHERITED if inherited else PermissionType.APPLIED
+            grants = resolve_level(grants)
+        kind = _listing_type(holder, inherited or resolve)
         found = [{**g.permission.as_dict(kind), "reason": g.holder.reason} for g in grants]
     found.sort(key=lambda p: (p["name"], p["access"], p["scope"]))
-    names = sorted(
-        {f"{p['name']}-{p['access']}-{p['scope']}" for p in found} | {p["name"] for p in found}
-    )
+    # Magpie's names: each permission's implicit form (none for a deny), then its explicit one.
+    names = catalog.permission_listing(found)["permission_names"]
     return {"permission_names": names, "permissions": found}
 
 
-def _group_holder(group: Group) -> Holder:
+def _listing_type(holder: User | Group, with_groups: bool) -> PermissionType:
+    """Magpie's names: a group's own are ``applied``; a user's ``direct``, or ``inherited``."""
+    if isinstance(holder, Group):
+        return PermissionType.APPLIED
+    return PermissionType.INHERITED if with_groups else PermissionType.DIRECT
+
+
+def group_holder(group: Group) -> Holder:
     priority = ADMIN_PRIORITY if group.group_name == ADMIN_GROUP else group.priority
     return Holder("group", group.id, group.group_name, priority)
 
@@ -269,23 +281,23 @@ def _level_grants(
 ) -> list[Grant]:
     if isinstance(holder, Group):
         return [
-            Grant(_group_holder(holder), _as_permission(r))
+            Grant(group_holder(holder), as_permission(r))
             for r in _rows(session, holder, resource_id)
         ]
     grants = [
-        Grant(Holder("user", holder.id, holder.user_name), _as_permission(r))
+        Grant(Holder("user", holder.id, holder.user_name), as_permission(r))
         for r in _rows(session, holder, resource_id)
     ]
     if with_groups:
         for group in holder.groups:
             grants += [
-                Grant(_group_holder(group), _as_permission(r))
+                Grant(group_holder(group), as_permission(r))
                 for r in _rows(session, group, resource_id)
             ]
     return grants
 
 
-def _resolved_level(grants: list[Grant]) -> list[Grant]:
+def resolve_level(grants: list[Grant]) -> list[Grant]:
     """One grant per name on a single resource: user first, then priority, then deny."""
     best: dict[str, Grant] = {}
     for grant in grants:
@@ -313,14 +325,14 @@ def _chain(session: Session, user: User, resource: Resource) -> list[list[Grant]
             UserPermission.user_id == user.id, UserPermission.resource_id.in_(levels)
         )
     ):
-        by_level[row.resource_id].append(Grant(me, _as_permission(row)))
-    groups = {group.id: _group_holder(group) for group in user.groups}
+        by_level[row.resource_id].append(Grant(me, as_permission(row)))
+    groups = {group.id: group_holder(group) for group in user.groups}
     for group_row in session.scalars(
         select(GroupPermission).where(
             GroupPermission.group_id.in_(list(groups)), GroupPermission.resource_id.in_(levels)
         )
     ):
         by_level[group_row.resource_id].append(
-            Grant(groups[group_row.group_id], _as_permission(group_row))
+            Grant(groups[group_row.group_id], as_permission(group_row))
         )
     return [by_level[rid] for rid in levels]

@@ -1,11 +1,10 @@
-"""Renaming a resource and moving it elsewhere in its service's tree (the console's edits).
+"""Moving a resource elsewhere in its service's tree (the console's edit; renames: ``renames``).
 
 Invariants: a resource keeps its id, its permissions and its subtree; siblings never share a
 name (case-insensitive); a resource moves only inside its own service, never under itself or
 one of its descendants, only under a parent whose type accepts its type, and never so that
-its subtree reaches below ``ROOKERY_RESOURCE_MAX_DEPTH``. Services are
-renamed like any node but never moved. Magpie has no webhook action for these edits, so none
-is published.
+its subtree reaches below ``ROOKERY_RESOURCE_MAX_DEPTH``. Services are never moved. Magpie has
+no webhook action for a move, so none is published.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from rookery.db import trees
 from rookery.db.models import Resource
-from rookery.domain.names import name_key, validate_resource_name
+from rookery.domain.names import name_key
 from rookery.domain.service_types import check_child_type_allowed
 from rookery.errors import ConflictError, InvalidInputError
 from rookery.services.lookups import get_resource, root_of
@@ -34,21 +33,6 @@ def _check_free(session: Session, parent_id: int | None, name: str, moving: Reso
         raise ConflictError(
             f"a resource named '{name}' already exists there", param="resource_name", value=name
         )
-
-
-def rename_resource(uow: UnitOfWork, resource_id: object, new_name: object) -> str:
-    """Give a service or resource a new name; returns it."""
-    name = validate_resource_name(new_name)
-    with uow:
-        resource = get_resource(uow.session, resource_id)
-        _check_free(uow.session, resource.parent_id, name, resource)
-        if resource.display_name in (resource.resource_name, ""):
-            resource.display_name = name  # a display name that only repeated the name follows it
-        resource.resource_name = name
-        resource.name_key = name_key(name)
-        uow.session.flush()
-        uow.commit()
-    return name
 
 
 def _is_below(session: Session, node: Resource, ancestor: Resource) -> bool:

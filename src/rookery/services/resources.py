@@ -23,7 +23,7 @@ from rookery.domain.names import (
 )
 from rookery.domain.service_types import SERVICE, check_child_type_allowed, get_service_type
 from rookery.errors import ConflictError, InvalidInputError, NotFoundError
-from rookery.services import events
+from rookery.services import catalog, events
 from rookery.services.conflicts import settle_races
 from rookery.services.lookups import find_service, get_resource, get_service, root_of
 from rookery.services.unit_of_work import UnitOfWork
@@ -42,37 +42,27 @@ def resource_view(resource: Resource) -> dict[str, Any]:
     }
 
 
-def service_view(service: Resource, protected_url: str) -> dict[str, Any]:
-    """A service as the API renders it (``service_url`` is private to administrators)."""
-    return {
-        "resource_id": service.id,
-        "service_name": service.resource_name,
-        "service_type": service.service_type,
-        "service_url": service.service_url,
-        "public_url": f"{protected_url}/{service.resource_name}",
-        "service_sync_type": service.sync_type,
-        "configuration": service.configuration,
-        "resource_type": SERVICE,
-        "permission_names": [],
-    }
+def check_service_name(value: object) -> str:
+    """A valid service name (errors name ``service_name``)."""
+    try:
+        return validate_resource_name(value)
+    except InvalidInputError as error:
+        raise InvalidInputError(
+            error.detail.replace("Resource name", "Service name"),
+            param="service_name",
+            value=value,
+        ) from None
 
 
-def list_services(
-    session: Session, protected_url: str, service_type: str | None = None
-) -> dict[str, dict[str, Any]]:
-    """Every service, grouped ``{type: {name: service}}``."""
-    query = select(Resource).where(Resource.parent_id.is_(None)).order_by(Resource.resource_name)
-    grouped: dict[str, dict[str, Any]] = {}
-    for service in session.scalars(query):
-        if service_type and service.service_type != service_type:
-            continue
-        grouped.setdefault(service.service_type or "", {})[service.resource_name] = service_view(
-            service, protected_url
+def check_configuration(value: object) -> None:
+    """Raise unless ``value`` is absent or a JSON object."""
+    if value is not None and not isinstance(value, dict):
+        raise InvalidInputError(
+            "configuration must be a JSON object", param="configuration", value=value
         )
-    return grouped
 
 
-def _check_url(value: object) -> str:
+def check_url(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInputError(
             "service_url is required (an absolute http(s) URL)", param="service_url", value=value
@@ -101,20 +91,10 @@ def create_service(
     sync_type: object = None,
 ) -> dict[str, Any]:
     """Register a service; 409 on a duplicate name, 400 on an unknown type."""
-    try:
-        name = validate_resource_name(service_name)
-    except InvalidInputError as error:
-        raise InvalidInputError(
-            error.detail.replace("Resource name", "Service name"),
-            param="service_name",
-            value=service_name,
-        ) from None
-    url = _check_url(service_url)
+    name = check_service_name(service_name)
+    url = check_url(service_url)
     kind = get_service_type(service_type).name
-    if configuration is not None and not isinstance(configuration, dict):
-        raise InvalidInputError(
-            "configuration must be a JSON object", param="configuration", value=configuration
-        )
+    check_configuration(configuration)
     if sync_type is not None and (not isinstance(sync_type, str) or len(sync_type) > 32):
         raise InvalidInputError(
             "service_sync_type must be a string of at most 32 characters",
@@ -139,7 +119,7 @@ def create_service(
         uow.session.add(service)
         uow.session.flush()
         _publish(uow, WebhookAction.CREATE_SERVICE, service, service)
-        view = service_view(service, uow.settings.twitcher_url)
+        view = catalog.service_view(service, uow.settings.twitcher_url)
         uow.commit()
     return view
 
@@ -283,16 +263,6 @@ def _check_depth(uow: UnitOfWork, parent: Resource) -> None:
             param="parent_id",
             value=parent.id,
         )
-
-
-def resource_tree(session: Session, resource: Resource) -> dict[str, Any]:
-    """A resource with its children, to any depth, keyed by id (as Magpie renders trees)."""
-    nodes: dict[int, dict[str, Any]] = {}
-    for node, depth in trees.descendants(session, resource.id):  # parents come first
-        view = nodes[node.id] = {**resource_view(node), "children": {}}
-        if depth > 0 and node.parent_id is not None:
-            nodes[node.parent_id]["children"][str(node.id)] = view
-    return nodes[resource.id]
 
 
 def _publish(uow: UnitOfWork, action: WebhookAction, resource: Resource, root: Resource) -> None:

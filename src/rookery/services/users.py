@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from rookery.db.models import Group, Membership, User
 from rookery.domain.names import (
+    RESERVED_USER_NAMES,
     name_key,
     validate_email,
     validate_password,
@@ -155,6 +156,12 @@ def _apply_changes(
     if changes.get("user_name") not in (None, user.user_name):
         if not actor_is_admin:
             raise ForbiddenError("only administrators may rename a user", param="user_name")
+        if str(changes["user_name"]).strip().lower() in RESERVED_USER_NAMES:
+            raise ForbiddenError(
+                f"'{changes['user_name']}' is reserved (it means the signed-in user)",
+                param="user_name",
+                value=changes["user_name"],
+            )
         new_name = validate_user_name(changes["user_name"])
         if name_key(new_name) != user.name_key:
             _check_unique(uow.session, new_name, None)
@@ -217,6 +224,10 @@ def add_membership(uow: UnitOfWork, user_name: str, group_name: object) -> dict[
         )
     with uow:
         user = get_user(uow.session, user_name)
+        if user.user_name == ANONYMOUS:
+            raise ForbiddenError(
+                "the anonymous user cannot join groups", param="user_name", value=user_name
+            )
         group = get_group(uow.session, group_name)
         if uow.session.get(Membership, (user.id, group.id)) is not None:
             raise ConflictError(

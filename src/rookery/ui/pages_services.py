@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from rookery.bootstrap import Rookery
 from rookery.domain.service_types import SERVICE_TYPES, allowed_child_types
-from rookery.services import groups, resource_moves, resources
+from rookery.services import catalog, groups, renames, resource_moves, resources
 from rookery.services import permission_editor as editor
 from rookery.services.lookups import get_resource, root_of
 from rookery.services.permissions import HolderRef
@@ -20,13 +21,16 @@ from rookery.ui.session import Caller, PageError, require_admin, rookery
 router = APIRouter(dependencies=[Depends(require_admin)])
 
 
+def _all_services(session: Session, protected_url: str) -> list[dict[str, Any]]:
+    """Every service's view, by name."""
+    listed = catalog.services_by_type(session, protected_url, flatten=True)
+    assert isinstance(listed, list)  # flatten gives a list
+    return sorted(listed, key=lambda s: str(s["service_name"]))
+
+
 def _services(app: Rookery) -> list[dict[str, Any]]:
     with app.read_session() as session:
-        grouped = resources.list_services(session, app.settings.twitcher_url)
-        return sorted(
-            (s for by_name in grouped.values() for s in by_name.values()),
-            key=lambda s: s["service_name"],
-        )
+        return _all_services(session, app.settings.twitcher_url)
 
 
 @router.get("/services")
@@ -80,7 +84,7 @@ def _tree(app: Rookery, name: str) -> dict[str, Any]:
                 else []
             )
         return {
-            "service": resources.service_view(service, app.settings.twitcher_url),
+            "service": catalog.service_view(service, app.settings.twitcher_url),
             "nodes": shown,
         }
 
@@ -152,7 +156,7 @@ async def resource_rename(
         request,
         f"/services/{service}",
         f"Renamed to {new_name}.",
-        resource_moves.rename_resource,
+        renames.rename_resource,
         app.uow(who.user_name),
         resource_id,
         new_name,
@@ -193,7 +197,7 @@ def _editor(app: Rookery, ref: HolderRef | None, service: str) -> dict[str, Any]
         holders = [f"user:{u.user_name}" for u in list_users(session)] + [
             f"group:{g}" for g in groups.list_group_names(session)
         ]
-        services = sorted(s for by in resources.list_services(session, "").values() for s in by)
+        services = [s["service_name"] for s in _all_services(session, "")]
         matrix = editor.permission_matrix(session, ref, service) if ref and service else []
         return {"holders": holders, "services": services, "matrix": matrix}
 

@@ -14,10 +14,12 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from rookery.api.auth import Principal, require_admin, require_self_or_admin, rookery
+from rookery.api.query import flag
 from rookery.api.responses import body_schema, read_body, respond
 from rookery.bootstrap import Rookery
 from rookery.db.models import Group, Resource, User
 from rookery.domain.permissions import Permission, PermissionType
+from rookery.services import bulk_permissions
 from rookery.services import permissions as perms
 from rookery.services.groups import group_view
 from rookery.services.lookups import get_resource, get_service
@@ -114,23 +116,34 @@ def _list(
         return perms.list_permissions(session, ref, find(session, key), **flags)
 
 
-def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "").lower() in {"true", "1", "yes"}
-
-
 def _routes(kind: str, target: str, find: Finder) -> None:
     holder_part = "/users/{holder}" if kind == "user" else "/groups/{holder}"
     path = f"{holder_part}/{target}/{{key}}/permissions"
     tag = f"{kind} permissions"
 
-    @router.get(path, tags=[tag], name=f"list_{kind}_{target}_permissions")
-    async def list_(request: Request, holder: str, key: str) -> JSONResponse:
+    async def listing(request: Request, holder: str, key: str, inherited: bool) -> JSONResponse:
         _, name = await _caller(request, kind, holder)
-        flags = {f: _flag(request, f) for f in ("inherited", "resolve", "effective")}
+        flags = {
+            "inherited": inherited or flag(request, "inherited", "inherit"),
+            "resolve": flag(request, "resolve", "resolved"),
+            "effective": flag(request, "effective"),
+        }
         found = await run_in_threadpool(
             _list, rookery(request), perms.HolderRef(kind, name), find, key, flags
         )
         return respond(200, "permissions listed", **found)
+
+    @router.get(path, tags=[tag], name=f"list_{kind}_{target}_permissions")
+    async def list_(request: Request, holder: str, key: str) -> JSONResponse:
+        return await listing(request, holder, key, inherited=False)
+
+    if kind == "user":
+        inherited_path = path.replace("/permissions", "/inherited_permissions")
+
+        @router.get(inherited_path, tags=[tag], name=f"list_user_{target}_inherited_permissions")
+        async def list_inherited(request: Request, holder: str, key: str) -> JSONResponse:
+            """The older alias of ``.../permissions?inherited=true``."""
+            return await listing(request, holder, key, inherited=True)
 
     async def write(request: Request, holder: str, key: str, replace: bool) -> JSONResponse:
         who, ref = await _admin_for(request, kind, holder)
@@ -180,6 +193,22 @@ def _routes(kind: str, target: str, find: Finder) -> None:
         who, ref = await _admin_for(request, kind, holder)
         await run_in_threadpool(_remove, rookery(request), who, ref, find, key, permission_name)
         return respond(200, "permission deleted")
+
+
+@router.patch(
+    "/permissions",
+    tags=["permissions"],
+    openapi_extra=body_schema(["permissions"], permissions={"type": "array"}),
+)
+async def bulk_update(request: Request) -> JSONResponse:
+    """Magpie's bulk change of permissions along one resource path (see bulk_permissions)."""
+    who = await require_admin(request)
+    body = await read_body(request)
+    app = rookery(request)
+    await run_in_threadpool(
+        bulk_permissions.apply_bulk, app.uow(who.user_name), body.get("permissions")
+    )
+    return respond(200, "Update permissions successful.")
 
 
 for _kind in ("user", "group"):

@@ -1,30 +1,22 @@
-"""Public routes: version, sign-in/out, session, and the webhook callback ``/tmp/{token}``."""
+"""Public routes: sign-in/out, session, and the webhook callback ``/tmp/{token}``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from rookery import __version__
 from rookery.api.auth import principal, rookery
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.api.signin import check_credentials, end_session, start_session
-from rookery.db.schema import current_revision
+from rookery.errors import UnprocessableError
 from rookery.services import tokens, users
 from rookery.services.lookups import get_user
 
 router = APIRouter(tags=["session"])
-
-
-@router.get("/version")
-async def version(request: Request) -> JSONResponse:
-    """Rookery's version and the database schema revision."""
-    app = rookery(request)
-    revision = await run_in_threadpool(current_revision, app.engine)
-    return respond(200, "Rookery version", version=__version__, db_version=revision)
 
 
 @router.post(
@@ -37,10 +29,28 @@ async def signin(request: Request) -> JSONResponse:
     Failures are throttled per account and per client address (429 with ``Retry-After``);
     passwords are verified in the bounded hashing pool (429 when it is full).
     """
-    body = await read_body(request)
-    account = await check_credentials(
-        request, body.get("user_name") or body.get("email"), body.get("password")
-    )
+    return await _sign_in(request, await read_body(request))
+
+
+@router.get("/signin")
+async def signin_from_query(request: Request) -> JSONResponse:
+    """Magpie's ``GET /signin?user_name=...&password=...``: the same check from the query."""
+    return await _sign_in(request, dict(request.query_params))
+
+
+def _credentials(values: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The login and password given; 422 naming the one that is missing."""
+    login = values.get("user_name") or values.get("email")
+    password = values.get("password")
+    if not login:
+        raise UnprocessableError("user_name is required to sign in", param="user_name")
+    if not password:
+        raise UnprocessableError("password is required to sign in", param="password")
+    return login, password
+
+
+async def _sign_in(request: Request, body: Mapping[str, Any]) -> JSONResponse:
+    account = await check_credentials(request, *_credentials(body))
     response = respond(200, "signed in", user_name=account.user_name)
     start_session(request, response, account)
     return response

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from rookery.api.auth import (
     Principal,
     current_session_version,
+    principal,
     require_admin,
     require_self_or_admin,
     rookery,
@@ -16,6 +17,7 @@ from rookery.api.auth import (
 )
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.services import users
+from rookery.services.lookups import ANONYMOUS
 from rookery.services.lookups import get_user as find_user_or_404
 
 router = APIRouter(tags=["users"])
@@ -66,8 +68,12 @@ async def create_user(request: Request, who: Principal = Depends(require_admin))
 
 @router.get("/users/{user_name}")
 async def get_user(request: Request, user_name: str) -> JSONResponse:
-    """One user (``current`` is the caller)."""
-    _, target = await require_self_or_admin(request, user_name)
+    """One user (``current`` is the caller; without a session, the anonymous user)."""
+    who = await principal(request)
+    if not who.signed_in and user_name.lower() in ("current", ANONYMOUS):
+        target = ANONYMOUS
+    else:
+        _, target = await require_self_or_admin(request, user_name)
     app = rookery(request)
 
     def query() -> dict[str, object]:
@@ -106,10 +112,10 @@ async def update_user(request: Request, user_name: str) -> JSONResponse:
 
 @router.delete("/users/{user_name}")
 async def delete_user(request: Request, user_name: str) -> JSONResponse:
-    """Delete a user; fires ``delete_user``."""
+    """Delete a user (administrators, or the user themself); fires ``delete_user``."""
     app = rookery(request)
-    who = await require_admin(request)
-    await run_in_threadpool(users.delete_user, app.uow(who.user_name), user_name)
+    who, target = await require_self_or_admin(request, user_name)
+    await run_in_threadpool(users.delete_user, app.uow(who.user_name), target)
     return respond(200, "user deleted")
 
 

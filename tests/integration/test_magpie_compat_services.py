@@ -1,0 +1,165 @@
+"""Magpie 5.1.0 parity: service types, service listings, service permissions and PATCH."""
+
+from __future__ import annotations
+
+from tests.support.catalog import ROUTE_NAMES, add_resource, add_service
+from tests.support.envelope import assert_error
+from tests.support.service import Service
+from tests.support.world import PASSWORD
+
+MAGPIE_TYPES = [
+    "access",
+    "api",
+    "geoserver",
+    "geoserverwfs",
+    "geoserverwms",
+    "geoserverwps",
+    "ncwms",
+    "thredds",
+    "wfs",
+    "wps",
+]
+
+
+def test_service_types_include_every_magpie_type(service: Service) -> None:
+    """``/services/types`` lists Magpie 5.1.0's ten types (and Rookery's ``wms``), sorted."""
+    types = service.admin.get("/services/types").json()["service_types"]
+    assert types == sorted(types)
+    assert set(MAGPIE_TYPES) <= set(types)
+
+
+def test_services_of_one_type(service: Service) -> None:
+    """``/services/types/{t}`` groups one type, flattens on request, 400 for an unknown type."""
+    admin = service.admin
+    add_service(admin, "catalog", "api")
+    add_service(admin, "weather", "wps")
+    grouped = admin.get("/services/types/api").json()["services"]
+    assert list(grouped) == ["api"]
+    assert list(grouped["api"]) == ["catalog"]
+    listed = admin.get("/services/types/wps", params={"flatten": "true"}).json()["services"]
+    assert [s["service_name"] for s in listed] == ["weather"]
+    assert_error(admin.get("/services/types/nope"), 400, "service_type")
+
+
+def test_service_type_resources(service: Service) -> None:
+    """A type's resource types come with their allowed permissions and whether they nest."""
+    admin = service.admin
+    api = admin.get("/services/types/api/resources").json()["resource_types"]
+    assert api == [
+        {
+            "resource_type": "route",
+            "resource_child_allowed": True,
+            "permission_names": ROUTE_NAMES,
+            "permissions": api[0]["permissions"],
+        }
+    ]
+    assert {p["type"] for p in api[0]["permissions"]} == {"allowed"}
+    assert len(api[0]["permissions"]) == 8
+    geo = admin.get("/services/types/geoserver/resources").json()["resource_types"]
+    allowed = {t["resource_type"]: t["resource_child_allowed"] for t in geo}
+    assert allowed == {"layer": False, "process": False, "workspace": True}
+    names = admin.get("/services/types/geoserverwps/resources/types").json()["resource_types"]
+    assert names == ["process", "workspace"]
+    assert_error(admin.get("/services/types/nope/resources"), 404, "service_type")
+
+
+def test_services_list_every_type_and_flatten(service: Service) -> None:
+    """``GET /services`` has a (possibly empty) group per known type; ``flatten`` gives a list."""
+    admin = service.admin
+    catalog = add_service(admin, "catalog")
+    grouped = admin.get("/services").json()["services"]
+    assert set(MAGPIE_TYPES) <= set(grouped)
+    assert grouped["thredds"] == {}
+    assert grouped["api"]["catalog"] == catalog
+    assert admin.get("/services", params={"flatten": "yes"}).json()["services"] == [catalog]
+
+
+def test_service_bodies_carry_magpie_structure_keys(service: Service) -> None:
+    """A service shows its allowed permissions; ``GET /services/{s}`` adds the types it holds."""
+    admin = service.admin
+    created = add_service(admin, "catalog")
+    assert created["permission_names"] == ROUTE_NAMES
+    assert created["service_url"] == "http://catalog.internal/"
+    shown = admin.get("/services/catalog").json()["service"]
+    assert shown["resource_types_allowed"] == ["route"]
+    assert shown["resource_child_allowed"] is True
+    door = add_service(admin, "door", "access")
+    assert door["permission_names"][:2] == ["access-match", "access-allow-match"]
+    shown = admin.get("/services/door").json()["service"]
+    assert shown["resource_types_allowed"] == []
+    assert shown["resource_child_allowed"] is False
+
+
+def test_service_permissions_are_the_allowed_names(service: Service) -> None:
+    """``/services/{s}/permissions`` lists what may be applied there, in Magpie's order."""
+    admin = service.admin
+    add_service(admin, "catalog")
+    body = admin.get("/services/catalog/permissions").json()
+    assert body["permission_names"] == ROUTE_NAMES
+    first = body["permissions"][0]
+    assert first == {"name": "read", "access": "allow", "scope": "match", "type": "allowed"}
+    assert_error(admin.get("/services/nope/permissions"), 404, "service_name")
+
+
+def test_patch_service_renames_and_moves(service: Service) -> None:
+    """A renamed service keeps its tree; its public URL follows; url and configuration change."""
+    admin = service.admin
+    created = add_service(admin, "catalog")
+    maps = add_resource(admin, created["resource_id"], "maps")
+    response = admin.patch(
+        "/services/catalog",
+        json={
+            "service_name": "atlas",
+            "service_url": "http://atlas.internal/",
+            "configuration": {"a": 1},
+        },
+    )
+    assert response.status_code == 200, response.text
+    renamed = response.json()["service"]
+    assert renamed["service_name"] == "atlas"
+    assert renamed["resource_id"] == created["resource_id"]
+    assert renamed["public_url"] == created["public_url"].replace("catalog", "atlas")
+    assert renamed["service_url"] == "http://atlas.internal/"
+    assert renamed["configuration"] == {"a": 1}
+    assert_error(admin.get("/services/catalog"), 404, "service_name")
+    tree = admin.get("/services/atlas/resources").json()["atlas"]
+    assert list(tree["resources"]) == [str(maps)]
+
+
+def test_patch_service_refusals(service: Service) -> None:
+    """Nothing new is 400, ``types`` 403, another service's name 409, a non-admin 403."""
+    admin = service.admin
+    add_service(admin, "catalog")
+    add_service(admin, "atlas")
+    assert_error(admin.patch("/services/catalog", json={"service_name": "catalog"}), 400)
+    assert_error(admin.patch("/services/catalog", json={}), 400)
+    refused = admin.patch("/services/catalog", json={"service_name": "types"})
+    assert_error(refused, 403, "service_name")
+    assert_error(
+        admin.patch("/services/catalog", json={"service_name": "ATLAS"}), 409, "service_name"
+    )
+    assert_error(
+        admin.patch("/services/catalog", json={"service_url": "ftp://x"}), 400, "service_url"
+    )
+    assert_error(admin.patch("/services/nope", json={"service_name": "x"}), 404, "service_name")
+    admin.post(
+        "/users", json={"user_name": "alice", "email": "a@example.org", "password": PASSWORD}
+    )
+    alice = service.client("alice", PASSWORD)
+    assert_error(alice.patch("/services/catalog", json={"service_name": "mine"}), 403)
+    assert admin.get("/services/catalog").status_code == 200
+
+
+def test_geoserver_structure(service: Service) -> None:
+    """GeoServer services hold workspaces, which hold layers; a layer directly under is 403."""
+    admin = service.admin
+    geo = add_service(admin, "geo", "geoserverwms")
+    workspace = add_resource(admin, geo["resource_id"], "ws", "workspace")
+    add_resource(admin, workspace, "rivers", "layer")
+    direct = admin.post(
+        "/resources",
+        json={"resource_name": "lakes", "resource_type": "layer", "parent_id": geo["resource_id"]},
+    )
+    assert_error(direct, 403, "resource_type")
+    names = admin.get(f"/resources/{workspace}/permissions").json()["permission_names"]
+    assert "describelayer" in names
