@@ -54,14 +54,14 @@ def _csrf(client: httpx.Client, page: str = "/ui/signin") -> str:
 
 
 def test_browsers_land_on_the_console_and_api_clients_keep_json(service: Service) -> None:
-    """``/`` redirects a browser to ``/ui/`` and still answers API clients with a JSON 404."""
+    """``/`` redirects a browser to ``/ui/`` and still gives API clients Magpie's JSON landing."""
     client = service.client()
     browser = client.get("/", headers={"Accept": "text/html,application/xhtml+xml"})
     assert browser.status_code == 303
     assert browser.headers["location"] == "/ui/"
     api = client.get("/", headers={"Accept": "application/json"})
-    assert api.status_code == 404
-    assert api.json()["code"] == 404
+    assert api.status_code == 200
+    assert api.json()["documentation"].endswith("/api")
 
 
 def test_admin_pages_answer_401_and_403_like_the_api(service: Service) -> None:

@@ -22,7 +22,6 @@ def install_console(app: FastAPI, session: ConsoleSession, root_path: str) -> No
     for module in (pages_session, pages_access, pages_services, pages_deliveries):
         console.include_router(module.router)
     app.include_router(console, prefix=f"{root_path}/ui")
-    app.include_router(pages_session.root_router, prefix=root_path, include_in_schema=False)
     app.mount(f"{root_path}/ui/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
 
     async def page_error(request: Request, error: Exception) -> Response:

@@ -57,6 +57,11 @@ async def service_create(request: Request, who: Caller = Depends(require_admin))
     )
 
 
+MOVE_CHOICES_LIMIT = 100
+"""Above this many nodes a move names its new parent by id: a list of every possible parent
+under every node would grow with the square of the tree."""
+
+
 def _tree(app: Rookery, name: str) -> dict[str, Any]:
     with app.read_session() as session:
         nodes = editor.service_nodes(session, name)
@@ -72,7 +77,10 @@ def _tree(app: Rookery, name: str) -> dict[str, Any]:
             }
             for n, d in nodes
         ]
+        listed = len(shown) <= MOVE_CHOICES_LIMIT
         for node, (resource, _) in zip(shown, nodes, strict=True):
+            movable = resource.parent_id is not None
+            node["move_by_id"] = movable and not listed
             node["targets"] = (
                 [  # where it could move (the service refuses its own subtree)
                     p
@@ -80,7 +88,7 @@ def _tree(app: Rookery, name: str) -> dict[str, Any]:
                     if p["id"] not in (resource.id, resource.parent_id)
                     and node["type"] in p["children"]
                 ]
-                if resource.parent_id is not None
+                if movable and listed
                 else []
             )
         return {

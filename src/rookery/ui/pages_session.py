@@ -5,27 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
-from starlette.exceptions import HTTPException
+from fastapi.responses import Response
 
 from rookery.bootstrap import Rookery
 from rookery.errors import RookeryError, TooManyRequestsError
 from rookery.services import permission_editor as editor
 from rookery.services.lookups import get_user
 from rookery.services.users import user_group_names, user_view
-from rookery.ui.rendering import prefix, query, read_form, redirect, render
+from rookery.ui.rendering import query, read_form, redirect, render
 from rookery.ui.session import hooks, require_viewer, rookery, viewer
 
 router = APIRouter()
-root_router = APIRouter()
-
-
-@root_router.get("/", include_in_schema=False)
-async def landing(request: Request) -> Response:
-    """Browsers go to the console; API clients keep the JSON 404 they always had."""
-    if "text/html" in request.headers.get("accept", ""):
-        return RedirectResponse(f"{prefix(request)}/", status_code=303)
-    raise HTTPException(404, "Not Found")
 
 
 @router.get("/")

@@ -9,7 +9,7 @@ kept out of the OpenAPI document.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from rookery import __version__
@@ -27,10 +27,17 @@ TITLE = "Magpie REST API"
 DESCRIPTION = "Access management with reliable, Magpie-compatible webhooks (Rookery)."
 
 
-@router.get("/")
-async def landing(request: Request) -> JSONResponse:
-    """Magpie's API landing answer: what this is and where its documentation lives."""
+CONSOLE_PATH = "/ui/"
+"""Where browsers asking for ``/`` are sent: the web console."""
+
+
+@router.get("/", response_model=None)
+async def landing(request: Request) -> JSONResponse | RedirectResponse:
+    """Magpie's API landing answer (what this is, where its documentation lives); a browser
+    (``Accept: text/html``) is sent to the web console instead."""
     app = rookery(request)
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse(f"{app.settings.root_path}{CONSOLE_PATH}", status_code=303)
     return respond(
         200,
         "Get homepage successful.",
