@@ -274,7 +274,9 @@ def test_rookery_actions_fire(start_service: ServiceFactory, receiver: Receiver)
 
 
 def test_api_never_waits_for_a_dead_receiver(start_service: ServiceFactory) -> None:
-    """A receiver that refuses connections does not slow or fail the API call."""
+    """A receiver that refuses connections does not fail the API call; the user turns
+    WebhookError once the delivery fails (how long the API waits is tested with a hanging
+    receiver in test_webhooks_outbox)."""
     service = start_service(
         [
             {
@@ -285,9 +287,7 @@ def test_api_never_waits_for_a_dead_receiver(start_service: ServiceFactory) -> N
             }
         ]
     )
-    started = time.perf_counter()
     create_user(service, "mona")
-    assert time.perf_counter() - started < 1.0
     wait_status(service, "mona", "WebhookError")
     assert isinstance(service.admin, httpx.Client)
 

@@ -131,9 +131,11 @@ def test_committed_change_has_one_event_and_one_delivery_per_matching_webhook(
 def test_api_does_not_wait_for_the_receiver(
     start_service: ServiceFactory, receiver: Receiver, receiver_kind: str
 ) -> None:
-    """With a receiver that takes 3 s or refuses connections, API calls still answer in < 1 s."""
+    """With a receiver that takes 5 s or refuses connections, API calls answer in well under
+    the receiver's time (< 2.5 s, a bound that holds on a loaded machine yet fails if the API
+    waited for the receiver)."""
     if receiver_kind == "slow":
-        receiver.script("/slow", delay=3.0)
+        receiver.script("/slow", delay=5.0)
         url = receiver.url("/slow")
     else:
         url = f"http://127.0.0.1:{free_port()}/refused"
@@ -148,13 +150,13 @@ def test_api_does_not_wait_for_the_receiver(
     for name in ("mia", "noah"):
         started = time.perf_counter()
         create_user(service, name)
-        assert time.perf_counter() - started < 1.0
+        assert time.perf_counter() - started < 2.5
     started = time.perf_counter()
     assert service.admin.delete("/users/mia").status_code == 200
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 2.5
 
     if receiver_kind == "slow":
-        got = receiver.wait_for(4, "/slow", timeout=20)  # all still arrive, 3 s late each
+        got = receiver.wait_for(4, "/slow", timeout=45)  # all still arrive, 5 s apart (one lane)
         assert sorted(r.json()["n"] for r in got) == ["mia", "mia", "noah", "warmup"]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import exc
 
 from rookery.delivery.outage import Outage, OutageLog, keep_trying
 from rookery.errors import DatabaseUnavailableError
+from tests.support.loops import run_in_fresh_loop
 
 
 class Clock:
@@ -101,7 +102,7 @@ def test_keep_trying_runs_the_call_until_it_succeeds() -> None:
     async def run() -> str | None:
         return await keep_trying(outage, call, asyncio.Event())
 
-    assert asyncio.run(run()) == "done"
+    assert run_in_fresh_loop(run()) == "done"
     assert not outage.ongoing
     assert answers == []
 
@@ -118,5 +119,5 @@ def test_keep_trying_gives_up_when_stopped() -> None:
         asyncio.get_running_loop().call_later(0.1, stop.set)
         return await keep_trying(outage, call, stop)
 
-    assert asyncio.run(run()) is None
+    assert run_in_fresh_loop(run()) is None
     assert outage.failures >= 2
