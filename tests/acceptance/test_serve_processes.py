@@ -223,3 +223,21 @@ def test_sqlite_refuses_several_api_processes(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "ROOKERY_API_PROCESSES: SQLite serves from one process" in done.stderr
     assert not (tmp_path / "r.db").exists()
+
+
+@needs_pg
+def test_sigkill_of_the_parent_stops_every_child(
+    tmp_path: Path, postgres_url: str, receiver: Receiver
+) -> None:
+    """Children of a SIGKILLed serve get SIGTERM from the kernel and exit: no orphaned tree."""
+    server, _, _ = _serve(tmp_path, receiver, postgres_url)
+    try:
+        children = _wait_children(server.pid, 3)
+        server.send_signal(signal.SIGKILL)
+        server.wait(10)
+        deadline = time.monotonic() + 20
+        while not all(_gone(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(_gone(pid) for pid in children)
+    finally:
+        stop(server)

@@ -10,8 +10,10 @@ Invariants:
 - Each API process runs uvicorn on the inherited socket (the kernel hands each connection
   to one of them); the delivery worker runs alone in its own process and is woken by
   PostgreSQL's ``NOTIFY``, which every commit that queues deliveries sends.
-- SIGTERM or SIGINT to the parent is passed to every child; the parent exits when all have
-  exited (children still running after ``STOP_GRACE_SECONDS`` are killed).
+- SIGTERM or SIGINT to the parent is passed to every child (one arriving while forking is
+  held until every child exists); the parent exits when all have exited (children still
+  running after ``STOP_GRACE_SECONDS`` are killed). On Linux a child also gets SIGTERM when
+  the parent dies, even by SIGKILL, so no orphaned half-tree keeps the port.
 - A child that exits while the parent is not stopping brings the whole tree down, with one
   log line naming it and its exit status, and ``serve`` exits 1: a supervisor (systemd,
   Kubernetes, Docker) restarts one thing, never a half-running service.
@@ -36,7 +38,9 @@ from rookery.bootstrap import Rookery
 from rookery.errors import InvalidInputError
 
 LOG = logging.getLogger("rookery.serve")
-STOP_GRACE_SECONDS = 30.0
+STOP_GRACE_SECONDS = 10.0
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+_PR_SET_PDEATHSIG = 1
 
 
 def api_processes(setting: int, backend: str) -> int:
@@ -82,6 +86,8 @@ def _fork(rookery: Rookery, target: Callable[[], None]) -> int:
     try:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_DFL)
+        _die_with_parent()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         rookery.engine.dispose(close=False)  # nothing inherited is ever used
         target()
     except SystemExit as stop:
@@ -95,6 +101,16 @@ def _fork(rookery: Rookery, target: Callable[[], None]) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this child if the parent dies (even by SIGKILL): no orphaned tree."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
 
 
 def _describe(status: int) -> str:
@@ -130,8 +146,13 @@ def serve_processes(rookery: Rookery, sock: socket.socket, count: int, *, worker
         for sig in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        for name, target in targets:
-            children[_fork(rookery, target)] = name
+        # A stop signal arriving while forking waits until every child is known, then stops all.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            for name, target in targets:
+                children[_fork(rookery, target)] = name
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         sock.close()  # the API processes hold it now
         LOG.info("serving from %s", ", ".join(f"{n} (pid {p})" for p, n in children.items()))
         failed = False
