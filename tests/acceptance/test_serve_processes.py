@@ -130,7 +130,11 @@ def _serve(
     )
     server = start(["serve"], env, tmp_path / "serve.log")
     base = f"http://127.0.0.1:{port}"
-    wait_http(f"{base}/version", server)
+    try:
+        wait_http(f"{base}/version", server, timeout=90)  # four processes on a loaded host
+    except BaseException:
+        stop(server)  # never leave a tree behind a failed start
+        raise
     return server, base, port
 
 
