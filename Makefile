@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_WORKERS ?= auto
 
-.PHONY: install install-dev run test lint bench chaos fuzz clean
+.PHONY: install install-dev run test lint bench bench-serve chaos fuzz clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ test: lint
 
 bench: install-dev
 	$(BIN)/python -m bench.run
+
+# Issue 12's load shape against `rookery serve`: make bench-serve DB=sqlite PROCESSES=1
+bench-serve: install-dev
+	$(BIN)/python -m bench.serve_load --db $${DB:-postgresql} $${PROCESSES:+--processes $$PROCESSES}
 
 # Fault injection at the issue's full sizes (CI runs bounded sizes of the same tests).
 chaos: install-dev

@@ -4,7 +4,7 @@
 (``time.monotonic_ns``: CLOCK_MONOTONIC is one clock for every process on a Linux host, so
 arrival times compare with the API client's response times) and path. Control routes, not
 counted: ``GET /_stats`` (count, first/last arrival, own CPU seconds), ``GET /_arrivals``
-(``[[t_ns, path], ...]``), ``POST /_reset``.
+(``[[t_ns, path], ...]``), ``GET /_bodies`` (``[[t_ns, body prefix], ...]``), ``POST /_reset``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Recorder:
     def __init__(self) -> None:
         self.times: list[int] = []
         self.paths: list[str] = []
+        self.bodies: list[str] = []
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -56,13 +57,13 @@ async def _serve(rec: Recorder, reader: asyncio.StreamReader, writer: asyncio.St
             at = lower.find(b"content-length:")
             if at >= 0:
                 length = int(lower[at + 15 : lower.index(b"\r\n", at)])
-            if length:
-                await reader.readexactly(length)
+            body = await reader.readexactly(length) if length else b""
             if path.startswith(b"/_"):
                 writer.write(_control(rec, method, path.decode()))
             else:
                 rec.times.append(now)
                 rec.paths.append(path.decode())
+                rec.bodies.append(body[:200].decode(errors="replace"))
                 writer.write(OK)
             if writer.transport.get_write_buffer_size() > 65536:
                 await writer.drain()
@@ -78,9 +79,12 @@ def _control(rec: Recorder, method: bytes, path: str) -> bytes:
     if path == "/_reset" and method == b"POST":
         rec.times.clear()
         rec.paths.clear()
+        rec.bodies.clear()
         return _answer({"reset": True})
     if path == "/_arrivals":
         return _answer({"arrivals": list(zip(rec.times, rec.paths, strict=True))})
+    if path == "/_bodies":
+        return _answer({"arrivals": list(zip(rec.times, rec.bodies, strict=True))})
     return _answer(rec.stats())
 
 
@@ -106,6 +110,10 @@ class Receiver:
 
     def arrivals(self) -> list[tuple[int, str]]:
         return [(int(t), str(p)) for t, p in self.control.get("/_arrivals").json()["arrivals"]]
+
+    def bodies(self) -> list[tuple[int, str]]:
+        """(arrival ns, first 200 bytes of the body) of every counted request."""
+        return [(int(t), str(b)) for t, b in self.control.get("/_bodies").json()["arrivals"]]
 
     def wait_for(self, count: int, timeout: float, stall: float = 30.0) -> dict[str, Any]:
         """Poll until ``count`` arrived, ``timeout`` passed or ``stall`` s brought nothing."""

@@ -68,6 +68,7 @@ class Settings:
     cookie_name: str = "auth_tkt"
     run_worker: bool = True
     worker_concurrency: int = 64
+    api_processes: int = 0  # 0: automatic (cores on PostgreSQL, 1 on SQLite)
     log_level: str = "INFO"
     session_expire_seconds: int = 86400
     max_body_bytes: int = 1024 * 1024
@@ -188,6 +189,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cookie_name=_lookup(env, "ROOKERY_COOKIE_NAME") or Settings.cookie_name,
         run_worker=worker not in ("0", "false", "no", "off"),
         worker_concurrency=_int(env, "ROOKERY_WORKER_CONCURRENCY", 64),
+        api_processes=_int(env, "ROOKERY_API_PROCESSES", 0),
         log_level=(_lookup(env, "ROOKERY_LOG_LEVEL") or "INFO").upper(),
         sqlite_busy_timeout_seconds=_seconds(env, "ROOKERY_SQLITE_BUSY_TIMEOUT", 30.0),
         users_group=_lookup(env, "ROOKERY_USERS_GROUP") or Settings.users_group,

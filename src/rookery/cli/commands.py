@@ -6,6 +6,7 @@ import argparse
 import json
 
 from rookery.bootstrap import build, load_registry
+from rookery.cli import hosting
 from rookery.cli.sockets import listening_socket
 from rookery.config import load_settings
 from rookery.db.schema import current_revision, upgrade
@@ -15,7 +16,7 @@ from rookery.webhooks.config import load_webhooks
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Run the API with the in-process worker."""
+    """Run the API and the worker: in one process, or in several (``cli/hosting.py``)."""
     import uvicorn
 
     from rookery.delivery.runner import worker_lifespan
@@ -30,6 +31,8 @@ def serve(args: argparse.Namespace) -> int:
     if args.no_worker:
         overrides["run_worker"] = False
     settings = settings.with_overrides(**overrides)
+    backend = parse_database_url(settings.database_url).get_backend_name()
+    processes = hosting.api_processes(settings.api_processes, backend)
     # Bound before the database is prepared: a port in use must not cost a generated password.
     sock = listening_socket(settings.host, settings.port)
     try:
@@ -55,6 +58,8 @@ def serve(args: argparse.Namespace) -> int:
         f"{len(rookery.webhooks)} webhook(s) configured",
         flush=True,
     )
+    if processes > 1:
+        return hosting.serve_processes(rookery, sock, processes, worker=settings.run_worker)
     app = create_app(rookery, worker_lifespan(rookery) if settings.run_worker else None)
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])

@@ -73,9 +73,12 @@ def add_new_user(
     name = validate_user_name(user_name)
     mail = validate_email(email)
     secret = validate_password(password, uow.settings.password_min_length)
-    session = uow.session
     if group_name is not None and not isinstance(group_name, str):
         raise InvalidInputError("group_name must be a string", param="group_name", value=group_name)
+    # Hashed before the first statement: Argon2id's ~80 ms must not hold the transaction
+    # (on SQLite, the process's one write lock; on PostgreSQL, a connection).
+    password_hash = hash_password(secret)
+    session = uow.session
     group = get_group(session, group_name) if group_name else None
     _check_unique(session, name, mail)
     user = User(
@@ -83,7 +86,7 @@ def add_new_user(
         name_key=name_key(name),
         email=mail,
         email_key=name_key(mail),
-        password_hash=hash_password(secret),
+        password_hash=password_hash,
         status=int(UserStatus.OK),
         status_version=0,
     )

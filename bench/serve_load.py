@@ -1,0 +1,248 @@
+"""Issue 12's load shape against ``rookery serve``: users, permissions, deletes, 8 clients.
+
+``python -m bench.serve_load --db sqlite|postgresql [--processes N] [--users 600]
+[--clients 8] [--profile DIR]``
+
+Each client (a thread with its own keep-alive ``httpx.Client``) owns ``users / clients``
+users and runs three phases, every client starting each phase together: create its users
+(``POST /users``, Argon2id hashing included), give each a permission on one service
+(``POST /users/{u}/services/bench/permissions``), delete those permissions. Once with one
+webhook per action (create_user, create_user_permission, delete_user_permission → a local
+receiver) and once with none. Then one client creates ``--single`` more users, one at a time.
+
+Webhook latency = arrival at the receiver minus the moment the client had the API response
+for the same user (the payload names the user; both clocks are CLOCK_MONOTONIC). RSS is read
+from ``/proc`` for ``serve`` and every process below it. ``--profile DIR`` runs
+``py-spy record --subprocesses`` on the serve tree during the webhook run and writes
+collapsed stacks there. Prints one line per figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.fixtures import SERVICE, ApiSetup
+from bench.harness import (
+    ROOKERY,
+    Proc,
+    admin_cookies,
+    database,
+    free_port,
+    memory_mb,
+    percentile,
+    rookery_env,
+    write_webhooks,
+)
+from bench.receiver import Receiver
+
+ACTIONS = ("create_user", "create_user_permission", "delete_user_permission")
+PASSWORD = "bench-user-password-1"
+
+
+def tree_pids(pid: int) -> list[int]:
+    """``pid`` and every process below it (``/proc/PID/task/*/children``)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def start(url: str, hooks: Path | None, workdir: Path, processes: int | None) -> tuple[Proc, str]:
+    """``rookery serve`` (with ``ROOKERY_API_PROCESSES`` when given), once it answers."""
+    port = free_port()
+    env = rookery_env(url, hooks, port)
+    if processes is not None:
+        env["ROOKERY_API_PROCESSES"] = str(processes)
+    proc = Proc("serve", [str(ROOKERY), "serve"], env, workdir)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.alive():
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/version", timeout=2).status_code == 200:
+                return proc, base
+        time.sleep(0.1)
+    proc.stop()
+    raise RuntimeError(f"rookery serve did not start:\n{proc.tail()}")
+
+
+def _phase(
+    base: str, cookies: httpx.Cookies, names: list[list[str]], step: str
+) -> tuple[float, dict[str, int]]:
+    """Run one phase on every client at once; (calls/s, user → response time ns)."""
+    done: dict[str, int] = {}
+    errors: list[str] = []
+    barrier = threading.Barrier(len(names) + 1)
+
+    def client(mine: list[str]) -> None:
+        with httpx.Client(base_url=base, cookies=cookies, timeout=60) as http:
+            barrier.wait()
+            for user in mine:
+                perms = f"/users/{user}/services/{SERVICE}/permissions"
+                if step == "create_user":
+                    body = {"user_name": user, "email": f"{user}@example.org", "password": PASSWORD}
+                    response = http.post("/users", json=body)
+                elif step == "create_permission":
+                    response = http.post(perms, json={"permission": "read"})
+                else:
+                    response = http.delete(f"{perms}/read")
+                done[user] = time.monotonic_ns()
+                if response.status_code not in (200, 201):
+                    errors.append(f"{step} {user}: {response.status_code} {response.text[:200]}")
+
+    threads = [threading.Thread(target=client, args=(mine,)) for mine in names]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.monotonic()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed calls, first: {errors[0]}")
+    return sum(len(m) for m in names) / elapsed, done
+
+
+def _latencies(receiver: Receiver, action: str, done: dict[str, int], expect: int) -> list[float]:
+    receiver.wait_for(expect, 120, stall=20)
+    lat = []
+    for arrived, body in receiver.bodies():
+        payload = json.loads(body)
+        if payload["action"] == action and payload["user"] in done:
+            lat.append((arrived - done[payload["user"]]) / 1e6)
+    if len(lat) != len(done):
+        print(f"    ! {len(lat)} {action} deliveries for {len(done)} calls", flush=True)
+    return lat
+
+
+def _rss(proc: Proc) -> list[float]:
+    return [memory_mb(pid, "VmRSS") for pid in tree_pids(proc.pid)]
+
+
+def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked: bool) -> None:
+    label = "1 webhook/action" if hooked else "no webhook"
+    hooks = None
+    if hooked:
+        items = [
+            {
+                "name": action,
+                "action": action,
+                "method": "POST",
+                "url": receiver.url(f"/{action}"),
+                "payload": {"action": "{{event.action}}", "user": "{{user.name}}"},
+            }
+            for action in ACTIONS
+        ]
+        hooks = write_webhooks(workdir / "serve_load.yml", items)
+    with database(args.db, workdir) as url:
+        serve, base = start(url, hooks, workdir, args.processes)
+        spy = None
+        try:
+            api = ApiSetup(base)
+            api.service()
+            api.close()
+            cookies = admin_cookies(base)
+            per = args.users // args.clients
+            names = [[f"u{c}x{k}" for k in range(per)] for c in range(args.clients)]
+            receiver.reset()
+            if args.profile and hooked:
+                out = Path(args.profile) / f"{args.db}-p{args.processes or 'default'}.txt"
+                spy = subprocess.Popen(
+                    [
+                        str(Path(sys.executable).parent / "py-spy"),
+                        "record",
+                        "--subprocesses",
+                        "--format",
+                        "raw",
+                        "--rate",
+                        "200",
+                        "-o",
+                        str(out),
+                        "-p",
+                        str(serve.pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                time.sleep(1.0)
+            pids = tree_pids(serve.pid)
+            print(f"  [{args.db}, {label}] serve tree: {len(pids)} process(es)", flush=True)
+            for step, action in zip(
+                ("create_user", "create_permission", "delete_permission"), ACTIONS, strict=True
+            ):
+                rate, done = _phase(base, cookies, names, step)
+                line = f"  [{args.db}, {label}] {step}: {rate:.1f}/s with {args.clients} clients"
+                if hooked:
+                    lat = _latencies(receiver, action, done, len(receiver.bodies()) + len(done))
+                    line += (
+                        f"; webhook latency p50 {percentile(lat, 50):.1f} ms, "
+                        f"p99 {percentile(lat, 99):.1f} ms, max {max(lat, default=0):.1f} ms"
+                    )
+                print(line, flush=True)
+            if hooked:
+                single = [[f"s{k}" for k in range(args.single)]]
+                rate, done = _phase(base, cookies, single, "create_user")
+                lat = _latencies(receiver, "create_user", done, len(receiver.bodies()) + len(done))
+                print(
+                    f"  [{args.db}, {label}] create_user, 1 client: {rate:.1f}/s; webhook latency "
+                    f"p50 {percentile(lat, 50):.1f} ms, p95 {percentile(lat, 95):.1f} ms, "
+                    f"p99 {percentile(lat, 99):.1f} ms",
+                    flush=True,
+                )
+            rss = _rss(serve)
+            print(
+                f"  [{args.db}, {label}] RSS per process (MB): "
+                + ", ".join(f"{r:.0f}" for r in rss)
+                + f"; serve CPU {serve.cpu():.1f} s (parent only)",
+                flush=True,
+            )
+        finally:
+            if spy is not None:
+                spy.send_signal(2)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    spy.wait(30)
+            serve.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.serve_load", description=__doc__)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
+    parser.add_argument("--processes", type=int, help="ROOKERY_API_PROCESSES for serve")
+    parser.add_argument("--users", type=int, default=600)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--single", type=int, default=100, help="users created by 1 client")
+    parser.add_argument("--profile", help="directory for py-spy's collapsed stacks")
+    parser.add_argument("--only", choices=("hooked", "plain"), help="one of the two runs")
+    args = parser.parse_args(argv)
+    print(
+        f"serve_load on {args.db}, ROOKERY_API_PROCESSES={args.processes or 'default'}, "
+        f"{args.users} users, {args.clients} clients",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="rookery-serve-load-") as tmp:
+        receiver = Receiver(Path(tmp))
+        try:
+            for hooked in (True, False):
+                if args.only and args.only != ("hooked" if hooked else "plain"):
+                    continue
+                run_once(args, Path(tmp), receiver, hooked)
+        finally:
+            receiver.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
