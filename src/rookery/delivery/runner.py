@@ -32,16 +32,16 @@ from typing import Any
 
 import aiohttp
 
-from rookery.bootstrap import Rookery
 from rookery.db import queue
 from rookery.db.availability import is_unavailable
 from rookery.db.models import Delivery
+from rookery.db.outcomes import AttemptResult, record_results
 from rookery.delivery.heartbeat import Heartbeat
+from rookery.delivery.host import WorkerHost
 from rookery.delivery.listener import Listener
 from rookery.delivery.outage import Outage, OutageLog, keep_trying, pause_unless_stopped
-from rookery.delivery.outcomes import AttemptResult, record_results
 from rookery.delivery.sender import make_client, refused, send, webhook_for
-from rookery.delivery.stats import InProcessWorker
+from rookery.services.delivery_metrics import InProcessWorker
 from rookery.webhooks.registry import WebhookRegistry
 
 LOG = logging.getLogger("rookery.delivery")
@@ -52,7 +52,7 @@ class Worker:
 
     def __init__(
         self,
-        app: Rookery,
+        app: WorkerHost,
         *,
         concurrency: int | None = None,
         poll_seconds: float = 1.0,
@@ -298,7 +298,7 @@ def _log_attempt(delivery: Delivery, result: AttemptResult) -> None:
 class WorkerThread:
     """A worker on its own thread and event loop, inside ``rookery serve``."""
 
-    def __init__(self, app: Rookery, **options: Any) -> None:
+    def __init__(self, app: WorkerHost, **options: Any) -> None:
         self.app = app
         self.options = options
         self.worker: Worker | None = None
@@ -337,7 +337,7 @@ class WorkerThread:
         self._thread.join(timeout)
 
 
-def worker_lifespan(app: Rookery) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+def worker_lifespan(app: WorkerHost) -> Callable[[Any], AbstractAsyncContextManager[None]]:
     """A FastAPI lifespan that runs the in-process worker while the API serves."""
 
     @asynccontextmanager
@@ -352,7 +352,7 @@ def worker_lifespan(app: Rookery) -> Callable[[Any], AbstractAsyncContextManager
     return lifespan
 
 
-def run_forever(app: Rookery) -> None:
+def run_forever(app: WorkerHost) -> None:
     """``rookery worker``: run until SIGINT/SIGTERM."""
     import signal
 

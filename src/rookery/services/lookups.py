@@ -30,6 +30,11 @@ def find_user(session: Session, user_name: str) -> User | None:
     return session.scalar(select(User).where(User.name_key == name_key(user_name)))
 
 
+def user_by_id(session: Session, user_id: int) -> User | None:
+    """The user with id ``user_id``, or None (sessions and tickets carry ids)."""
+    return session.get(User, user_id)
+
+
 def get_user(session: Session, user_name: str) -> User:
     """The user named ``user_name``; NotFoundError otherwise."""
     user = find_user(session, user_name)

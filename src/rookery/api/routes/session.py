@@ -12,9 +12,9 @@ from rookery import __version__
 from rookery.api.auth import principal, rookery
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.api.signin import check_credentials, end_session, start_session
-from rookery.db.schema import current_revision
 from rookery.services import tokens, users
 from rookery.services.lookups import get_user
+from rookery.services.versions import schema_revision
 
 router = APIRouter(tags=["session"])
 
@@ -23,7 +23,7 @@ router = APIRouter(tags=["session"])
 async def version(request: Request) -> JSONResponse:
     """Rookery's version and the database schema revision."""
     app = rookery(request)
-    revision = await run_in_threadpool(current_revision, app.engine)
+    revision = await run_in_threadpool(schema_revision, app.engine)
     return respond(200, "Rookery version", version=__version__, db_version=revision)
 
 
