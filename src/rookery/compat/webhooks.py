@@ -23,7 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from rookery.bootstrap import Rookery
-from rookery.db.models import Delivery, Group, Resource, Token, User
+from rookery.db.models import Group, Resource, Token, User
 from rookery.domain.permissions import Permission, parse_permission
 from rookery.domain.statuses import UserStatus
 from rookery.errors import InvalidInputError
@@ -125,10 +125,14 @@ def process_webhook_requests(
             if "group.id" in params
             else f"event:{kind.value}"
         )
-        event = events.publish(uow, kind, subject, dict(params), user=user)
-        for row in uow.session.new:
-            if isinstance(row, Delivery) and row.event is event:
-                row.user_id = user.id if (user and update_user_status_on_error) else None
+        events.publish(
+            uow,
+            kind,
+            subject,
+            dict(params),
+            user=user,
+            track_status=bool(user and update_user_status_on_error),
+        )
         uow.commit()
 
 

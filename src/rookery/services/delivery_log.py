@@ -22,11 +22,12 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import selectinload
 
 from rookery.db.models import Attempt, Delivery
+from rookery.domain.delivery_states import DeliveryState
 from rookery.errors import InvalidInputError, NotFoundError
 from rookery.services.context import AppContext
 from rookery.webhooks.redaction import redact_headers, redact_url
 
-STATES = ("pending", "sending", "delivered", "failed")
+STATES = tuple(state.value for state in DeliveryState)
 MAX_LIMIT = 500
 EXCERPT_BYTES = 2048
 
@@ -174,7 +175,9 @@ def delivery_summary(delivery: Delivery) -> dict[str, Any]:
         "subject": delivery.subject,
         "state": delivery.state,
         "attempt_count": delivery.attempt_count,
-        "next_attempt_at": iso(delivery.next_attempt_at) if delivery.state == "pending" else None,
+        "next_attempt_at": iso(delivery.next_attempt_at)
+        if delivery.state == DeliveryState.PENDING
+        else None,
         "last_status_code": delivery.last_status_code,
         "last_error": delivery.last_error,
         "method": delivery.method,

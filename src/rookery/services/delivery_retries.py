@@ -13,13 +13,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from rookery.db import queue
 from rookery.db.models import Delivery
+from rookery.domain.delivery_states import FINISHED, DeliveryState
 from rookery.errors import ConflictError, InvalidInputError, NotFoundError
+from rookery.services import outbox
 from rookery.services.context import AppContext
 from rookery.services.delivery_log import DeliveryFilter, delivery_summary, parse_id
 
-RETRYABLE_STATES = ("failed", "delivered")
+RETRYABLE_STATES = tuple(sorted(FINISHED))
 RETRY_ACTOR = "rookery-retry"
 
 
@@ -30,15 +31,14 @@ def retry_delivery(app: AppContext, delivery_id: int | str) -> dict[str, Any]:
         delivery = uow.session.get(Delivery, number)
         if delivery is None:
             raise NotFoundError(f"delivery {number} does not exist", param="id", value=number)
-        if delivery.state not in RETRYABLE_STATES or not queue.requeue(
-            uow.session, [number], datetime.now(UTC)
+        if delivery.state not in RETRYABLE_STATES or not outbox.requeue(
+            uow, [number], datetime.now(UTC)
         ):
             raise ConflictError(
                 f"delivery {number} is still {delivery.state}: it is already queued",
                 param="id",
                 value=number,
             )
-        uow.deliveries_written += 1
         uow.commit()
         uow.session.refresh(delivery)
         return delivery_summary(delivery)
@@ -64,7 +64,7 @@ def retry_matching(
             "only failed or delivered deliveries can be retried", param="status", value=status
         )
     where = DeliveryFilter.parse(
-        status=status or "failed",
+        status=status or DeliveryState.FAILED,
         action=action,
         webhook=webhook,
         subject=subject,
@@ -72,7 +72,6 @@ def retry_matching(
         until=until,
     ).conditions()
     with app.uow(RETRY_ACTOR) as uow:
-        count = queue.requeue(uow.session, None, datetime.now(UTC), *where)
-        uow.deliveries_written += count
+        count = outbox.requeue(uow, None, datetime.now(UTC), *where)
         uow.commit()
         return count

@@ -28,7 +28,7 @@ from typing import Any
 from rookery.db.models import Delivery
 from rookery.db.outcomes import AttemptResult, apply_result
 from rookery.errors import NotFoundError
-from rookery.services import events
+from rookery.services import events, outbox
 from rookery.services.context import AppContext
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.actions import WebhookAction
@@ -135,13 +135,11 @@ def _queue_sample(app: AppContext, webhook: WebhookConfig, worker_id: str) -> De
     with uow:
         subject = f"sample:{uuid.uuid4().hex[:12]}"
         params = sample_params(webhook.action, app.settings.public_url)
-        events.publish(uow, webhook.action, subject, params)
-        delivery = next(d for d in uow.session.new if isinstance(d, Delivery))
-        now = datetime.now(UTC)
-        delivery.state = "sending"
-        delivery.claimed_by = worker_id
-        delivery.lease_until = now + timedelta(seconds=webhook.timeout_seconds) + LEASE_MARGIN
-        uow.deliveries_written = 0  # claimed here: no worker needs waking
+        _, [delivery] = events.publish_deliveries(
+            uow, webhook.action, subject, params, track_status=False
+        )
+        lease = timedelta(seconds=webhook.timeout_seconds) + LEASE_MARGIN
+        outbox.hold_for_sender(uow, delivery, worker_id, datetime.now(UTC) + lease)
         uow.commit()
         return delivery
 
