@@ -29,11 +29,13 @@ BATCH = 64
 DUE = datetime(2020, 1, 1, tzinfo=UTC)
 
 _PG_INSERT = """
-INSERT INTO deliveries (uid, event_id, action, webhook_name, webhook_key, subject, lane, state,
-    attempt_count, next_attempt_at, method, url, headers, body, timeout_seconds, retry_schedule,
+INSERT INTO deliveries (uid, event_id, action, webhook_name, webhook_key, subject, lane,
+    receiver, state, attempt_count, next_attempt_at, method, url, headers, body, timeout_seconds,
+    retry_schedule,
     created_at)
 SELECT 'msg_' || i, 'bench-event', 'create_group_permission', 'bench', 'bench.yml#0',
-    'group:' || (i % :lanes), 'http://127.0.0.1:9|group:' || (i % :lanes), 'pending', 0, :due,
+    'group:' || (i % :lanes), 'http://127.0.0.1:9|group:' || (i % :lanes),
+    'http://127.0.0.1:9', 'pending', 0, :due,
     'POST', 'http://127.0.0.1:9/h', '{"Content-Type": "application/json"}',
     convert_to('{"group": "g' || (i % :lanes) || '", "permission": "read"}', 'UTF8'),
     10, '[1, 5, 30]', :due
@@ -41,12 +43,14 @@ FROM generate_series(CAST(:start AS bigint), CAST(:stop AS bigint)) AS i
 """
 
 _SQLITE_INSERT = """
-INSERT INTO deliveries (uid, event_id, action, webhook_name, webhook_key, subject, lane, state,
-    attempt_count, next_attempt_at, method, url, headers, body, timeout_seconds, retry_schedule,
+INSERT INTO deliveries (uid, event_id, action, webhook_name, webhook_key, subject, lane,
+    receiver, state, attempt_count, next_attempt_at, method, url, headers, body, timeout_seconds,
+    retry_schedule,
     created_at)
 WITH RECURSIVE seq(i) AS (SELECT :start UNION ALL SELECT i + 1 FROM seq WHERE i < :stop)
 SELECT 'msg_' || i, 'bench-event', 'create_group_permission', 'bench', 'bench.yml#0',
-    'group:' || (i % :lanes), 'http://127.0.0.1:9|group:' || (i % :lanes), 'pending', 0, :due,
+    'group:' || (i % :lanes), 'http://127.0.0.1:9|group:' || (i % :lanes),
+    'http://127.0.0.1:9', 'pending', 0, :due,
     'POST', 'http://127.0.0.1:9/h', '{"Content-Type": "application/json"}',
     CAST('{"group": "g' || (i % :lanes) || '", "permission": "read"}' AS BLOB),
     10, '[1, 5, 30]', :due

@@ -9,7 +9,6 @@ from fastapi import FastAPI
 
 from rookery import __version__
 from rookery.api import errors
-from rookery.api import webhooks as seed_api
 from rookery.api.body_limit import BodyLimit
 from rookery.api.docs import install_docs
 from rookery.api.openapi import openapi_document
@@ -57,7 +56,6 @@ def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
         settings.signin_window_seconds,
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    seed_api.use_app(rookery)
     errors.install(app)
     install_docs(app, prefix)
     routers = (meta, session, users, groups, service_types, services, resources, permissions)

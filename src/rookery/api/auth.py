@@ -17,9 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from rookery.api.auth_ticket import make_ticket, read_ticket
 from rookery.bootstrap import Rookery
-from rookery.db.models import User
 from rookery.errors import AuthenticationError, ForbiddenError
-from rookery.services.lookups import ANONYMOUS, is_admin
+from rookery.services.lookups import ANONYMOUS, is_admin, user_by_id
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ def set_session_cookie(response: Response, app: Rookery, user_id: int, version: 
 def current_session_version(app: Rookery, user_id: int) -> int | None:
     """The user's session version now (None when the user is gone)."""
     with app.read_session() as session:
-        user = session.get(User, user_id)
+        user = user_by_id(session, user_id)
         return None if user is None else user.session_version
 
 
@@ -74,7 +73,7 @@ def _load(app: Rookery, token: str) -> Principal:
     if ticket is None:
         return NOBODY
     with app.read_session() as session:
-        user = session.get(User, ticket.user_id)
+        user = user_by_id(session, ticket.user_id)
         if user is None or user.session_version != ticket.session_version:
             return NOBODY
         return Principal(user.id, user.user_name, is_admin(user))

@@ -112,14 +112,15 @@ def webhooks_list(_: argparse.Namespace) -> int:
 
 def webhooks_test(args: argparse.Namespace) -> int:
     """Send a sample event to the named webhook(s)."""
-    from rookery.delivery.manual import send_sample
+    from rookery.delivery.sender import send_once
+    from rookery.services.delivery_samples import send_sample
 
-    return send_sample(build(load_settings()), args.name)
+    return send_sample(build(load_settings()), args.name, send_once)
 
 
 def deliveries_list(args: argparse.Namespace) -> int:
     """Print recent deliveries."""
-    from rookery.delivery import log
+    from rookery.services import delivery_log as log
 
     app = build(load_settings())
     page = log.list_deliveries(
@@ -136,7 +137,7 @@ def deliveries_list(args: argparse.Namespace) -> int:
 
 def deliveries_show(args: argparse.Namespace) -> int:
     """Print one delivery with every attempt."""
-    from rookery.delivery import log
+    from rookery.services import delivery_log as log
 
     print(json.dumps(log.get_delivery(build(load_settings()), args.id), indent=2))
     return 0
@@ -144,13 +145,13 @@ def deliveries_show(args: argparse.Namespace) -> int:
 
 def deliveries_retry(args: argparse.Namespace) -> int:
     """Queue a delivery (or all failed ones) for another attempt."""
-    from rookery.delivery import log
+    from rookery.services import delivery_retries as retries
 
     app = build(load_settings())
     if args.failed:
-        count = log.retry_matching(app, status="failed")
+        count = retries.retry_matching(app, status="failed")
     elif args.id is not None:
-        log.retry_delivery(app, args.id)
+        retries.retry_delivery(app, args.id)
         count = 1
     else:
         print("rookery: error: give a delivery id or --failed")

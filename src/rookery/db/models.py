@@ -32,6 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from rookery.domain.delivery_states import DeliveryState
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -56,6 +58,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StateText(TypeDecorator[DeliveryState]):
+    """A :class:`DeliveryState` stored as its value, read back as the member."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: DeliveryState | str | None, dialect: Dialect) -> str | None:  # noqa: ARG002
+        return None if value is None else DeliveryState(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> DeliveryState | None:  # noqa: ARG002
+        return None if value is None else DeliveryState(value)
 
 
 def utcnow() -> datetime:
@@ -223,7 +238,8 @@ class Delivery(Base):
     """One (event, webhook) pair: the rendered request and where its sending stands.
 
     ``lane`` is ``receiver|subject``; within a lane deliveries go out in ``id`` order, one at
-    a time. ``state`` moves pending → sending → (pending | delivered | failed).
+    a time; ``receiver`` is the lane's receiver, stored so nothing parses the lane. ``state``
+    moves as :mod:`rookery.domain.delivery_states` allows.
     """
 
     __tablename__ = "deliveries"
@@ -260,7 +276,8 @@ class Delivery(Base):
     webhook_key: Mapped[str] = mapped_column(String(512))
     subject: Mapped[str] = mapped_column(String(128), index=True)
     lane: Mapped[str] = mapped_column(String(512))
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    receiver: Mapped[str] = mapped_column(String(255))
+    state: Mapped[DeliveryState] = mapped_column(StateText, default=DeliveryState.PENDING)
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

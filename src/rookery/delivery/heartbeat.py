@@ -21,8 +21,8 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from rookery.bootstrap import Rookery
 from rookery.db import queue
+from rookery.delivery.host import WorkerHost
 from rookery.delivery.outage import Outage, OutageLog
 from rookery.services.tokens import purge_expired
 
@@ -38,7 +38,7 @@ class Heartbeat:
 
     def __init__(
         self,
-        app: Rookery,
+        app: WorkerHost,
         worker_id: str,
         held: Callable[[], list[int]],
         lease: timedelta,

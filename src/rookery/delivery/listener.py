@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from rookery.bootstrap import Rookery
+from rookery.delivery.host import WorkerHost
 from rookery.delivery.outage import Outage, OutageLog
 
 CHANNEL = "rookery_deliveries"
@@ -21,7 +21,7 @@ CHANNEL = "rookery_deliveries"
 class Listener:
     """Calls ``wake`` on each ``NOTIFY rookery_deliveries`` (PostgreSQL only)."""
 
-    def __init__(self, app: Rookery, wake: Callable[[], Any], outages: OutageLog) -> None:
+    def __init__(self, app: WorkerHost, wake: Callable[[], Any], outages: OutageLog) -> None:
         self.app = app
         self.wake = wake
         self.outage = Outage("the LISTEN connection", outages)

@@ -24,7 +24,6 @@ import os
 import socket
 import threading
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -32,16 +31,18 @@ from typing import Any
 
 import aiohttp
 
-from rookery.bootstrap import Rookery
 from rookery.db import queue
 from rookery.db.availability import is_unavailable
 from rookery.db.models import Delivery
+from rookery.db.outcomes import AttemptResult, record_results
+from rookery.delivery.budget import claim_budget
 from rookery.delivery.heartbeat import Heartbeat
+from rookery.delivery.host import WorkerHost
 from rookery.delivery.listener import Listener
 from rookery.delivery.outage import Outage, OutageLog, keep_trying, pause_unless_stopped
-from rookery.delivery.outcomes import AttemptResult, record_results
 from rookery.delivery.sender import make_client, refused, send, webhook_for
-from rookery.delivery.stats import InProcessWorker
+from rookery.domain.delivery_states import DeliveryState
+from rookery.services.delivery_metrics import InProcessWorker
 from rookery.webhooks.registry import WebhookRegistry
 
 LOG = logging.getLogger("rookery.delivery")
@@ -52,7 +53,7 @@ class Worker:
 
     def __init__(
         self,
-        app: Rookery,
+        app: WorkerHost,
         *,
         concurrency: int | None = None,
         poll_seconds: float = 1.0,
@@ -130,11 +131,10 @@ class Worker:
         while not stop.is_set():
             self._wake.clear()
             # Counted here, on the loop that owns _inflight, not in the claim thread.
-            busy = Counter(receiver_of_lane(d.lane) for d in self._inflight.values())
-            full = [r for r, n in busy.items() if n >= self.per_receiver]
-            room = [self.per_receiver - n for r, n in busy.items() if r not in full]
-            # No single claim can push any receiver past its share: nothing to hand back.
-            want = min(self.concurrency - len(self._inflight), min(room, default=self.per_receiver))
+            budget = claim_budget(
+                (d.receiver for d in self._inflight.values()), self.concurrency, self.per_receiver
+            )
+            want, full = budget.want, list(budget.full)
             if want > 0 and not (full and self._idle_since == self._commits):
                 seen = self._commits
                 # After a failed claim its commit may still have landed: claims this worker
@@ -268,11 +268,6 @@ class Worker:
             await asyncio.sleep(0.05)
 
 
-def receiver_of_lane(lane: str) -> str:
-    """The receiver part of a lane (``scheme://host:port``)."""
-    return lane.split("|", 1)[0]
-
-
 def _call(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
     """Run ``callback`` on ``loop`` from any thread (ignored once the loop has closed)."""
     with suppress(RuntimeError):
@@ -280,7 +275,7 @@ def _call(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None
 
 
 def _log_attempt(delivery: Delivery, result: AttemptResult) -> None:
-    outcome = "delivered" if result.succeeded else "failed"
+    outcome = DeliveryState.DELIVERED if result.succeeded else DeliveryState.FAILED
     LOG.log(
         logging.DEBUG if result.succeeded else logging.WARNING,
         "delivery %s %s: webhook=%r event=%s attempt=%d status=%s latency_ms=%.1f%s",
@@ -298,7 +293,7 @@ def _log_attempt(delivery: Delivery, result: AttemptResult) -> None:
 class WorkerThread:
     """A worker on its own thread and event loop, inside ``rookery serve``."""
 
-    def __init__(self, app: Rookery, **options: Any) -> None:
+    def __init__(self, app: WorkerHost, **options: Any) -> None:
         self.app = app
         self.options = options
         self.worker: Worker | None = None
@@ -337,7 +332,7 @@ class WorkerThread:
         self._thread.join(timeout)
 
 
-def worker_lifespan(app: Rookery) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+def worker_lifespan(app: WorkerHost) -> Callable[[Any], AbstractAsyncContextManager[None]]:
     """A FastAPI lifespan that runs the in-process worker while the API serves."""
 
     @asynccontextmanager
@@ -352,7 +347,7 @@ def worker_lifespan(app: Rookery) -> Callable[[Any], AbstractAsyncContextManager
     return lifespan
 
 
-def run_forever(app: Rookery) -> None:
+def run_forever(app: WorkerHost) -> None:
     """``rookery worker``: run until SIGINT/SIGTERM."""
     import signal
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import aiohttp
 
 from rookery.db.models import Delivery
-from rookery.delivery.outcomes import AttemptResult
+from rookery.db.outcomes import AttemptResult
 from rookery.webhooks.config import WebhookConfig
 from rookery.webhooks.redaction import REDACTED, redact_url
 from rookery.webhooks.registry import WebhookRegistry
@@ -140,3 +140,9 @@ async def send(
         retry_after=retry_after,
         worker=worker_id,
     )
+
+
+async def send_once(delivery: Delivery, webhook: WebhookConfig, worker_id: str) -> AttemptResult:
+    """Send ``delivery`` once on a client of its own (``rookery webhooks test``)."""
+    async with make_client(1) as client:
+        return await send(client, delivery, webhook, worker_id)

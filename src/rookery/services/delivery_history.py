@@ -14,12 +14,13 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from rookery.db.models import Attempt, Delivery
-from rookery.services.events import receiver_of
+from rookery.domain.delivery_states import OPEN
+from rookery.services.outbox import receiver_of
 
 WINDOW = timedelta(hours=1)
 QUEUE_SAMPLES = 13  # every five minutes over the hour, both ends included
 ATTEMPT_ROWS_CAP = 200_000
-UNFINISHED = ("pending", "sending")
+UNFINISHED = tuple(sorted(OPEN))
 
 
 @dataclass(frozen=True)

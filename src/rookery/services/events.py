@@ -17,16 +17,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from rookery.db.models import Delivery, Event, Group, Resource, Token, User
 from rookery.domain.permissions import Permission
+from rookery.services import outbox
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.actions import ACTION_PARAMS, WebhookAction
-from rookery.webhooks.body import encode_body
 from rookery.webhooks.config import WebhookConfig
-from rookery.webhooks.redaction import redact_headers, redact_url
-from rookery.webhooks.templates import replace_template
 
 CALLBACK_ACTIONS = {WebhookAction.CREATE_USER, WebhookAction.UPDATE_USER_STATUS}
 
@@ -71,13 +68,6 @@ def permission_params(permission: Permission) -> Params:
     }
 
 
-def receiver_of(url: str) -> str:
-    """The receiver a URL points at: scheme, host and port (SPEC §6 "Ordering")."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
-
-
 def publish(
     uow: UnitOfWork,
     action: WebhookAction,
@@ -85,8 +75,26 @@ def publish(
     params: Params,
     *,
     user: User | None = None,
+    track_status: bool | None = None,
 ) -> Event:
     """Record ``action`` in the outbox of the current transaction and queue its deliveries."""
+    return publish_deliveries(uow, action, subject, params, user=user, track_status=track_status)[0]
+
+
+def publish_deliveries(
+    uow: UnitOfWork,
+    action: WebhookAction,
+    subject: str,
+    params: Params,
+    *,
+    user: User | None = None,
+    track_status: bool | None = None,
+) -> tuple[Event, list[Delivery]]:
+    """:func:`publish`, returning the deliveries written too.
+
+    With ``track_status`` the deliveries' outcomes set ``user``'s status (SPEC §6); by
+    default only ``create_user``'s do.
+    """
     now = datetime.now(UTC)
     event = Event(
         id=str(uuid.uuid4()), action=action.value, subject=subject, actor=uow.actor, created_at=now
@@ -103,10 +111,10 @@ def publish(
         full["callback_url"] = _callback_url(uow, action, user)
     event.params = full
     uow.session.add(event)
-    for webhook in targets:
-        uow.session.add(_delivery(event, webhook, full, subject, user))
-    uow.deliveries_written += len(targets)
-    return event
+    if track_status is None:
+        track_status = action == WebhookAction.CREATE_USER
+    rows = outbox.write_deliveries(uow, event, targets, subject, user if track_status else None)
+    return event, rows
 
 
 def offered_params(action: WebhookAction, params: Params) -> Params:
@@ -125,35 +133,3 @@ def _callback_url(uow: UnitOfWork, action: WebhookAction, user: User) -> str:
     token = Token(token=str(uuid.uuid4()), operation=action.value, user_id=user.id)
     uow.session.add(token)
     return f"{uow.settings.public_url}/tmp/{token.token}"
-
-
-def _delivery(
-    event: Event,
-    webhook: WebhookConfig,
-    params: Params,
-    subject: str,
-    user: User | None,
-) -> Delivery:
-    body = encode_body(replace_template(params, webhook.payload), webhook.content_type)
-    headers = {"Content-Type": webhook.content_type} if body is not None else {}
-    headers.update(redact_headers(webhook.headers))
-    return Delivery(
-        uid=f"msg_{uuid.uuid4().hex}",
-        event=event,
-        action=event.action,
-        webhook_name=webhook.name,
-        webhook_key=webhook.key,
-        subject=subject,
-        lane=f"{receiver_of(webhook.url)}|{subject}",
-        state="pending",
-        attempt_count=0,
-        next_attempt_at=event.created_at,
-        method=webhook.method,
-        url=redact_url(webhook.url),
-        headers=headers,
-        body=body,
-        timeout_seconds=webhook.timeout_seconds,
-        retry_schedule=[d.total_seconds() for d in webhook.retry.schedule],
-        user_id=user.id if (user is not None and event.action == "create_user") else None,
-        created_at=event.created_at,
-    )

@@ -30,6 +30,11 @@ def find_user(session: Session, user_name: str) -> User | None:
     return session.scalar(select(User).where(User.name_key == name_key(user_name)))
 
 
+def user_by_id(session: Session, user_id: int) -> User | None:
+    """The user with id ``user_id``, or None (sessions and tickets carry ids)."""
+    return session.get(User, user_id)
+
+
 def get_user(session: Session, user_name: str) -> User:
     """The user named ``user_name``; NotFoundError otherwise."""
     user = find_user(session, user_name)
@@ -106,3 +111,21 @@ def root_of(session: Session, resource: Resource) -> Resource:
 def is_admin(user: User) -> bool:
     """Members of ``administrators`` are allowed everything."""
     return any(g.group_name == ADMIN_GROUP for g in user.groups)
+
+
+def get_holder(session: Session, kind: str, name: str) -> User | Group:
+    """The user (``kind`` "user") or group named ``name``; NotFoundError otherwise."""
+    return get_user(session, name) if kind == "user" else get_group(session, name)
+
+
+def get_resource_in_service(session: Session, service_name: str, resource_id: object) -> Resource:
+    """The resource, which must be the service itself or lie inside it (404 on service_name)."""
+    service = get_service(session, service_name)
+    resource = get_resource(session, resource_id)
+    if service.id not in (resource.id, resource.root_service_id):
+        raise NotFoundError(
+            f"resource {resource.id} is not located under service '{service.resource_name}'",
+            param="service_name",
+            value=service_name,
+        )
+    return resource

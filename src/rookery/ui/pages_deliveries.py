@@ -1,7 +1,9 @@
 """Webhooks, the delivery log and the dashboard (administrators).
 
 The log, a delivery's attempts and the retries are the API's own use cases
-(``delivery.log``); the dashboard's series come from ``services.delivery_history``.
+(``services.delivery_log``, ``services.delivery_retries``); the sample sender is the worker's,
+handed in by the app factory (``ConsoleSession.send_once``); the dashboard's series come from
+``services.delivery_history``.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from rookery.bootstrap import Rookery
-from rookery.delivery import log
-from rookery.delivery.manual import send_sample
 from rookery.errors import RookeryError
 from rookery.services import delivery_history as history
+from rookery.services import delivery_log as log
+from rookery.services import delivery_retries as retries
+from rookery.services.delivery_samples import send_sample
 from rookery.ui import charts
 from rookery.ui.rendering import act, query, read_form, redirect, render
-from rookery.ui.session import Caller, require_admin, rookery
+from rookery.ui.session import Caller, hooks, require_admin, rookery
 
 router = APIRouter(dependencies=[Depends(require_admin)])
 
@@ -41,7 +44,13 @@ async def webhook_test(request: Request) -> Response:
     form = await read_form(request)
     lines: list[str] = []
     try:
-        await run_in_threadpool(send_sample, rookery(request), form.get("name", ""), lines.append)
+        await run_in_threadpool(
+            send_sample,
+            rookery(request),
+            form.get("name", ""),
+            hooks(request).send_once,
+            lines.append,
+        )
     except RookeryError as error:
         return redirect(request, "/webhooks", error=error.detail)
     return redirect(request, "/webhooks", message=" ".join(lines))
@@ -70,7 +79,7 @@ async def delivery_bulk_retry(request: Request) -> Response:
     if not filters:
         return redirect(request, "/deliveries", error="Choose at least one filter to retry.")
     try:
-        count = await run_in_threadpool(lambda: log.retry_matching(rookery(request), **filters))
+        count = await run_in_threadpool(lambda: retries.retry_matching(rookery(request), **filters))
     except RookeryError as error:
         return redirect(request, "/deliveries", error=error.detail)
     return redirect(request, "/deliveries", message=f"{count} deliveries queued again.")
@@ -101,7 +110,7 @@ async def delivery_retry(request: Request, delivery_id: str) -> Response:
         request,
         f"/deliveries/{delivery_id}",
         "Queued again.",
-        log.retry_delivery,
+        retries.retry_delivery,
         rookery(request),
         delivery_id,
     )

@@ -19,6 +19,7 @@ from fastapi import Request, Response
 
 from rookery.bootstrap import Rookery
 from rookery.services.auth import Account
+from rookery.services.delivery_samples import SendOnce
 
 CSRF_COOKIE = "rookery_csrf"
 CSRF_FIELD = "csrf_token"
@@ -43,13 +44,15 @@ class ConsoleSession:
 
     ``check_credentials`` is the API's throttled, pooled password check (401/429 as
     :class:`RookeryError`); ``start_session`` sets the cookie for what it returned;
-    ``end_session`` revokes the caller's sessions and clears the cookie.
+    ``end_session`` revokes the caller's sessions and clears the cookie; ``send_once`` is the
+    worker's sender, used by "test this webhook".
     """
 
     principal: Callable[[Request], Awaitable[Caller]]
     check_credentials: Callable[[Request, object, object], Awaitable[Account]]
     start_session: Callable[[Request, Response, Account], None]
     end_session: Callable[[Request, Response], Awaitable[None]]
+    send_once: SendOnce
 
 
 class PageError(Exception):

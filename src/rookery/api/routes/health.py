@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from rookery.api.auth import rookery
 from rookery.api.responses import respond
 from rookery.bootstrap import Rookery
-from rookery.delivery import stats
+from rookery.services import delivery_metrics as stats
 
 LOG = logging.getLogger("rookery.api")
 
@@ -45,12 +45,8 @@ def own_worker(request: Request) -> stats.InProcessWorker | None:
 
 def health_report(app: Rookery, own: stats.InProcessWorker | None) -> dict[str, Any]:
     """Database, worker heartbeat and queue figures (raises when the database fails)."""
-    now = datetime.now(UTC)
-    with app.read_session() as session:
-        stats.check_database(session)
-        workers = stats.worker_status(session, now)
-        queued = stats.queue_status(session, now)
-    problem = stats.delivery_problem(workers, queued, own)
+    figures = stats.health_figures(app, own)
+    workers, queued, problem = figures.workers, figures.queue, figures.problem
     return {
         "status": "failing" if problem else "ok" if workers.alive else "degraded",
         "problem": problem,

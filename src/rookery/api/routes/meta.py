@@ -16,7 +16,7 @@ from rookery import __version__
 from rookery.api.auth import rookery
 from rookery.api.errors import error_response
 from rookery.api.responses import respond
-from rookery.db.schema import current_revision
+from rookery.services.versions import schema_revision
 
 router = APIRouter(tags=["api"])
 
@@ -52,7 +52,7 @@ async def landing(request: Request) -> JSONResponse | RedirectResponse:
 async def version(request: Request) -> JSONResponse:
     """The Magpie API version implemented, Rookery's version and the schema revision."""
     app = rookery(request)
-    revision = await run_in_threadpool(current_revision, app.engine)
+    revision = await run_in_threadpool(schema_revision, app.engine)
     return respond(
         200,
         "Get version successful.",

@@ -6,7 +6,6 @@ the target ``/services/{s}`` or ``/resources/{id}``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,13 +16,10 @@ from rookery.api.auth import Principal, require_admin, require_self_or_admin, ro
 from rookery.api.query import flag
 from rookery.api.responses import body_schema, read_body, respond
 from rookery.bootstrap import Rookery
-from rookery.db.models import Group, Resource, User
-from rookery.domain.permissions import Permission, PermissionType
 from rookery.services import bulk_permissions
 from rookery.services import permissions as perms
-from rookery.services.groups import group_view
 from rookery.services.lookups import get_resource, get_service
-from rookery.services.resources import resource_view
+from rookery.services.permission_views import created_view
 
 router = APIRouter(tags=["permissions"])
 
@@ -46,15 +42,7 @@ PERMISSION_BODY = body_schema(
     permission_name={"type": "string"},
 )
 
-Finder = Callable[[Any, str], Resource]
-
-
-def _by_service(session: Any, key: str) -> Resource:
-    return get_service(session, key)
-
-
-def _by_id(session: Any, key: str) -> Resource:
-    return get_resource(session, key)
+Finder = perms.TargetFinder
 
 
 async def _caller(request: Request, kind: str, name: str) -> tuple[Principal, str]:
@@ -71,23 +59,6 @@ async def _admin_for(request: Request, kind: str, name: str) -> tuple[Principal,
     return who, perms.HolderRef(kind, target)
 
 
-def _created_view(holder: User | Group, resource: Resource, perm: Permission) -> dict[str, Any]:
-    shown = perm.as_dict(PermissionType.APPLIED)
-    if isinstance(holder, User):
-        return {
-            "resource_id": resource.id,
-            "user_id": holder.id,
-            "permission_name": perm.explicit,
-            "permission": shown,
-        }
-    return {
-        "permission_name": perm.explicit,
-        "permission": shown,
-        "resource": resource_view(resource),
-        "group": group_view(holder),
-    }
-
-
 def _write(
     app: Rookery,
     who: Principal,
@@ -99,7 +70,7 @@ def _write(
 ) -> tuple[dict[str, Any], bool]:
     perm = perms.read_permission_body(body)
     return perms.write_permission(
-        app.uow(who.user_name), ref, find, key, perm, replace=replace, render=_created_view
+        app.uow(who.user_name), ref, find, key, perm, replace=replace, render=created_view
     )
 
 
@@ -212,5 +183,5 @@ async def bulk_update(request: Request) -> JSONResponse:
 
 
 for _kind in ("user", "group"):
-    _routes(_kind, "services", _by_service)
-    _routes(_kind, "resources", _by_id)
+    _routes(_kind, "services", get_service)
+    _routes(_kind, "resources", get_resource)

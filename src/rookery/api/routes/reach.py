@@ -18,11 +18,10 @@ from rookery.api.auth import Principal, require_admin, require_self_or_admin, ro
 from rookery.api.query import flag
 from rookery.api.reads import read
 from rookery.api.responses import respond
-from rookery.db.models import Group, User
 from rookery.domain.service_types import SERVICE_TYPES
 from rookery.errors import InvalidInputError
 from rookery.services import reach
-from rookery.services.lookups import get_group, get_service, get_user
+from rookery.services.lookups import get_holder, get_service
 
 router = APIRouter(tags=["reach"])
 
@@ -58,10 +57,6 @@ async def _holder(request: Request, kind: str, name: str) -> tuple[Principal, st
     return await require_admin(request), name
 
 
-def _find(session: Session, kind: str, name: str) -> User | Group:
-    return get_user(session, name) if kind == "user" else get_group(session, name)
-
-
 def _flatten(grouped: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [service for by_name in grouped.values() for service in by_name.values()]
 
@@ -76,7 +71,7 @@ def _routes(kind: str) -> None:
         app = rookery(request)
 
         def query(session: Session) -> dict[str, dict[str, Any]]:
-            found = _find(session, kind, name)
+            found = get_holder(session, kind, name)
             return reach.reachable_services(session, found, app.settings.twitcher_url, options)
 
         grouped = await read(app, query)
@@ -89,7 +84,7 @@ def _routes(kind: str) -> None:
         app = rookery(request)
 
         def query(session: Session) -> dict[str, dict[str, Any]]:
-            found = _find(session, kind, name)
+            found = get_holder(session, kind, name)
             return reach.reachable_resources(session, found, app.settings.twitcher_url, options)
 
         return respond(200, f"Get {kind} resources successful.", resources=await read(app, query))
@@ -120,7 +115,7 @@ def _routes(kind: str) -> None:
         app = rookery(request)
 
         def query(session: Session) -> dict[str, Any]:
-            found = _find(session, kind, name)
+            found = get_holder(session, kind, name)
             service = get_service(session, service_name)
             return reach.reachable_in_service(
                 session, found, service, app.settings.twitcher_url, options

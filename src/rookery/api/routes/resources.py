@@ -20,7 +20,6 @@ from rookery.api.query import flag
 from rookery.api.reads import read
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.bootstrap import Rookery
-from rookery.db.models import Resource
 from rookery.domain.service_types import allowed_child_types, child_resource_allowed
 from rookery.services import catalog, renames, resources
 from rookery.services.lookups import get_resource, root_of
@@ -30,7 +29,7 @@ router = APIRouter(tags=["resources"], dependencies=[Depends(require_admin)])
 _ID = {"type": ["integer", "string"]}
 
 
-def resource_answer(request: Request, session: Session, resource: Resource) -> tuple[str, Any]:
+def resource_answer(request: Request, session: Session, resource: Any) -> tuple[str, Any]:
     """The key and body of a resource view, following ``parent``/``invert``/``flatten``."""
     if not flag(request, "parents", "parent"):
         return "resource", catalog.resource_tree(session, resource)

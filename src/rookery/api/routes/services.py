@@ -19,11 +19,9 @@ from rookery.api.query import flag
 from rookery.api.reads import read
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.api.routes.resources import create_under, resource_answer
-from rookery.db.models import Resource
 from rookery.domain.service_types import SERVICE, allowed_permissions
-from rookery.errors import NotFoundError
 from rookery.services import catalog, renames, resources
-from rookery.services.lookups import get_resource, get_service
+from rookery.services.lookups import get_resource_in_service, get_service
 
 router = APIRouter(tags=["services"], dependencies=[Depends(require_admin)])
 
@@ -164,19 +162,6 @@ async def create_service_resource(
     return await create_under(app, who, body, parent_id, service_name)
 
 
-def _in_service(session: Session, service_name: str, resource_id: str) -> Resource:
-    """The resource, which must be the service itself or lie inside it (404 on service_name)."""
-    service = get_service(session, service_name)
-    resource = get_resource(session, resource_id)
-    if service.id not in (resource.id, resource.root_service_id):
-        raise NotFoundError(
-            f"resource {resource.id} is not located under service '{service.resource_name}'",
-            param="service_name",
-            value=service_name,
-        )
-    return resource
-
-
 @router.get("/services/{service_name}/resources/{resource_id}")
 async def get_service_resource(
     request: Request, service_name: str, resource_id: str
@@ -185,7 +170,9 @@ async def get_service_resource(
     app = rookery(request)
 
     def query(session: Session) -> tuple[str, Any]:
-        return resource_answer(request, session, _in_service(session, service_name, resource_id))
+        return resource_answer(
+            request, session, get_resource_in_service(session, service_name, resource_id)
+        )
 
     key, found = await read(app, query)
     return respond(200, "Get resource successful.", **{key: found})
@@ -197,6 +184,6 @@ async def delete_service_resource(
 ) -> JSONResponse:
     """Delete a resource of this service and everything below it."""
     app = rookery(request)
-    target = await read(app, _in_service, service_name, resource_id)
+    target = await read(app, get_resource_in_service, service_name, resource_id)
     await run_in_threadpool(resources.delete_resource, app.uow(who.user_name), target.id)
     return respond(200, "Delete resource successful.")

@@ -19,8 +19,9 @@ from starlette.concurrency import run_in_threadpool
 
 from rookery.api.auth import require_admin, rookery
 from rookery.api.responses import BOOLEAN, STRING, body_schema, read_body, respond
-from rookery.delivery import log
 from rookery.errors import InvalidInputError
+from rookery.services import delivery_log as log
+from rookery.services import delivery_retries as retries
 
 router = APIRouter(tags=["webhooks"], dependencies=[Depends(require_admin)])
 
@@ -74,7 +75,7 @@ async def get_delivery(request: Request, delivery_id: str) -> JSONResponse:
 @router.post("/webhooks/deliveries/{delivery_id}/retry", status_code=202)
 async def retry_delivery(request: Request, delivery_id: str) -> JSONResponse:
     """Queue a failed (or delivered) delivery for one more attempt now; 409 if still queued."""
-    summary = await run_in_threadpool(log.retry_delivery, rookery(request), delivery_id)
+    summary = await run_in_threadpool(retries.retry_delivery, rookery(request), delivery_id)
     return respond(202, "delivery queued again", delivery=summary)
 
 
@@ -87,7 +88,7 @@ async def retry_matching(request: Request) -> JSONResponse:
     """Queue every matching finished delivery again (filters in the query or body)."""
     body = await read_body(request)
     filters = bulk_filters(dict(request.query_params), body)
-    count = await run_in_threadpool(lambda: log.retry_matching(rookery(request), **filters))
+    count = await run_in_threadpool(lambda: retries.retry_matching(rookery(request), **filters))
     return respond(202, f"{count} delivery(ies) queued again", count=count, filters=filters)
 
 

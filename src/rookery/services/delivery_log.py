@@ -1,14 +1,14 @@
-"""The delivery log: list, inspect and retry deliveries (``/webhooks/deliveries`` and the CLI).
+"""The delivery log: list and inspect deliveries (``/webhooks/deliveries``, console, CLI).
+
+Retrying lives in :mod:`rookery.services.delivery_retries`.
 
 Invariants:
-- nothing here sends; a retry only puts finished deliveries back in the queue
-  (``queue.requeue``) and rings the worker, through a unit of work so that PostgreSQL workers
-  in other processes are woken by the same ``NOTIFY`` a new event uses;
+- nothing here writes;
 - secrets never leave: stored header values and URL passwords were redacted when the delivery
   was written (and are redacted again here, for rows written by older versions);
 - every time is ISO 8601 UTC text; lists are newest first and report the total match count;
 - bad filter values are :class:`InvalidInputError` naming the parameter, unknown ids
-  :class:`NotFoundError`, retrying a delivery still queued :class:`ConflictError`.
+  :class:`NotFoundError`.
 """
 
 from __future__ import annotations
@@ -21,17 +21,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import selectinload
 
-from rookery.bootstrap import Rookery
-from rookery.db import queue
 from rookery.db.models import Attempt, Delivery
-from rookery.errors import ConflictError, InvalidInputError, NotFoundError
+from rookery.domain.delivery_states import DeliveryState
+from rookery.errors import InvalidInputError, NotFoundError
+from rookery.services.context import AppContext
 from rookery.webhooks.redaction import redact_headers, redact_url
 
-STATES = ("pending", "sending", "delivered", "failed")
-RETRYABLE_STATES = ("failed", "delivered")
+STATES = tuple(state.value for state in DeliveryState)
 MAX_LIMIT = 500
 EXCERPT_BYTES = 2048
-RETRY_ACTOR = "rookery-retry"
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def list_deliveries(
-    app: Rookery,
+    app: AppContext,
     *,
     status: str | None = None,
     action: str | None = None,
@@ -177,7 +175,9 @@ def delivery_summary(delivery: Delivery) -> dict[str, Any]:
         "subject": delivery.subject,
         "state": delivery.state,
         "attempt_count": delivery.attempt_count,
-        "next_attempt_at": iso(delivery.next_attempt_at) if delivery.state == "pending" else None,
+        "next_attempt_at": iso(delivery.next_attempt_at)
+        if delivery.state == DeliveryState.PENDING
+        else None,
         "last_status_code": delivery.last_status_code,
         "last_error": delivery.last_error,
         "method": delivery.method,
@@ -187,7 +187,7 @@ def delivery_summary(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-def get_delivery(app: Rookery, delivery_id: int | str) -> dict[str, Any]:
+def get_delivery(app: AppContext, delivery_id: int | str) -> dict[str, Any]:
     """One delivery: its event, the rendered request and every attempt."""
     number = parse_id(delivery_id)
     with app.session() as session:
@@ -235,58 +235,3 @@ def attempt_view(attempt: Attempt) -> dict[str, Any]:
         "response_excerpt": excerpt,
         "worker": attempt.worker,
     }
-
-
-def retry_delivery(app: Rookery, delivery_id: int | str) -> dict[str, Any]:
-    """Queue one finished delivery for another attempt now; returns its summary."""
-    number = parse_id(delivery_id)
-    with app.uow(RETRY_ACTOR) as uow:
-        delivery = uow.session.get(Delivery, number)
-        if delivery is None:
-            raise NotFoundError(f"delivery {number} does not exist", param="id", value=number)
-        if delivery.state not in RETRYABLE_STATES or not queue.requeue(
-            uow.session, [number], datetime.now(UTC)
-        ):
-            raise ConflictError(
-                f"delivery {number} is still {delivery.state}: it is already queued",
-                param="id",
-                value=number,
-            )
-        uow.deliveries_written += 1
-        uow.commit()
-        uow.session.refresh(delivery)
-        return delivery_summary(delivery)
-
-
-def retry_matching(
-    app: Rookery,
-    *,
-    status: str | None = None,
-    action: str | None = None,
-    webhook: str | None = None,
-    subject: str | None = None,
-    since: datetime | str | None = None,
-    until: datetime | str | None = None,
-) -> int:
-    """Queue every matching finished delivery again; returns how many.
-
-    Without ``status`` only ``failed`` deliveries are retried: sending delivered ones again
-    must be asked for (``status="delivered"``).
-    """
-    if status is not None and status not in RETRYABLE_STATES:
-        raise InvalidInputError(
-            "only failed or delivered deliveries can be retried", param="status", value=status
-        )
-    where = DeliveryFilter.parse(
-        status=status or "failed",
-        action=action,
-        webhook=webhook,
-        subject=subject,
-        since=since,
-        until=until,
-    ).conditions()
-    with app.uow(RETRY_ACTOR) as uow:
-        count = queue.requeue(uow.session, None, datetime.now(UTC), *where)
-        uow.deliveries_written += count
-        uow.commit()
-        return count

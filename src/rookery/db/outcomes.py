@@ -22,6 +22,7 @@ from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from rookery.db.models import Attempt, Delivery, User
+from rookery.domain.delivery_states import DeliveryState
 from rookery.domain.statuses import UserStatus
 from rookery.webhooks.retry import RetryPolicy, retry_after_delay
 
@@ -120,11 +121,11 @@ def _delivery_row(
 ) -> dict[str, Any]:
     pause = next_attempt_delay(delivery, result)
     if result.succeeded:
-        state, completed, due = "delivered", now, delivery.next_attempt_at
+        state, completed, due = DeliveryState.DELIVERED, now, delivery.next_attempt_at
     elif pause is None:
-        state, completed, due = "failed", now, delivery.next_attempt_at
+        state, completed, due = DeliveryState.FAILED, now, delivery.next_attempt_at
     else:
-        state, completed, due = "pending", None, now + pause
+        state, completed, due = DeliveryState.PENDING, None, now + pause
     version = delivery.error_status_version
     if delivery.user_id is not None:
         version = _update_user_status(session, delivery, result.succeeded)

@@ -5,8 +5,9 @@ Decisions:
   the webhook under test, so its request is rendered exactly as a real event's would be and the
   attempt shows up in the delivery log (actor ``rookery-cli``);
 - the delivery is written already claimed by this process (``sending``, under a lease), so no
-  worker sends it too; it is then sent once with :func:`rookery.delivery.sender.send` and its
-  outcome recorded with :func:`rookery.delivery.outcomes.apply_result`;
+  worker sends it too; it is then sent once with the sender the entry point hands in (the
+  worker's own, :func:`rookery.delivery.sender.send_once`) and its outcome recorded with
+  :func:`rookery.db.outcomes.apply_result`;
 - a sample is never retried (empty schedule) and changes no user's status; a disabled webhook
   or one excluding the actor is still tested, since the operator asked for it by name;
 - each sample has a subject of its own, so it never holds back a real subject's deliveries.
@@ -19,17 +20,16 @@ import os
 import socket
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rookery.bootstrap import Rookery
 from rookery.db.models import Delivery
-from rookery.delivery.outcomes import AttemptResult, apply_result
-from rookery.delivery.sender import make_client, send
+from rookery.db.outcomes import AttemptResult, apply_result
 from rookery.errors import NotFoundError
-from rookery.services import events
+from rookery.services import events, outbox
+from rookery.services.context import AppContext
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.actions import WebhookAction
 from rookery.webhooks.config import WebhookConfig
@@ -39,6 +39,9 @@ from rookery.webhooks.retry import RetryPolicy
 
 SAMPLE_ACTOR = "rookery-cli"
 LEASE_MARGIN = timedelta(seconds=30)
+
+SendOnce = Callable[[Delivery, WebhookConfig, str], Coroutine[Any, Any, AttemptResult]]
+"""Sends one delivery once with a webhook's secrets, as ``worker_id``; never raises for I/O."""
 
 _USER = {"user.name": "sample-user", "user.id": 0, "user.email": "sample-user@example.org"}
 _GROUP = {"group.name": "sample-group", "group.id": 0}
@@ -89,7 +92,9 @@ def _echo(line: str) -> None:
     sys.stdout.flush()
 
 
-def send_sample(app: Rookery, name: str, echo: Callable[[str], None] = _echo) -> int:
+def send_sample(
+    app: AppContext, name: str, send_once: SendOnce, echo: Callable[[str], None] = _echo
+) -> int:
     """Send a sample event to every webhook called ``name``; 0 if all answered 2xx, else 1."""
     webhooks = app.webhooks.by_name(name)
     if not webhooks:
@@ -101,16 +106,18 @@ def send_sample(app: Rookery, name: str, echo: Callable[[str], None] = _echo) ->
             value=name,
         )
     worker_id = f"{SAMPLE_ACTOR}:{socket.gethostname()}:{os.getpid()}"
-    results = [_test_one(app, webhook, worker_id) for webhook in webhooks]
+    results = [_test_one(app, webhook, worker_id, send_once) for webhook in webhooks]
     for webhook, (delivery_id, result) in zip(webhooks, results, strict=True):
         echo(_describe(webhook, delivery_id, result))
     return 0 if all(result.succeeded for _, result in results) else 1
 
 
-def _test_one(app: Rookery, webhook: WebhookConfig, worker_id: str) -> tuple[int, AttemptResult]:
+def _test_one(
+    app: AppContext, webhook: WebhookConfig, worker_id: str, send_once: SendOnce
+) -> tuple[int, AttemptResult]:
     once = replace(webhook, enabled=True, exclude_actors=frozenset(), retry=RetryPolicy(()))
     delivery = _queue_sample(app, once, worker_id)
-    result = asyncio.run(_send(delivery, webhook, worker_id))
+    result = asyncio.run(send_once(delivery, webhook, worker_id))
     with app.session() as session:
         row = session.get(Delivery, delivery.id)
         # A starting SQLite worker may have released our claim; it then owns the outcome.
@@ -120,7 +127,7 @@ def _test_one(app: Rookery, webhook: WebhookConfig, worker_id: str) -> tuple[int
     return delivery.id, result
 
 
-def _queue_sample(app: Rookery, webhook: WebhookConfig, worker_id: str) -> Delivery:
+def _queue_sample(app: AppContext, webhook: WebhookConfig, worker_id: str) -> Delivery:
     """Write the sample's event and delivery, already claimed by this process."""
     uow = UnitOfWork(
         app.session_factory, app.settings, WebhookRegistry([webhook]), actor=SAMPLE_ACTOR
@@ -128,20 +135,13 @@ def _queue_sample(app: Rookery, webhook: WebhookConfig, worker_id: str) -> Deliv
     with uow:
         subject = f"sample:{uuid.uuid4().hex[:12]}"
         params = sample_params(webhook.action, app.settings.public_url)
-        events.publish(uow, webhook.action, subject, params)
-        delivery = next(d for d in uow.session.new if isinstance(d, Delivery))
-        now = datetime.now(UTC)
-        delivery.state = "sending"
-        delivery.claimed_by = worker_id
-        delivery.lease_until = now + timedelta(seconds=webhook.timeout_seconds) + LEASE_MARGIN
-        uow.deliveries_written = 0  # claimed here: no worker needs waking
+        _, [delivery] = events.publish_deliveries(
+            uow, webhook.action, subject, params, track_status=False
+        )
+        lease = timedelta(seconds=webhook.timeout_seconds) + LEASE_MARGIN
+        outbox.hold_for_sender(uow, delivery, worker_id, datetime.now(UTC) + lease)
         uow.commit()
         return delivery
-
-
-async def _send(delivery: Delivery, webhook: WebhookConfig, worker_id: str) -> AttemptResult:
-    async with make_client(1) as client:
-        return await send(client, delivery, webhook, worker_id)
 
 
 def _describe(webhook: WebhookConfig, delivery_id: int, result: AttemptResult) -> str:

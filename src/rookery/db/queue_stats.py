@@ -1,4 +1,4 @@
-"""Numbers about delivery for ``/health`` and ``/metrics``, read from the database.
+"""Read queries behind ``/health`` and ``/metrics``: heartbeats, queue depth, latencies.
 
 Invariants:
 - everything is computed from the tables, so every API process reports the same cluster-wide
@@ -6,9 +6,7 @@ Invariants:
 - the attempt latency histogram counts every recorded attempt (attempts are never updated),
   so its buckets, count and sum only grow between scrapes, as Prometheus expects;
 - a worker is alive when its heartbeat is younger than ``WORKER_ALIVE_SECONDS`` (workers beat
-  every 2 s);
-- delivery is failing (``/health`` 503) when this process's own worker has stopped or cannot
-  reach the database, or when no worker is alive while deliveries are due.
+  every 2 s).
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from rookery.bootstrap import Rookery
 from rookery.db import queue
 from rookery.db.models import Attempt, Delivery, WorkerBeat
 
@@ -44,27 +41,6 @@ class QueueStatus:
     oldest_open_at: datetime | None
     oldest_age_seconds: float
     due: bool = False
-
-
-@dataclass(frozen=True)
-class InProcessWorker:
-    """This process's own worker thread: running or not, and the outage it is in, if any."""
-
-    running: bool
-    database_trouble: str | None
-
-
-def delivery_problem(
-    workers: WorkerStatus, queued: QueueStatus, own: InProcessWorker | None
-) -> str | None:
-    """Why deliveries are not going out (None when they are, or when nothing is due)."""
-    if own is not None and not own.running:
-        return "the in-process worker has stopped"
-    if own is not None and own.database_trouble:
-        return f"the in-process worker cannot use the database ({own.database_trouble})"
-    if queued.due and not workers.alive:
-        return f"deliveries are due and no worker beat in the last {WORKER_ALIVE_SECONDS:.0f} s"
-    return None
 
 
 @dataclass(frozen=True)
@@ -136,28 +112,6 @@ def attempt_latencies(session: Session) -> list[LatencyHistogram]:
         )
         found.append(LatencyHistogram(webhook, buckets, int(count), float(total_ms) / 1000))
     return found
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything ``/metrics`` exports, read at one moment."""
-
-    workers: WorkerStatus
-    queue: QueueStatus
-    by_state: list[tuple[str, str, int]]
-    latencies: list[LatencyHistogram]
-
-
-def snapshot(app: Rookery) -> Snapshot:
-    """Read every figure in one session."""
-    now = datetime.now(UTC)
-    with app.session() as session:
-        return Snapshot(
-            workers=worker_status(session, now),
-            queue=queue_status(session, now),
-            by_state=deliveries_by_state(session),
-            latencies=attempt_latencies(session),
-        )
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -1,0 +1,39 @@
+"""What a use case needs from the running application, as a protocol (no import of bootstrap).
+
+Invariants:
+- ``rookery.bootstrap.Rookery`` satisfies :class:`AppContext` structurally; services, the
+  console and the API name this protocol, so only the entry points import ``bootstrap``;
+- ``session()`` is for reads and work outside a use case; writes go through ``uow()``, which
+  owns the transaction.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from rookery.config import Settings
+from rookery.services.unit_of_work import UnitOfWork
+from rookery.webhooks.registry import WebhookRegistry
+
+
+class AppContext(Protocol):
+    """The application as services see it: settings, webhooks, sessions, units of work."""
+
+    settings: Settings
+    webhooks: WebhookRegistry
+    session_factory: sessionmaker[Session]
+
+    def session(self) -> AbstractContextManager[Session]:
+        """A plain session (the caller commits, if it writes)."""
+        ...
+
+    def read_session(self) -> AbstractContextManager[Session]:
+        """A session that only reads."""
+        ...
+
+    def uow(self, actor: str | None = None) -> UnitOfWork:
+        """A fresh unit of work acting as ``actor``."""
+        ...

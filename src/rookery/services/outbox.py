@@ -1,0 +1,107 @@
+"""The outbox: the one module of the services that writes deliveries and moves their state.
+
+Invariants:
+- a delivery is written here only, ``pending``, in its event's transaction, with its request
+  rendered once (method, URL, headers, body), its lane (``receiver|subject``) and its
+  ``receiver``; the rows written are returned to the caller;
+- every state change a use case makes goes through here and is checked against
+  :mod:`rookery.domain.delivery_states`; the worker's own moves (claim, release, outcome)
+  are the queue SQL's (:mod:`rookery.db.queue`, :mod:`rookery.db.outcomes`);
+- the unit of work learns from here, and only here, how many deliveries became due in its
+  transaction (``uow.deliveries_written``), which decides whether workers are woken;
+- no secret is stored: header values and a URL's password are ``***`` (the worker takes the
+  real ones from the webhook when it sends).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import ColumnElement
+
+from rookery.db import queue
+from rookery.db.models import Delivery, Event, User
+from rookery.domain.delivery_states import DeliveryState, ensure_transition
+from rookery.services.unit_of_work import UnitOfWork
+from rookery.webhooks.body import encode_body
+from rookery.webhooks.config import WebhookConfig
+from rookery.webhooks.redaction import redact_headers, redact_url
+from rookery.webhooks.templates import replace_template
+
+
+def receiver_of(url: str) -> str:
+    """The receiver a URL points at: scheme, host and port (SPEC §6 "Ordering")."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def write_deliveries(
+    uow: UnitOfWork,
+    event: Event,
+    webhooks: Sequence[WebhookConfig],
+    subject: str,
+    status_user: User | None,
+) -> list[Delivery]:
+    """Queue one delivery of ``event`` per webhook; ``status_user``'s status follows them."""
+    rows = [_delivery(event, webhook, subject, status_user) for webhook in webhooks]
+    uow.session.add_all(rows)
+    uow.deliveries_written += len(rows)
+    return rows
+
+
+def hold_for_sender(
+    uow: UnitOfWork, delivery: Delivery, worker_id: str, lease_until: datetime
+) -> None:
+    """Mark a delivery written in this transaction as already claimed by ``worker_id``."""
+    delivery.state = ensure_transition(delivery.state, DeliveryState.SENDING)
+    delivery.claimed_by = worker_id
+    delivery.lease_until = lease_until
+    uow.deliveries_written -= 1  # claimed here: no worker needs waking for it
+
+
+def requeue(
+    uow: UnitOfWork,
+    ids: Sequence[int] | None,
+    now: datetime,
+    *conditions: ColumnElement[bool],
+) -> int:
+    """Put finished deliveries (by id and/or matching ``conditions``) back in the queue."""
+    count = queue.requeue(uow.session, ids, now, *conditions)
+    uow.deliveries_written += count
+    return count
+
+
+def _delivery(
+    event: Event, webhook: WebhookConfig, subject: str, status_user: User | None
+) -> Delivery:
+    params: dict[str, Any] = event.params
+    body = encode_body(replace_template(params, webhook.payload), webhook.content_type)
+    headers = {"Content-Type": webhook.content_type} if body is not None else {}
+    headers.update(redact_headers(webhook.headers))
+    receiver = receiver_of(webhook.url)
+    return Delivery(
+        uid=f"msg_{uuid.uuid4().hex}",
+        event=event,
+        action=event.action,
+        webhook_name=webhook.name,
+        webhook_key=webhook.key,
+        subject=subject,
+        lane=f"{receiver}|{subject}",
+        receiver=receiver,
+        state=DeliveryState.PENDING,
+        attempt_count=0,
+        next_attempt_at=event.created_at,
+        method=webhook.method,
+        url=redact_url(webhook.url),
+        headers=headers,
+        body=body,
+        timeout_seconds=webhook.timeout_seconds,
+        retry_schedule=[d.total_seconds() for d in webhook.retry.schedule],
+        user_id=status_user.id if status_user is not None else None,
+        created_at=event.created_at,
+    )
