@@ -60,6 +60,26 @@ def test_failed_delivery_shows_attempt_and_retry_delivers(start_service: Service
     assert [r.json() for r in receiver.on("/h")] == [{"user": "alice"}] * 2
 
 
+def test_detail_names_the_delivery_a_pending_one_waits_behind(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """A delivery queued behind an unfinished one of the same receiver and subject shows that
+    one's id as ``blocked_by``; the head of the lane shows none."""
+    service = start_service(
+        [
+            hook(receiver, "created", "/h"),
+            hook(receiver, "joined", "/h", action="add_user_to_group"),
+        ],
+        worker=False,
+    )
+    create_user(service, "erin")
+    service.admin.post("/groups", json={"group_name": "staff"})
+    service.admin.post("/users/erin/groups", json={"group_name": "staff"})
+    first, second = sorted(d["id"] for d in deliveries(service)["deliveries"])
+    assert delivery(service, second)["blocked_by"] == first
+    assert delivery(service, first)["blocked_by"] is None
+
+
 def test_retry_and_detail_refuse_bad_ids_and_queued_deliveries(start_service: ServiceFactory,
                                                                receiver: Receiver) -> None:
     """Unknown ids are 404, non-integer ids 400 (never 500), and a delivery waiting for its

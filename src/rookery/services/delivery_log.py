@@ -25,6 +25,7 @@ from rookery.db.models import Attempt, Delivery
 from rookery.domain.delivery_states import DeliveryState
 from rookery.errors import InvalidInputError, NotFoundError
 from rookery.services.context import AppContext
+from rookery.services.delivery_history import blocked_behind
 from rookery.webhooks.redaction import redact_headers, redact_url
 
 STATES = tuple(state.value for state in DeliveryState)
@@ -199,8 +200,10 @@ def get_delivery(app: AppContext, delivery_id: int | str) -> dict[str, Any]:
         if delivery is None:
             raise NotFoundError(f"delivery {number} does not exist", param="id", value=number)
         event = delivery.event
+        ahead = blocked_behind(session, delivery.id)
         return {
             **delivery_summary(delivery),
+            "blocked_by": ahead.id if ahead is not None else None,
             "event": {
                 "id": event.id,
                 "action": event.action,
