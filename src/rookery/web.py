@@ -13,11 +13,14 @@ from fastapi import FastAPI
 from rookery.api import auth, signin
 from rookery.api.app import Lifespan
 from rookery.api.app import create_app as create_api
+from rookery.api.header_case import SERVER_OPTIONS
 from rookery.bootstrap import Rookery
 from rookery.compat import webhooks as magpie_api
 from rookery.delivery.sender import send_once
 from rookery.ui.console import install_console
 from rookery.ui.session import ConsoleSession
+
+__all__ = ["SERVER_OPTIONS", "create_app"]
 
 
 def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:

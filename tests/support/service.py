@@ -15,7 +15,7 @@ import yaml
 from rookery.bootstrap import Rookery, build
 from rookery.config import Settings
 from rookery.delivery.runner import worker_lifespan
-from rookery.web import create_app
+from rookery.web import SERVER_OPTIONS, create_app
 
 ADMIN_PASSWORD = "admin-password-for-tests"
 
@@ -53,6 +53,7 @@ class Service:
             log_level="warning",
             access_log=False,
             lifespan="on",
+            **SERVER_OPTIONS,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -6,11 +6,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from rookery import __version__
 from rookery.api import errors
 from rookery.api.body_limit import BodyLimit
 from rookery.api.docs import install_docs
+from rookery.api.header_case import HeaderCase
+from rookery.api.negotiation import Negotiation
 from rookery.api.openapi import openapi_document
 from rookery.api.routes import (
     groups,
@@ -36,10 +39,24 @@ async def _no_lifespan(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+class RookeryApp(FastAPI):
+    """FastAPI with content negotiation and canonical header names outside everything else.
+
+    ``add_middleware`` places middleware inside Starlette's server-error layer; these two go
+    outside it, so that even a 500 is rendered in the format asked for and named canonically.
+    """
+
+    negotiation_prefix = ""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack wrapped in negotiation, then in header-name casing."""
+        return HeaderCase(Negotiation(super().build_middleware_stack(), self.negotiation_prefix))
+
+
 def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
     """Build the ASGI app for an already bootstrapped Rookery."""
     prefix = rookery.settings.root_path
-    app = FastAPI(
+    app = RookeryApp(
         title="Rookery",
         version=__version__,
         description="Access management with reliable, Magpie-compatible webhooks.",
@@ -49,6 +66,7 @@ def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.rookery = rookery
+    app.negotiation_prefix = prefix
     settings = rookery.settings
     app.state.signin_throttle = SigninThrottle(
         settings.signin_user_failures,

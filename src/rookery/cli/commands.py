@@ -20,7 +20,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from rookery.delivery.runner import worker_lifespan
-    from rookery.web import create_app
+    from rookery.web import SERVER_OPTIONS, create_app
 
     settings = load_settings()
     overrides: dict[str, object] = {}
@@ -61,7 +61,7 @@ def serve(args: argparse.Namespace) -> int:
     if processes > 1:
         return hosting.serve_processes(rookery, sock, processes, worker=settings.run_worker)
     app = create_app(rookery, worker_lifespan(rookery) if settings.run_worker else None)
-    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, **SERVER_OPTIONS)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

@@ -64,9 +64,10 @@ def api_processes(setting: int, backend: str) -> int:
 def _run_api(rookery: Rookery, sock: socket.socket) -> None:
     import uvicorn
 
-    from rookery.web import create_app
+    from rookery.web import SERVER_OPTIONS, create_app
 
-    config = uvicorn.Config(create_app(rookery, None), log_level="warning", access_log=False)
+    app = create_app(rookery, None)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, **SERVER_OPTIONS)
     uvicorn.Server(config).run(sockets=[sock])
 
 
