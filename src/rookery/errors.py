@@ -27,11 +27,16 @@ from typing import Any
 class RookeryError(Exception):
     """Root of every error Rookery raises on purpose."""
 
-    def __init__(self, detail: str, *, param: str | None = None, value: Any = None) -> None:
+    def __init__(
+        self, detail: str, *, param: str | None = None, value: Any = None, compare: Any = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.param = param
         self.value = value
+        # What the value was checked against (a pattern, the allowed values, a limit), when
+        # there is one: Magpie's ``param.compare``.
+        self.compare = compare
 
 
 class InvalidInputError(RookeryError):

@@ -28,6 +28,7 @@ from rookery.errors import (
 )
 
 LOG = logging.getLogger("rookery.api")
+ENVELOPE_KEYS = ("code", "type", "detail")
 
 # Most specific first: UnprocessableError is an InvalidInputError.
 STATUS_BY_ERROR: list[tuple[type[RookeryError], int]] = [
@@ -58,17 +59,39 @@ def _where(request: Request) -> dict[str, Any]:
 
 
 def error_response(
-    request: Request, code: int, detail: str, param: dict[str, Any] | None = None
+    request: Request,
+    code: int,
+    detail: str,
+    param: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
-    """An error body: envelope plus where it happened and, when known, the field at fault."""
-    extra = {"param": param} if param else {}
-    return respond(code, detail, **_where(request), **extra)
+    """An error body: envelope plus where it happened and, when known, the field at fault
+    (``extra`` keys never replace the envelope's own)."""
+    keys = {**extra, **_where(request), **({"param": param} if param else {})}
+    return respond(code, detail, **{k: v for k, v in keys.items() if k not in ENVELOPE_KEYS})
+
+
+def error_param(error: RookeryError) -> dict[str, Any] | None:
+    """Magpie's ``param`` object: the field at fault, the value given and, when there is
+    one, what it was checked against (``compare``)."""
+    if not error.param:
+        return None
+    param = {"name": error.param, "value": _jsonable(error.value)}
+    if error.compare is not None:
+        param["compare"] = _jsonable(error.compare)
+    return param
 
 
 def rookery_error_response(request: Request, error: RookeryError) -> JSONResponse:
-    """The response for one of our errors, with ``Retry-After`` when the error says when."""
-    param = {"name": error.param, "value": _jsonable(error.value)} if error.param else None
-    response = error_response(request, status_for(error), error.detail, param)
+    """The response for one of our errors, with ``Retry-After`` when the error says when.
+
+    A 409 also names the conflicting item at the top level (``"service_name": "x"``), as
+    Magpie's conflict bodies do.
+    """
+    named = {}
+    if isinstance(error, ConflictError) and error.param and error.value is not None:
+        named[error.param] = _jsonable(error.value)
+    response = error_response(request, status_for(error), error.detail, error_param(error), **named)
     retry_after = getattr(error, "retry_after_seconds", None)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -90,9 +113,11 @@ def install(app: FastAPI) -> None:
         first = error.errors()[0] if error.errors() else {}
         name = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
         detail = f"invalid value for '{name}': {first.get('msg', 'invalid input')}"
-        return error_response(
-            request, 400, detail, {"name": name, "value": _jsonable(first.get("input"))}
-        )
+        param = {"name": name, "value": _jsonable(first.get("input"))}
+        kind = str(first.get("type", ""))
+        if kind.endswith(("_parsing", "_type")):  # "int_parsing" → compare "Type[int]"
+            param["compare"] = f"Type[{kind.split('_', maxsplit=1)[0]}]"
+        return error_response(request, 400, detail, param)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:

@@ -66,7 +66,9 @@ def name_key(name: str) -> str:
 
 def _require_text(value: object, param: str, label: str) -> str:
     if not isinstance(value, str):
-        raise InvalidInputError(f"{label} must be a string.", param=param, value=value)
+        raise InvalidInputError(
+            f"{label} must be a string.", param=param, value=value, compare="Type[str]"
+        )
     if not value:
         raise InvalidInputError(f"{label} must not be empty.", param=param, value=value)
     return value
@@ -78,6 +80,7 @@ def _check_length(value: str, param: str, label: str, maximum: int) -> None:
             f"{label} is {len(value)} characters long; at most {maximum} are allowed.",
             param=param,
             value=value,
+            compare=maximum,
         )
     # The uniqueness key is stored too, and case folding may lengthen text ("ß" -> "ss").
     if len(name_key(value)) > maximum:
@@ -86,6 +89,7 @@ def _check_length(value: str, param: str, label: str, maximum: int) -> None:
             f"characters; at most {maximum} are allowed.",
             param=param,
             value=value,
+            compare=maximum,
         )
 
 
@@ -105,12 +109,14 @@ def validate_user_name(name: object) -> str:
             "joined by single '_', '-' or '.' characters.",
             param="user_name",
             value=text,
+            compare=_USER_NAME.pattern,
         )
     if text in RESERVED_USER_NAMES:
         raise InvalidInputError(
             f"User name {text!r} is reserved (it means the signed-in user).",
             param="user_name",
             value=text,
+            compare=sorted(RESERVED_USER_NAMES),
         )
     return text
 
@@ -125,6 +131,7 @@ def validate_group_name(name: object) -> str:
             "by single ' ', '_', '-' or '.' characters.",
             param="group_name",
             value=text,
+            compare=_GROUP_NAME.pattern,
         )
     return text
 
@@ -154,16 +161,18 @@ def validate_email(email: object) -> str:
 def validate_password(password: object, min_length: int) -> str:
     """Return ``password`` unchanged if it is a string of ``min_length`` to 1024 characters."""
     if not isinstance(password, str):
-        raise InvalidInputError("Password must be a string.", param="password")
+        raise InvalidInputError("Password must be a string.", param="password", compare="Type[str]")
     if len(password) < min_length:
         raise InvalidInputError(
             f"Password is too short: at least {min_length} characters are required.",
             param="password",
+            compare=min_length,
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidInputError(
             f"Password is too long: at most {MAX_PASSWORD_LENGTH} characters are allowed.",
             param="password",
+            compare=MAX_PASSWORD_LENGTH,
         )
     return password
 

@@ -113,6 +113,7 @@ def _known_name(name: str, value: object) -> str:
             f"{', '.join(sorted(ALL_PERMISSION_NAMES))}.",
             param="permission",
             value=value,
+            compare=sorted(ALL_PERMISSION_NAMES),
         )
     return name
 
@@ -178,4 +179,5 @@ def check_permission_allowed(permission: Permission, service_type: str, resource
             f"{service_type!r} service; allowed: {', '.join(allowed)}.",
             param="permission",
             value=permission.explicit,
+            compare=list(allowed),
         )

@@ -86,6 +86,7 @@ class ServiceType:
             f"{self.name!r}; expected one of {', '.join(self.resource_types)}.",
             param="resource_type",
             value=resource_type,
+            compare=list(self.resource_types),
         )
 
 
@@ -243,6 +244,7 @@ def get_service_type(name: object) -> ServiceType:
             f"{', '.join(sorted(SERVICE_TYPES))}.",
             param="service_type",
             value=name,
+            compare=sorted(SERVICE_TYPES),
         )
     return found
 
@@ -275,6 +277,7 @@ def check_child_type_allowed(
             f"{', '.join(sorted(ALL_RESOURCE_TYPES))}.",
             param="resource_type",
             value=child_resource_type,
+            compare=sorted(ALL_RESOURCE_TYPES),
         )
     expected = ", ".join(allowed) if allowed else "nothing (it cannot have children)"
     raise ForbiddenError(
@@ -282,4 +285,5 @@ def check_child_type_allowed(
         f"{service_type!r} service; allowed: {expected}.",
         param="resource_type",
         value=child_resource_type,
+        compare=list(allowed),
     )

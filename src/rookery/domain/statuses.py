@@ -48,7 +48,10 @@ def _expected() -> str:
 
 def _invalid(value: object) -> InvalidInputError:
     return InvalidInputError(
-        f"Invalid user status {value!r}: {_expected()}.", param="status", value=value
+        f"Invalid user status {value!r}: {_expected()}.",
+        param="status",
+        value=value,
+        compare=[s.name for s in UserStatus],
     )
 
 

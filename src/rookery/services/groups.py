@@ -66,8 +66,14 @@ def create_group(
     """Create a group; 409 on a duplicate name."""
     name = validate_group_name(group_name)
     with uow:
-        if find_group(uow.session, name) is not None:
-            raise ConflictError(f"group '{name}' already exists", param="group_name", value=name)
+        taken = find_group(uow.session, name)
+        if taken is not None:
+            raise ConflictError(
+                f"group '{name}' already exists",
+                param="group_name",
+                value=name,
+                compare=[taken.group_name],
+            )
         group = Group(
             group_name=name,
             name_key=name_key(name),
@@ -103,7 +109,10 @@ def update_group(uow: UnitOfWork, group_name: str, changes: dict[str, Any]) -> d
             other = find_group(uow.session, name)
             if other is not None and other.id != group.id:
                 raise ConflictError(
-                    f"group '{name}' already exists", param="group_name", value=name
+                    f"group '{name}' already exists",
+                    param="group_name",
+                    value=name,
+                    compare=[other.group_name],
                 )
             group.group_name, group.name_key, changed = name, name_key(name), True
         if "description" in changes and changes["description"] != group.description:

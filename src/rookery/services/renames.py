@@ -75,7 +75,12 @@ def update_service(
 def _check_free_service_name(uow: UnitOfWork, service: Resource, name: str) -> None:
     other = find_service(uow.session, name)
     if other is not None and other.id != service.id:
-        raise ConflictError(f"service '{name}' already exists", param="service_name", value=name)
+        raise ConflictError(
+            f"service '{name}' already exists",
+            param="service_name",
+            value=name,
+            compare=[other.resource_name],
+        )
 
 
 def rename_resource(uow: UnitOfWork, resource_id: object, new_name: object) -> dict[str, Any]:
@@ -98,7 +103,7 @@ def rename_resource(uow: UnitOfWork, resource_id: object, new_name: object) -> d
             _check_free_service_name(uow, resource, name)
         else:
             sibling = uow.session.scalar(
-                select(Resource.id).where(
+                select(Resource.resource_name).where(
                     Resource.parent_id == resource.parent_id,
                     Resource.name_key == name_key(name),
                     Resource.id != resource.id,
@@ -109,6 +114,7 @@ def rename_resource(uow: UnitOfWork, resource_id: object, new_name: object) -> d
                     f"a resource named '{name}' already exists under resource {resource.parent_id}",
                     param="resource_name",
                     value=name,
+                    compare=[sibling],
                 )
         if resource.parent_id is None or resource.display_name in (old, ""):
             resource.display_name = name  # a display name that only repeated the name follows it

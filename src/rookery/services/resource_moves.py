@@ -25,13 +25,16 @@ def _check_free(session: Session, parent_id: int | None, name: str, moving: Reso
     """ConflictError when another node under ``parent_id`` already has ``name``."""
     where = Resource.parent_id.is_(None) if parent_id is None else Resource.parent_id == parent_id
     clash = session.scalar(
-        select(Resource.id).where(
+        select(Resource.resource_name).where(
             where, Resource.name_key == name_key(name), Resource.id != moving.id
         )
     )
     if clash is not None:
         raise ConflictError(
-            f"a resource named '{name}' already exists there", param="resource_name", value=name
+            f"a resource named '{name}' already exists there",
+            param="resource_name",
+            value=name,
+            compare=[clash],
         )
 
 

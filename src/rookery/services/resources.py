@@ -102,9 +102,13 @@ def create_service(
             value=sync_type,
         )
     with uow:
-        if find_service(uow.session, name) is not None:
+        taken = find_service(uow.session, name)
+        if taken is not None:
             raise ConflictError(
-                f"service '{name}' already exists", param="service_name", value=name
+                f"service '{name}' already exists",
+                param="service_name",
+                value=name,
+                compare=[taken.resource_name],
             )
         service = Resource(
             resource_name=name,
@@ -162,7 +166,7 @@ def add_resource(
     check_child_type_allowed(root.service_type or "", parent.resource_type, resource_type)
     _check_depth(uow, parent)
     sibling = uow.session.scalar(
-        select(Resource.id).where(
+        select(Resource.resource_name).where(
             Resource.parent_id == parent.id, Resource.name_key == name_key(name)
         )
     )
@@ -171,6 +175,7 @@ def add_resource(
             f"a resource named '{name}' already exists under resource {parent.id}",
             param="resource_name",
             value=name,
+            compare=[sibling],
         )
     resource = Resource(
         resource_name=name,

@@ -49,9 +49,13 @@ def list_users(session: Session, status: object = None) -> list[User]:
 
 
 def _check_unique(session: Session, user_name: str | None, email: str | None) -> None:
-    if user_name is not None and find_user(session, user_name) is not None:
+    taken = find_user(session, user_name) if user_name is not None else None
+    if taken is not None:
         raise ConflictError(
-            f"user name '{user_name}' is already taken", param="user_name", value=user_name
+            f"user name '{user_name}' is already taken",
+            param="user_name",
+            value=user_name,
+            compare=[taken.user_name],
         )
     if (
         email is not None
