@@ -110,3 +110,12 @@ async def require_self_or_admin(request: Request, user_name: str) -> tuple[Princ
     if not who.is_admin and target.casefold() != who.user_name.casefold():
         raise ForbiddenError("only administrators may act on other users")
     return who, target
+
+
+async def require_reader(request: Request, user_name: str) -> tuple[Principal, str]:
+    """Like :func:`require_self_or_admin`, for reading only: a caller without a session who
+    reads ``current`` (or ``anonymous``) reads the anonymous user, as Magpie lets anyone do."""
+    who = await principal(request)
+    if not who.signed_in and user_name.lower() in ("current", ANONYMOUS):
+        return who, ANONYMOUS
+    return await require_self_or_admin(request, user_name)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from rookery.api.auth import Principal, require_admin, require_self_or_admin, rookery
+from rookery.api.auth import Principal, require_admin, require_reader, rookery
 from rookery.api.query import flag
 from rookery.api.responses import body_schema, read_body, respond
 from rookery.bootstrap import Rookery
@@ -47,7 +47,7 @@ Finder = perms.TargetFinder
 
 async def _caller(request: Request, kind: str, name: str) -> tuple[Principal, str]:
     if kind == "user":
-        who, target = await require_self_or_admin(request, name)
+        who, target = await require_reader(request, name)
         return who, target
     return await require_admin(request), name
 

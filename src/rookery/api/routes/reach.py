@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from rookery.api.auth import Principal, require_admin, require_self_or_admin, rookery
+from rookery.api.auth import Principal, require_admin, require_reader, rookery
 from rookery.api.query import flag
 from rookery.api.reads import read
 from rookery.api.responses import respond
@@ -53,7 +53,7 @@ def _options(request: Request, who: Principal, *, inherited: bool = False) -> re
 
 async def _holder(request: Request, kind: str, name: str) -> tuple[Principal, str]:
     if kind == "user":
-        return await require_self_or_admin(request, name)
+        return await require_reader(request, name)
     return await require_admin(request), name
 
 

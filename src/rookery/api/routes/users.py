@@ -9,15 +9,14 @@ from starlette.concurrency import run_in_threadpool
 from rookery.api.auth import (
     Principal,
     current_session_version,
-    principal,
     require_admin,
+    require_reader,
     require_self_or_admin,
     rookery,
     set_session_cookie,
 )
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.services import users
-from rookery.services.lookups import ANONYMOUS
 from rookery.services.lookups import get_user as find_user_or_404
 
 router = APIRouter(tags=["users"])
@@ -69,11 +68,7 @@ async def create_user(request: Request, who: Principal = Depends(require_admin))
 @router.get("/users/{user_name}")
 async def get_user(request: Request, user_name: str) -> JSONResponse:
     """One user (``current`` is the caller; without a session, the anonymous user)."""
-    who = await principal(request)
-    if not who.signed_in and user_name.lower() in ("current", ANONYMOUS):
-        target = ANONYMOUS
-    else:
-        _, target = await require_self_or_admin(request, user_name)
+    _, target = await require_reader(request, user_name)
     app = rookery(request)
 
     def query() -> dict[str, object]:
@@ -121,8 +116,8 @@ async def delete_user(request: Request, user_name: str) -> JSONResponse:
 
 @router.get("/users/{user_name}/groups")
 async def list_user_groups(request: Request, user_name: str) -> JSONResponse:
-    """The groups a user belongs to."""
-    _, target = await require_self_or_admin(request, user_name)
+    """The groups a user belongs to (``current`` without a session: the anonymous user's)."""
+    _, target = await require_reader(request, user_name)
     app = rookery(request)
 
     def query() -> list[str]:
