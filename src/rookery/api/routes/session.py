@@ -1,4 +1,5 @@
-"""Public routes: sign-in/out, session, and the webhook callback ``/tmp/{token}``."""
+"""Public routes: sign-in/out, session, sign-in providers and the webhook callback
+``/tmp/{token}``."""
 
 from __future__ import annotations
 
@@ -77,6 +78,21 @@ async def session_route(request: Request) -> JSONResponse:
             return users.user_view(get_user(session, who.user_name))
 
     return respond(200, "session found", authenticated=True, user=await run_in_threadpool(query))
+
+
+INTERNAL_PROVIDERS = ["Ziggurat"]
+"""Magpie's sign-in providers by display name: only its own user table ("ziggurat"); Rookery
+supports no external identity provider (OpenID, GitHub, WSO2)."""
+
+
+@router.get("/providers")
+async def providers() -> JSONResponse:
+    """The sign-in providers, as Magpie lists them: internal and external display names."""
+    return respond(
+        200,
+        "Get providers successful.",
+        providers={"internal": INTERNAL_PROVIDERS, "external": []},
+    )
 
 
 @router.get("/tmp/{token}")

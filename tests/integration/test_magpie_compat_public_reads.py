@@ -1,4 +1,5 @@
-"""Magpie 5.1.0 parity: without a session, ``current`` reads as the anonymous user (no 401)."""
+"""Magpie 5.1.0 parity for callers without a session: ``current`` reads as the anonymous user
+(no 401), and ``GET /providers`` lists the sign-in providers."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from tests.support.service import Service
 
 
 def test_current_routes_read_the_anonymous_user_without_a_session(service: Service) -> None:
-    """Groups, services, resources, a service's tree and permissions of ``current`` are the
+    """Groups, services, resources, a service's tree and permissions of ```current``` are the
     anonymous user's for a caller who is not signed in."""
     admin = service.admin
     svc = add_service(admin, "public")
@@ -46,8 +47,8 @@ def test_current_routes_read_the_anonymous_user_without_a_session(service: Servi
 
 
 def test_the_fallback_is_for_reading_current_only(service: Service) -> None:
-    """Other users stay 401 without a session, changes to ``current`` too, and a signed-in
-    user's ``current`` is still themself."""
+    """Other users stay 401 without a session, changes to ```current``` too, and a signed-in
+    user's ```current``` is still themself."""
     admin = service.admin
     user = {"user_name": "carol", "email": "carol@example.org", "password": "long-enough-pw-1"}
     assert admin.post("/users", json=user).status_code == 201
@@ -59,3 +60,10 @@ def test_the_fallback_is_for_reading_current_only(service: Service) -> None:
     assert carol.get("/users/current").json()["user"]["user_name"] == "carol"
     assert carol.get("/users/current/groups").status_code == 200
     assert_error(carol.get("/users/anonymous/groups"), 403)
+
+
+def test_providers_lists_the_internal_sign_in_only(service: Service) -> None:
+    """```GET /providers``` answers anyone with Magpie's internal provider and no external one."""
+    response = service.client().get("/providers")
+    assert response.status_code == 200
+    assert response.json()["providers"] == {"internal": ["Ziggurat"], "external": []}
