@@ -22,6 +22,7 @@ PUBLIC = {
     ("POST", "/signin"),
     ("GET", "/signout"),
     ("GET", "/session"),
+    ("GET", "/providers"),
     ("GET", "/tmp/{token}"),
     ("GET", "/health"),
     # Public by decision of routes/health.py (for Prometheus scrapers); SPEC §2 lists /metrics
