@@ -99,3 +99,16 @@ def test_conflicts_name_the_conflicting_item(service: Service) -> None:
     body = assert_error(admin.post("/users", json=again), 409, "user_name")
     assert body["user_name"] == "bob"
     assert body["param"]["compare"] == ["bob"]
+
+
+def test_wrong_types_in_bodies_and_ids_report_the_expected_type(service: Service) -> None:
+    """A boolean, a string or a resource id of the wrong type names the type expected."""
+    admin = service.admin
+    body = assert_error(
+        admin.post("/groups", json={"group_name": "g", "discoverable": "maybe"}),
+        400,
+        "discoverable",
+    )
+    assert body["param"] == {"name": "discoverable", "value": "maybe", "compare": "Type[bool]"}
+    body = assert_error(admin.get("/resources/abc"), 400, "resource_id")
+    assert body["param"]["compare"] == "Type[int]"

@@ -207,7 +207,10 @@ def validate_display_name(name: object, default: str) -> str:
         return default
     if not isinstance(name, str):
         raise InvalidInputError(
-            "Resource display name must be a string.", param="resource_display_name", value=name
+            "Resource display name must be a string.",
+            param="resource_display_name",
+            value=name,
+            compare="Type[str]",
         )
     _check_length(name, "resource_display_name", "Resource display name", MAX_RESOURCE_NAME_LENGTH)
     return name

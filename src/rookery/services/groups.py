@@ -43,7 +43,9 @@ def _as_bool(value: object, param: str) -> bool:
         return value
     if isinstance(value, str) and value.lower() in {"true", "false", "1", "0", "yes", "no"}:
         return value.lower() in {"true", "1", "yes"}
-    raise InvalidInputError(f"{param} must be a boolean, got {value!r}", param=param, value=value)
+    raise InvalidInputError(
+        f"{param} must be a boolean, got {value!r}", param=param, value=value, compare="Type[bool]"
+    )
 
 
 def _description(value: object) -> str | None:
@@ -55,7 +57,10 @@ def _description(value: object) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise InvalidInputError(
-        f"description must be a string, got {value!r}", param="description", value=value
+        f"description must be a string, got {value!r}",
+        param="description",
+        value=value,
+        compare="Type[str]",
     )
 
 

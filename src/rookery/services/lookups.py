@@ -92,6 +92,7 @@ def get_resource(session: Session, resource_id: object) -> Resource:
             f"resource_id must be an integer, got {resource_id!r}",
             param="resource_id",
             value=resource_id,
+            compare="Type[int]",
         ) from None
     resource = session.get(Resource, rid) if -(2**31) <= rid < 2**31 else None
     if resource is None:

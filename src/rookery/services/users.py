@@ -78,7 +78,9 @@ def add_new_user(
     mail = validate_email(email)
     secret = validate_password(password, uow.settings.password_min_length)
     if group_name is not None and not isinstance(group_name, str):
-        raise InvalidInputError("group_name must be a string", param="group_name", value=group_name)
+        raise InvalidInputError(
+            "group_name must be a string", param="group_name", value=group_name, compare="Type[str]"
+        )
     # Hashed before the first statement: Argon2id's ~80 ms must not hold the transaction
     # (on SQLite, the process's one write lock; on PostgreSQL, a connection).
     password_hash = hash_password(secret)
