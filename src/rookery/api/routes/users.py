@@ -120,14 +120,16 @@ async def delete_user(request: Request, user_name: str) -> JSONResponse:
 
 
 @router.get("/users/{user_name}/groups")
-async def list_user_groups(request: Request, user_name: str) -> JSONResponse:
-    """The groups a user belongs to."""
+async def list_user_groups(
+    request: Request, user_name: str, status: str | None = None
+) -> JSONResponse:
+    """The groups a user belongs to (``status=pending|all``: with terms not yet accepted)."""
     _, target = await require_self_or_admin(request, user_name)
     app = rookery(request)
 
     def query() -> list[str]:
         with app.read_session() as session:
-            return users.user_group_names(session, target)
+            return users.user_group_names(session, target, status)
 
     return respond(200, "groups listed", group_names=await run_in_threadpool(query))
 
