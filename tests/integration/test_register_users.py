@@ -57,6 +57,8 @@ def test_register_confirm_then_sign_in(
     assert _signin(service, "erin") == 401
     assert service.admin.get("/register/users").json()["registrations"] == ["erin"]
     assert_error(service.admin.get("/users/erin"), 404, "user_name")
+    assert service.admin.get("/users?status=Pending").json()["user_names"] == ["erin"]
+    assert "erin" not in service.admin.get("/users").json()["user_names"]
 
     (mail,) = smtp_server.wait_for("erin@example.org")
     assert receiver.requests == []  # no create_user for a pending registration
@@ -65,6 +67,7 @@ def test_register_confirm_then_sign_in(
     assert _signin(service, "erin") == 200
     assert service.admin.get("/users/erin").json()["user"]["status"] == "OK"
     assert service.admin.get("/register/users").json()["registrations"] == []
+    assert service.admin.get("/users?status=4").json()["user_names"] == []
     (delivered,) = receiver.wait_for(1)
     assert delivered.json() == {"name": "erin"}
     smtp_server.wait_for("erin@example.org", count=2)  # the "account ready" notice

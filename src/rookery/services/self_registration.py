@@ -22,10 +22,11 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from rookery.db.models import PendingUser, Token, User
 from rookery.domain.names import name_key, validate_email, validate_password, validate_user_name
-from rookery.domain.statuses import UserStatus
+from rookery.domain.statuses import UserStatus, parse_status
 from rookery.domain.token_operations import TokenOperation
 from rookery.errors import ConflictError, MailUnavailableError, NotFoundError
 from rookery.services.conflicts import settle_races
@@ -169,6 +170,17 @@ def show_pending(uow: UnitOfWork, user_name: str) -> dict[str, Any]:
     require_enabled(uow)
     with uow:
         return pending_view(uow, get_pending(uow, user_name), links=True)
+
+
+def pending_summaries(session: Session, status: object) -> list[dict[str, Any]]:
+    """For ``GET /users?status=Pending`` (Magpie lists registrations there): their summaries."""
+    if status in (None, "") or parse_status(status) is not UserStatus.Pending:
+        return []
+    rows = session.scalars(select(PendingUser).order_by(PendingUser.user_name))
+    return [
+        {"user_name": p.user_name, "email": p.email, "status": UserStatus.Pending.label}
+        for p in rows
+    ]
 
 
 def get_pending(uow: UnitOfWork, user_name: str) -> PendingUser:

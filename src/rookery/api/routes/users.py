@@ -16,7 +16,7 @@ from rookery.api.auth import (
     set_session_cookie,
 )
 from rookery.api.responses import STRING, body_schema, read_body, respond
-from rookery.services import users
+from rookery.services import self_registration, users
 from rookery.services.lookups import ANONYMOUS
 from rookery.services.lookups import get_user as find_user_or_404
 
@@ -32,7 +32,8 @@ async def list_users(
 
     def query() -> list[dict[str, object]]:
         with app.read_session() as session:
-            return [users.user_view(u, detailed=False) for u in users.list_users(session, status)]
+            found = [users.user_view(u, detailed=False) for u in users.list_users(session, status)]
+            return found + self_registration.pending_summaries(session, status)
 
     found = await run_in_threadpool(query)
     if detail:
