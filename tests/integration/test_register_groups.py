@@ -130,3 +130,21 @@ def test_terms_join_without_smtp_is_503(service: Service) -> None:
     dave = _user(service, "dave")
     assert_error(dave.post("/register/groups/sworn"), 503, "ROOKERY_SMTP_HOST")
     assert dave.post("/register/groups/open").status_code == 201
+
+
+def test_administrator_adding_to_a_group_with_terms_waits_for_them(
+    start_service: ServiceFactory, smtp_server: SmtpServer
+) -> None:
+    """``POST /users/{u}/groups`` for a group with terms is 202 until the user accepts them."""
+    service = start_service(**smtp_server.settings())
+    _groups(service)
+    _user(service, "erin")
+    admin = service.admin
+    added = admin.post("/users/erin/groups", json={"group_name": "sworn"})
+    assert added.status_code == 202, added.text
+    assert admin.get("/users/erin/groups?status=pending").json()["group_names"] == ["sworn"]
+    assert admin.post("/users/erin/groups", json={"group_name": "hidden"}).status_code == 201
+    (mail,) = smtp_server.wait_for("erin@example.org")
+    assert service.client().get(mail.path_of("accept")).status_code == 200
+    assert "sworn" in admin.get("/users/erin/groups").json()["group_names"]
+    assert_error(admin.post("/users/erin/groups", json={"group_name": 3}), 400, "group_name")

@@ -17,11 +17,17 @@ from sqlalchemy.orm import Session
 from rookery.db.models import Group, Membership, Token
 from rookery.domain.names import name_key
 from rookery.domain.token_operations import TokenOperation
-from rookery.errors import ConflictError, ForbiddenError, MailUnavailableError, NotFoundError
+from rookery.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    MailUnavailableError,
+    NotFoundError,
+)
 from rookery.services import self_registration as registration
 from rookery.services import users
 from rookery.services.conflicts import settle_races
-from rookery.services.lookups import ANONYMOUS, get_user
+from rookery.services.lookups import ANONYMOUS, get_group, get_user
 from rookery.services.mail import send_mail
 from rookery.services.unit_of_work import UnitOfWork
 
@@ -65,13 +71,28 @@ def _pending_token(session: Session, user_id: int, group_id: int) -> Token | Non
 
 
 @settle_races
-def join(uow: UnitOfWork, user_name: str, group_name: str) -> tuple[bool, dict[str, Any]]:
-    """Join a discoverable group: (True, body) when done, (False, body) when terms are pending."""
+def join(
+    uow: UnitOfWork, user_name: str, group_name: object, *, discoverable_only: bool = True
+) -> tuple[bool, dict[str, Any]]:
+    """Put a user in a group: (True, body) when done, (False, body) when terms are pending.
+
+    ``discoverable_only``: the user joins by itself (``/register/groups``); an administrator
+    adding someone (``POST /users/{u}/groups``) may name any group, and terms apply alike.
+    """
+    if not isinstance(group_name, str) or not group_name:
+        raise InvalidInputError(
+            "group_name is required (a string)", param="group_name", value=group_name
+        )
     with uow:
         user = get_user(uow.session, user_name)
         if user.user_name == ANONYMOUS:
-            raise ForbiddenError("the anonymous user cannot join groups", param="user_name")
-        group = get_discoverable(uow.session, group_name)
+            raise ForbiddenError(
+                "the anonymous user cannot join groups", param="user_name", value=user_name
+            )
+        if discoverable_only:
+            group = get_discoverable(uow.session, group_name)
+        else:
+            group = get_group(uow.session, group_name)
         body = {"user_name": user.user_name, "group_name": group.group_name}
         if uow.session.get(Membership, (user.id, group.id)) is not None:
             raise ConflictError(

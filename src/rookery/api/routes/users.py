@@ -16,7 +16,7 @@ from rookery.api.auth import (
     set_session_cookie,
 )
 from rookery.api.responses import STRING, body_schema, read_body, respond
-from rookery.services import self_registration, users
+from rookery.services import group_registration, self_registration, users
 from rookery.services.lookups import ANONYMOUS
 from rookery.services.lookups import get_user as find_user_or_404
 
@@ -143,13 +143,19 @@ async def list_user_groups(
 async def add_user_group(
     request: Request, user_name: str, who: Principal = Depends(require_admin)
 ) -> JSONResponse:
-    """Add a user to a group; 409 if already a member."""
+    """Add a user to a group; 409 if already a member, 202 while the group's terms wait."""
     body = await read_body(request)
     app = rookery(request)
     target = who.user_name if user_name == "current" else user_name
-    result = await run_in_threadpool(
-        users.add_membership, app.uow(who.user_name), target, body.get("group_name")
+    joined, result = await run_in_threadpool(
+        group_registration.join,
+        app.uow(who.user_name),
+        target,
+        body.get("group_name"),
+        discoverable_only=False,
     )
+    if not joined:
+        return respond(202, "the group's terms were e-mailed to the user: pending", **result)
     return respond(201, "user added to group", **result)
 
 
