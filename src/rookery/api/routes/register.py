@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from rookery.api.auth import Principal, principal, require_admin, rookery
-from rookery.api.responses import STRING, body_schema, read_body, respond
+from rookery.api.responses import JSON_TYPE, STRING, body_schema, read_body, respond
 from rookery.errors import AuthenticationError
 from rookery.services import group_registration, self_registration
 
@@ -56,7 +56,13 @@ async def show_discoverable_group(request: Request, group_name: str) -> JSONResp
     return respond(200, "discoverable group found", group=await run_in_threadpool(query))
 
 
-@router.post("/register/groups/{group_name}", status_code=201)
+# The documented 202 (the body is the usual envelope).
+PENDING_TERMS: dict[int | str, dict[str, Any]] = {
+    202: {"description": "terms e-mailed; pending", "content": {JSON_TYPE: {}}}
+}
+
+
+@router.post("/register/groups/{group_name}", status_code=201, responses=PENDING_TERMS)
 async def join_group(
     request: Request, group_name: str, who: Principal = Depends(require_user)
 ) -> JSONResponse:

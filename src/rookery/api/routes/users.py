@@ -16,6 +16,7 @@ from rookery.api.auth import (
     set_session_cookie,
 )
 from rookery.api.responses import STRING, body_schema, read_body, respond
+from rookery.api.routes.register import PENDING_TERMS
 from rookery.services import group_registration, self_registration, users
 from rookery.services.lookups import ANONYMOUS
 from rookery.services.lookups import get_user as find_user_or_404
@@ -138,6 +139,7 @@ async def list_user_groups(
 @router.post(
     "/users/{user_name}/groups",
     status_code=201,
+    responses=PENDING_TERMS,
     openapi_extra=body_schema(["group_name"], group_name=STRING),
 )
 async def add_user_group(
