@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tests.conftest import ServiceFactory
@@ -171,3 +172,19 @@ def test_registration_disabled_is_404(service: Service) -> None:
     body = {"user_name": "kim", "email": "kim@example.org", "password": PASSWORD}
     assert_error(service.client().post("/register/users", json=body), 404)
     assert_error(service.admin.get("/register/users"), 404)
+
+
+def test_expired_link_frees_the_name(
+    start_service: ServiceFactory, smtp_server: SmtpServer
+) -> None:
+    """An expired confirmation link is 410; the unconfirmed name may then be registered again."""
+    service = _start(start_service, smtp_server, token_expire_seconds=3)
+    assert _register(service, "lena").status_code == 201
+    (mail,) = smtp_server.wait_for("lena@example.org")
+    time.sleep(3.2)
+    assert_error(_follow(service, mail, "confirm"), 410, "token")
+    assert _register(service, "lena").status_code == 201
+    assert service.admin.get("/register/users").json()["registrations"] == ["lena"]
+    second = smtp_server.wait_for("lena@example.org", count=2)[1]
+    assert _follow(service, second, "confirm").status_code == 200
+    assert _signin(service, "lena") == 200

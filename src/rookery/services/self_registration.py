@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from rookery.db.models import PendingUser, Token, User
@@ -87,8 +88,19 @@ def find_pending(uow: UnitOfWork, user_name: str) -> PendingUser | None:
     )
 
 
+def _drop_stale(uow: UnitOfWork) -> None:
+    """Unconfirmed registrations whose link has expired hold no name or e-mail any more."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=uow.settings.token_expire_seconds)
+    uow.session.execute(
+        delete(PendingUser).where(
+            PendingUser.email_confirmed.is_(False), PendingUser.created_at < cutoff
+        )
+    )
+
+
 def _check_free(uow: UnitOfWork, name: str, mail: str) -> None:
     """A name or e-mail held by a user or by another registration is a 409."""
+    _drop_stale(uow)
     session = uow.session
     if find_user(session, name) is not None or find_pending(uow, name) is not None:
         raise ConflictError(f"user name '{name}' is already taken", param="user_name", value=name)
