@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from rookery.db.models import Group, Membership, Token
+from rookery.db.models import Group, Membership, Token, User
 from rookery.domain.names import name_key
 from rookery.domain.token_operations import TokenOperation
 from rookery.errors import (
@@ -70,6 +70,39 @@ def _pending_token(session: Session, user_id: int, group_id: int) -> Token | Non
     )
 
 
+def _joiner(
+    uow: UnitOfWork, user_name: str, group_name: object, *, discoverable_only: bool
+) -> tuple[User, Group]:
+    """The user and the group of a join, checked: 400, 403 (anonymous), 404, 409 (member)."""
+    if not isinstance(group_name, str) or not group_name:
+        raise InvalidInputError(
+            "group_name is required (a string)", param="group_name", value=group_name
+        )
+    user = get_user(uow.session, user_name)
+    if user.user_name == ANONYMOUS:
+        raise ForbiddenError(
+            "the anonymous user cannot join groups", param="user_name", value=user_name
+        )
+    if discoverable_only:
+        group = get_discoverable(uow.session, group_name)
+    else:
+        group = get_group(uow.session, group_name)
+    if uow.session.get(Membership, (user.id, group.id)) is not None:
+        raise ConflictError(
+            f"user '{user.user_name}' is already in group '{group.group_name}'",
+            param="group_name",
+            value=group_name,
+        )
+    if group.terms and _pending_token(uow.session, user.id, group.id) is not None:
+        raise ConflictError(
+            f"user '{user.user_name}' was already sent the terms of group "
+            f"'{group.group_name}' and has not accepted them yet",
+            param="group_name",
+            value=group_name,
+        )
+    return user, group
+
+
 @settle_races
 def join(
     uow: UnitOfWork, user_name: str, group_name: object, *, discoverable_only: bool = True
@@ -79,47 +112,19 @@ def join(
     ``discoverable_only``: the user joins by itself (``/register/groups``); an administrator
     adding someone (``POST /users/{u}/groups``) may name any group, and terms apply alike.
     """
-    if not isinstance(group_name, str) or not group_name:
-        raise InvalidInputError(
-            "group_name is required (a string)", param="group_name", value=group_name
-        )
     with uow:
-        user = get_user(uow.session, user_name)
-        if user.user_name == ANONYMOUS:
-            raise ForbiddenError(
-                "the anonymous user cannot join groups", param="user_name", value=user_name
-            )
-        if discoverable_only:
-            group = get_discoverable(uow.session, group_name)
-        else:
-            group = get_group(uow.session, group_name)
+        user, group = _joiner(uow, user_name, group_name, discoverable_only=discoverable_only)
         body = {"user_name": user.user_name, "group_name": group.group_name}
-        if uow.session.get(Membership, (user.id, group.id)) is not None:
-            raise ConflictError(
-                f"user '{user.user_name}' is already in group '{group.group_name}'",
-                param="group_name",
-                value=group_name,
-            )
         if not group.terms:
             uow.session.add(Membership(user_id=user.id, group_id=group.id))
             users.publish_membership(uow, user, group)
             uow.commit()
             return True, body
-        if _pending_token(uow.session, user.id, group.id) is not None:
-            raise ConflictError(
-                f"user '{user.user_name}' was already sent the terms of group "
-                f"'{group.group_name}' and has not accepted them yet",
-                param="group_name",
-                value=group_name,
-            )
         token = registration.new_token(
             uow, TokenOperation.GROUP_ACCEPT_TERMS, user_id=user.id, group_id=group.id
         )
-        params = {
-            **body,
-            "group_terms": group.terms,
-            "confirm_url": registration.token_url(uow, token),
-        }
+        params = {**body, "group_terms": group.terms}
+        params["confirm_url"] = registration.token_url(uow, token)
         recipient, key = user.email, token.token
         uow.commit()
     try:

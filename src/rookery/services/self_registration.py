@@ -139,10 +139,20 @@ def register(uow: UnitOfWork, user_name: object, email: object, password: object
         )
         view = pending_view(uow, pending)
         uow.commit()
+    try:
+        send_mail(uow.settings, mail, "user_registration_submission", _submission(uow, view, link))
+    except MailUnavailableError:
+        _forget(uow, name)
+        raise
+    return view
+
+
+def _submission(uow: UnitOfWork, view: dict[str, Any], link: str) -> dict[str, str]:
+    """Parameters of the confirmation e-mail."""
     approval = uow.settings.user_registration_approval
-    params = {
-        "user_name": name,
-        "email": mail,
+    return {
+        "user_name": view["user_name"],
+        "email": view["email"],
         "confirm_url": link,
         "approval_required": str(approval).lower(),
         "next_step": (
@@ -151,12 +161,6 @@ def register(uow: UnitOfWork, user_name: object, email: object, password: object
             else "Your account is created as soon as you open it."
         ),
     }
-    try:
-        send_mail(uow.settings, mail, "user_registration_submission", params)
-    except MailUnavailableError:
-        _forget(uow, name)
-        raise
-    return view
 
 
 def _forget(uow: UnitOfWork, user_name: str) -> None:
