@@ -55,6 +55,10 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_USER_REGISTRATION_APPROVAL_EMAIL_RECIPIENT": (
         "MAGPIE_USER_REGISTRATION_APPROVAL_EMAIL_RECIPIENT"
     ),
+    "ROOKERY_USER_REGISTRATION_NOTIFY": "MAGPIE_USER_REGISTRATION_NOTIFY_ENABLED",
+    "ROOKERY_USER_REGISTRATION_NOTIFY_EMAIL_RECIPIENT": (
+        "MAGPIE_USER_REGISTRATION_NOTIFY_EMAIL_RECIPIENT"
+    ),
     **{
         f"ROOKERY_{name}_EMAIL_TEMPLATE": f"MAGPIE_{name}_EMAIL_TEMPLATE"
         for name in (
@@ -62,6 +66,7 @@ _ALIASES: dict[str, str | None] = {
             "USER_REGISTRATION_APPROVAL",
             "USER_REGISTRATION_APPROVED",
             "USER_REGISTRATION_DECLINED",
+            "USER_REGISTRATION_NOTIFY",
             "GROUP_TERMS_SUBMISSION",
             "GROUP_TERMS_APPROVED",
         )
@@ -76,6 +81,7 @@ EMAIL_TEMPLATE_SETTINGS: dict[str, str] = {
         "USER_REGISTRATION_APPROVAL",
         "USER_REGISTRATION_APPROVED",
         "USER_REGISTRATION_DECLINED",
+        "USER_REGISTRATION_NOTIFY",
         "GROUP_TERMS_SUBMISSION",
         "GROUP_TERMS_APPROVED",
     )
@@ -124,6 +130,8 @@ class Settings:
     user_registration_enabled: bool = False
     user_registration_approval: bool = False
     approval_email_recipient: str | None = None  # None: ROOKERY_ADMIN_EMAIL
+    registration_notify: bool = False
+    registration_notify_recipient: str | None = None  # None: ROOKERY_ADMIN_EMAIL
     email_templates: Mapping[str, str] = field(default_factory=dict)  # name -> file path
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -270,6 +278,10 @@ def _mail(env: Mapping[str, str]) -> dict[str, object]:
         "user_registration_approval": _bool(env, "ROOKERY_USER_REGISTRATION_APPROVAL"),
         "approval_email_recipient": _lookup(
             env, "ROOKERY_USER_REGISTRATION_APPROVAL_EMAIL_RECIPIENT"
+        ),
+        "registration_notify": _bool(env, "ROOKERY_USER_REGISTRATION_NOTIFY"),
+        "registration_notify_recipient": _lookup(
+            env, "ROOKERY_USER_REGISTRATION_NOTIFY_EMAIL_RECIPIENT"
         ),
         "email_templates": templates,
     }

@@ -188,3 +188,21 @@ def test_expired_link_frees_the_name(
     second = smtp_server.wait_for("lena@example.org", count=2)[1]
     assert _follow(service, second, "confirm").status_code == 200
     assert _signin(service, "lena") == 200
+
+
+def test_manager_is_notified_of_completed_registrations(
+    start_service: ServiceFactory, smtp_server: SmtpServer
+) -> None:
+    """With notification on, a completed registration is e-mailed to the notify recipient."""
+    service = _start(
+        start_service,
+        smtp_server,
+        registration_notify=True,
+        registration_notify_recipient="managers@example.org",
+    )
+    assert _register(service, "mona").status_code == 201
+    (mail,) = smtp_server.wait_for("mona@example.org")
+    assert smtp_server.to("managers@example.org") == []
+    assert _follow(service, mail, "confirm").status_code == 200
+    (notice,) = smtp_server.wait_for("managers@example.org")
+    assert "mona@example.org" in notice.text

@@ -25,6 +25,8 @@ def test_magpie_names_configure_mail_and_registration(tmp_path: Path) -> None:
             "MAGPIE_USER_REGISTRATION_APPROVAL_ENABLED": "yes",
             "MAGPIE_USER_REGISTRATION_APPROVAL_EMAIL_RECIPIENT": "boss@example.org",
             "MAGPIE_GROUP_TERMS_SUBMISSION_EMAIL_TEMPLATE": "/etc/terms.txt",
+            "MAGPIE_USER_REGISTRATION_NOTIFY_ENABLED": "on",
+            "MAGPIE_USER_REGISTRATION_NOTIFY_EMAIL_RECIPIENT": "team@example.org",
         }
     )
     assert (settings.smtp_host, settings.smtp_port, settings.smtp_ssl) == (
@@ -37,6 +39,8 @@ def test_magpie_names_configure_mail_and_registration(tmp_path: Path) -> None:
     assert settings.user_registration_approval
     assert settings.approval_email_recipient == "boss@example.org"
     assert settings.email_templates == {"group_terms_submission": "/etc/terms.txt"}
+    assert settings.registration_notify
+    assert settings.registration_notify_recipient == "team@example.org"
 
 
 def test_defaults_leave_registration_off(tmp_path: Path) -> None:

@@ -224,6 +224,15 @@ def upgrade(uow: UnitOfWork, pending: PendingUser) -> User:
     return user
 
 
+def announce(uow: UnitOfWork, user_name: str, email: str) -> None:
+    """After a registration became a user: tell the user and, if asked, a manager (best effort)."""
+    notify(uow, email, "user_registration_approved", {"user_name": user_name})
+    settings = uow.settings
+    manager = settings.registration_notify_recipient or settings.admin_email
+    if settings.registration_notify and manager:
+        notify(uow, manager, "user_registration_notify", {"user_name": user_name, "email": email})
+
+
 def notify(uow: UnitOfWork, recipient: str, template: str, params: dict[str, str]) -> None:
     """Send an informative e-mail after a change that stands whatever happens to it."""
     try:

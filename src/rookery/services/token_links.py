@@ -107,7 +107,7 @@ def _confirm(uow: UnitOfWork, key: str) -> str:
             user = registration.upgrade(uow, _pending_of(uow, row))
             recipient, name = user.email, user.user_name
             uow.commit()
-        registration.notify(uow, recipient, "user_registration_approved", {"user_name": name})
+        registration.announce(uow, name, recipient)
         return f"e-mail confirmed: user '{name}' is created and may sign in"
     _ask_approval(uow, key)
     with uow:
@@ -167,8 +167,8 @@ def _decide(uow: UnitOfWork, key: str, *, approve: bool) -> str:
         else:
             uow.session.delete(pending)
         uow.commit()
-    template = "user_registration_approved" if approve else "user_registration_declined"
-    registration.notify(uow, recipient, template, {"user_name": name})
     if approve:
+        registration.announce(uow, name, recipient)
         return f"registration approved: user '{name}' is created and may sign in"
+    registration.notify(uow, recipient, "user_registration_declined", {"user_name": name})
     return f"registration declined: '{name}' is deleted"
