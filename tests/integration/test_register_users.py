@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tests.conftest import ServiceFactory
@@ -206,3 +207,18 @@ def test_manager_is_notified_of_completed_registrations(
     assert _follow(service, mail, "confirm").status_code == 200
     (notice,) = smtp_server.wait_for("managers@example.org")
     assert "mona@example.org" in notice.text
+
+
+def test_a_link_followed_twice_at_once_works_once(
+    start_service: ServiceFactory, smtp_server: SmtpServer
+) -> None:
+    """Two simultaneous visits of one confirmation link: one creates the user, the other is 404."""
+    service = _start(start_service, smtp_server)
+    assert _register(service, "nina").status_code == 201
+    (mail,) = smtp_server.wait_for("nina@example.org")
+    path = mail.path_of("confirm")
+    clients = [service.client() for _ in range(4)]
+    with ThreadPoolExecutor(len(clients)) as pool:
+        codes = sorted(pool.map(lambda client: client.get(path).status_code, clients))
+    assert codes == [200, 404, 404, 404]
+    assert _signin(service, "nina") == 200

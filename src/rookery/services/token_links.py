@@ -73,10 +73,15 @@ def _token_key(token: str) -> str:
 def _spend(uow: UnitOfWork, key: str) -> Token:
     """The token, deleted in the open transaction (a concurrent follower gets 404)."""
     row = uow.session.get(Token, key)
-    if row is None:
-        raise NotFoundError("token does not exist or was already used", param="token", value=key)
-    uow.session.delete(row)
-    return row
+    if row is not None:
+        uow.session.expunge(row)  # its values stay readable; the row goes by statement below
+        # A statement, not session.delete: when two requests follow the same link at once, the
+        # later one waits for the first to commit and then deletes nothing (404), where a
+        # session delete would fail as a stale row.
+        gone = uow.session.execute(delete(Token).where(Token.token == key))
+        if gone.rowcount == 1:  # type: ignore[attr-defined]
+            return row
+    raise NotFoundError("token does not exist or was already used", param="token", value=key)
 
 
 def _accept_terms(uow: UnitOfWork, key: str) -> str:
