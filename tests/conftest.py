@@ -1,5 +1,5 @@
 """Shared fixtures: databases (SQLite always, PostgreSQL when configured), a running
-service, and real HTTP receivers on 127.0.0.1.
+service, real HTTP receivers and a real SMTP server on 127.0.0.1.
 
 Every test that takes ``database_url`` runs once per database: on SQLite in a fresh file, and
 on PostgreSQL when ``ROOKERY_TEST_DATABASE_URL`` is set (CI sets it), in a database of its own
@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from rookery.db.engine import normalize_url
 from tests.support.receiver import Receiver
 from tests.support.service import Service, settings_for, write_config
+from tests.support.smtp import SmtpServer
 
 PG_URL = os.environ.get("ROOKERY_TEST_DATABASE_URL")
 DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -71,6 +72,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def receiver() -> Iterator[Receiver]:
     """A recording HTTP receiver on 127.0.0.1."""
     server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A recording SMTP server (aiosmtpd) on 127.0.0.1."""
+    server = SmtpServer().start()
     yield server
     server.stop()
 

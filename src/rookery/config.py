@@ -44,6 +44,47 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_RESOURCE_MAX_DEPTH": None,
     "ROOKERY_SQLITE_BUSY_TIMEOUT": None,
     "ROOKERY_USERS_GROUP": "MAGPIE_USERS_GROUP",
+    "ROOKERY_SMTP_HOST": "MAGPIE_SMTP_HOST",
+    "ROOKERY_SMTP_PORT": "MAGPIE_SMTP_PORT",
+    "ROOKERY_SMTP_USER": "MAGPIE_SMTP_USER",
+    "ROOKERY_SMTP_PASSWORD": "MAGPIE_SMTP_PASSWORD",
+    "ROOKERY_SMTP_FROM": "MAGPIE_SMTP_FROM",
+    "ROOKERY_SMTP_SSL": "MAGPIE_SMTP_SSL",
+    "ROOKERY_USER_REGISTRATION_ENABLED": "MAGPIE_USER_REGISTRATION_ENABLED",
+    "ROOKERY_USER_REGISTRATION_APPROVAL": "MAGPIE_USER_REGISTRATION_APPROVAL_ENABLED",
+    "ROOKERY_USER_REGISTRATION_APPROVAL_EMAIL_RECIPIENT": (
+        "MAGPIE_USER_REGISTRATION_APPROVAL_EMAIL_RECIPIENT"
+    ),
+    "ROOKERY_USER_REGISTRATION_NOTIFY": "MAGPIE_USER_REGISTRATION_NOTIFY_ENABLED",
+    "ROOKERY_USER_REGISTRATION_NOTIFY_EMAIL_RECIPIENT": (
+        "MAGPIE_USER_REGISTRATION_NOTIFY_EMAIL_RECIPIENT"
+    ),
+    **{
+        f"ROOKERY_{name}_EMAIL_TEMPLATE": f"MAGPIE_{name}_EMAIL_TEMPLATE"
+        for name in (
+            "USER_REGISTRATION_SUBMISSION",
+            "USER_REGISTRATION_APPROVAL",
+            "USER_REGISTRATION_APPROVED",
+            "USER_REGISTRATION_DECLINED",
+            "USER_REGISTRATION_NOTIFY",
+            "GROUP_TERMS_SUBMISSION",
+            "GROUP_TERMS_APPROVED",
+        )
+    },
+}
+
+# Mail template name -> the setting naming a file that replaces the shipped default.
+EMAIL_TEMPLATE_SETTINGS: dict[str, str] = {
+    name.lower(): f"ROOKERY_{name}_EMAIL_TEMPLATE"
+    for name in (
+        "USER_REGISTRATION_SUBMISSION",
+        "USER_REGISTRATION_APPROVAL",
+        "USER_REGISTRATION_APPROVED",
+        "USER_REGISTRATION_DECLINED",
+        "USER_REGISTRATION_NOTIFY",
+        "GROUP_TERMS_SUBMISSION",
+        "GROUP_TERMS_APPROVED",
+    )
 }
 
 
@@ -80,6 +121,18 @@ class Settings:
     resource_max_depth: int = 64
     sqlite_busy_timeout_seconds: float = 30.0
     users_group: str = "users"
+    smtp_host: str | None = None
+    smtp_port: int | None = None  # None: 465 with SSL, 25 without
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str | None = None
+    smtp_ssl: bool = False
+    user_registration_enabled: bool = False
+    user_registration_approval: bool = False
+    approval_email_recipient: str | None = None  # None: ROOKERY_ADMIN_EMAIL
+    registration_notify: bool = False
+    registration_notify_recipient: str | None = None  # None: ROOKERY_ADMIN_EMAIL
+    email_templates: Mapping[str, str] = field(default_factory=dict)  # name -> file path
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -194,7 +247,44 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sqlite_busy_timeout_seconds=_seconds(env, "ROOKERY_SQLITE_BUSY_TIMEOUT", 30.0),
         users_group=_lookup(env, "ROOKERY_USERS_GROUP") or Settings.users_group,
     )
-    return settings.with_overrides(**_limits(env))
+    return settings.with_overrides(**_limits(env), **_mail(env))
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    value = (_lookup(env, name) or "false").strip().lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise InvalidInputError(
+            f"setting {name}: expected true or false, got {value!r}", param=name, value=value
+        )
+    return value in ("1", "true", "yes", "on")
+
+
+def _mail(env: Mapping[str, str]) -> dict[str, object]:
+    """E-mail (SMTP) and self-registration settings (SPEC §9)."""
+    port = _lookup(env, "ROOKERY_SMTP_PORT")
+    templates = {
+        key: path
+        for key, name in EMAIL_TEMPLATE_SETTINGS.items()
+        if (path := _lookup(env, name)) is not None
+    }
+    return {
+        "smtp_host": _lookup(env, "ROOKERY_SMTP_HOST"),
+        "smtp_port": None if port is None else _positive(env, "ROOKERY_SMTP_PORT", 25),
+        "smtp_user": _lookup(env, "ROOKERY_SMTP_USER"),
+        "smtp_password": _lookup(env, "ROOKERY_SMTP_PASSWORD"),
+        "smtp_from": _lookup(env, "ROOKERY_SMTP_FROM"),
+        "smtp_ssl": _bool(env, "ROOKERY_SMTP_SSL"),
+        "user_registration_enabled": _bool(env, "ROOKERY_USER_REGISTRATION_ENABLED"),
+        "user_registration_approval": _bool(env, "ROOKERY_USER_REGISTRATION_APPROVAL"),
+        "approval_email_recipient": _lookup(
+            env, "ROOKERY_USER_REGISTRATION_APPROVAL_EMAIL_RECIPIENT"
+        ),
+        "registration_notify": _bool(env, "ROOKERY_USER_REGISTRATION_NOTIFY"),
+        "registration_notify_recipient": _lookup(
+            env, "ROOKERY_USER_REGISTRATION_NOTIFY_EMAIL_RECIPIENT"
+        ),
+        "email_templates": templates,
+    }
 
 
 def _limits(env: Mapping[str, str]) -> dict[str, int]:

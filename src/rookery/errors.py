@@ -16,6 +16,7 @@ responses in one table (``rookery.api.errors``) and the CLI prints their message
     ├── PayloadTooLargeError     a request body is larger than the configured limit
     ├── TooManyRequestsError     the caller must wait (retry_after_seconds says how long)
     ├── DatabaseUnavailableError the database cannot be reached or is locked; try again later
+    ├── MailUnavailableError     an e-mail could not be handed to the SMTP server; try again later
     └── InvalidWebhookConfigError  a webhook configuration file is invalid
 """
 
@@ -91,3 +92,9 @@ class DatabaseUnavailableError(RookeryError):
     """The database cannot be reached, or stays locked; nothing was changed. Retry later."""
 
     retry_after_seconds = 5
+
+
+class MailUnavailableError(RookeryError):
+    """The SMTP server refused or could not take an e-mail; what needed it was undone."""
+
+    retry_after_seconds = 30

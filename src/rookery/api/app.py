@@ -21,6 +21,7 @@ from rookery.api.routes import (
     meta,
     permissions,
     reach,
+    register,
     resources,
     service_types,
     services,
@@ -77,7 +78,7 @@ def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
     errors.install(app)
     install_docs(app, prefix)
     routers = (meta, session, users, groups, service_types, services, resources, permissions)
-    for module in (*routers, reach, webhooks, health):
+    for module in (*routers, reach, register, webhooks, health):
         app.include_router(module.router, prefix=prefix)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

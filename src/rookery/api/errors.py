@@ -20,6 +20,7 @@ from rookery.errors import (
     GoneError,
     InvalidInputError,
     InvalidWebhookConfigError,
+    MailUnavailableError,
     NotFoundError,
     PayloadTooLargeError,
     RookeryError,
@@ -43,6 +44,7 @@ STATUS_BY_ERROR: list[tuple[type[RookeryError], int]] = [
     (PayloadTooLargeError, 413),
     (TooManyRequestsError, 429),
     (DatabaseUnavailableError, 503),
+    (MailUnavailableError, 503),
 ]
 
 

@@ -24,6 +24,7 @@ ERROR_CODES = {
     "422": "unknown name",
     "413": "request body larger than ROOKERY_MAX_BODY_BYTES",
     "429": "too many attempts; retry after `Retry-After` seconds",
+    "503": "database or SMTP server unavailable; retry after `Retry-After` seconds",
 }
 
 ENVELOPE: dict[str, Any] = {

@@ -118,6 +118,8 @@ class Group(Base):
     description: Mapped[str | None] = mapped_column(Text)
     discoverable: Mapped[bool] = mapped_column(Boolean, default=False)
     priority: Mapped[int] = mapped_column(Integer, default=0)
+    # Terms a user accepts (through an e-mailed link) before joining (Magpie's group terms).
+    terms: Mapped[str | None] = mapped_column(Text)
 
     users: Mapped[list[User]] = relationship(
         secondary="memberships", back_populates="groups", order_by="User.user_name"
@@ -200,6 +202,26 @@ class GroupPermission(Base):
     scope: Mapped[str] = mapped_column(String(16))
 
 
+class PendingUser(Base):
+    """A self-registration waiting for its e-mail confirmation and, if required, approval.
+
+    Not a user: it cannot sign in and publishes no event. Names and e-mails are unique here,
+    and the service also keeps them apart from the users table's.
+    """
+
+    __tablename__ = "pending_users"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    email_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Token(Base):
     """A single-use temporary token behind a callback URL."""
 
@@ -209,6 +231,9 @@ class Token(Base):
     operation: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    pending_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pending_users.id", ondelete="CASCADE")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 

@@ -17,6 +17,8 @@ from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.actions import WebhookAction
 
 BUILT_IN = {ADMIN_GROUP, ANONYMOUS}
+# Terms are shown in an e-mail and accepted as a whole: long enough for real terms, bounded.
+MAX_TERMS_LENGTH = 20_000
 
 
 def group_view(group: Group, *, detailed: bool = False) -> dict[str, Any]:
@@ -26,6 +28,7 @@ def group_view(group: Group, *, detailed: bool = False) -> dict[str, Any]:
         view.update(
             description=group.description,
             discoverable=group.discoverable,
+            terms=group.terms,
             priority="max" if group.group_name == ADMIN_GROUP else group.priority,
             member_count=len(group.users),
             user_names=[u.user_name for u in group.users],
@@ -49,16 +52,19 @@ def _as_bool(value: object, param: str) -> bool:
 
 
 def _description(value: object) -> str | None:
-    if isinstance(value, str) and len(value) > MAX_DESCRIPTION_LENGTH:
+    return _text(value, "description", MAX_DESCRIPTION_LENGTH)
+
+
+def _text(value: object, param: str, maximum: int) -> str | None:
+    if isinstance(value, str) and len(value) > maximum:
         raise InvalidInputError(
-            f"description is too long: at most {MAX_DESCRIPTION_LENGTH} characters",
-            param="description",
+            f"{param} is too long: at most {maximum} characters", param=param, value=len(value)
         )
     if value is None or isinstance(value, str):
         return value
     raise InvalidInputError(
-        f"description must be a string, got {value!r}",
-        param="description",
+        f"{param} must be a string, got {value!r}",
+        param=param,
         value=value,
         compare="Type[str]",
     )
@@ -66,7 +72,11 @@ def _description(value: object) -> str | None:
 
 @settle_races
 def create_group(
-    uow: UnitOfWork, group_name: object, description: object = None, discoverable: object = False
+    uow: UnitOfWork,
+    group_name: object,
+    description: object = None,
+    discoverable: object = False,
+    terms: object = None,
 ) -> dict[str, Any]:
     """Create a group; 409 on a duplicate name."""
     name = validate_group_name(group_name)
@@ -84,6 +94,7 @@ def create_group(
             name_key=name_key(name),
             description=_description(description),
             discoverable=_as_bool(discoverable, "discoverable"),
+            terms=_text(terms, "terms", MAX_TERMS_LENGTH) or None,
             priority=0,
         )
         uow.session.add(group)
@@ -122,6 +133,10 @@ def update_group(uow: UnitOfWork, group_name: str, changes: dict[str, Any]) -> d
             group.group_name, group.name_key, changed = name, name_key(name), True
         if "description" in changes and changes["description"] != group.description:
             group.description, changed = _description(changes["description"]), True
+        if "terms" in changes:
+            terms = _text(changes["terms"], "terms", MAX_TERMS_LENGTH) or None
+            changed = changed or terms != group.terms
+            group.terms = terms
         if "discoverable" in changes:
             flag = _as_bool(changes["discoverable"], "discoverable")
             changed = changed or flag != group.discoverable

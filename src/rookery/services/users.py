@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from rookery.db.models import Group, Membership, User
+from rookery.db.models import Group, Membership, Token, User
+from rookery.domain.membership_statuses import MembershipStatus, parse_membership_status
 from rookery.domain.names import (
     RESERVED_USER_NAMES,
     name_key,
@@ -16,6 +17,7 @@ from rookery.domain.names import (
     validate_user_name,
 )
 from rookery.domain.statuses import UserStatus, parse_status
+from rookery.domain.token_operations import TokenOperation
 from rookery.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from rookery.services import administrators, events
 from rookery.services.auth import revoke_sessions
@@ -36,8 +38,26 @@ def user_view(user: User, *, detailed: bool = True) -> dict[str, Any]:
     }
     if detailed:
         view["group_names"] = [g.group_name for g in user.groups]
-        view["has_pending_group"] = False
+        view["has_pending_group"] = bool(_pending_group_names(user))
     return view
+
+
+def _pending_group_names(user: User) -> list[str]:
+    """Groups whose terms ``user`` was asked to accept and has not accepted yet."""
+    session = object_session(user)
+    if session is None:
+        return []
+    query = (
+        select(Group.group_name)
+        .join(Token, Token.group_id == Group.id)
+        .where(
+            Token.user_id == user.id,
+            Token.operation == TokenOperation.GROUP_ACCEPT_TERMS.value,
+        )
+        .distinct()
+        .order_by(Group.group_name)
+    )
+    return list(session.scalars(query))
 
 
 def list_users(session: Session, status: object = None) -> list[User]:
@@ -84,8 +104,15 @@ def add_new_user(
     # Hashed before the first statement: Argon2id's ~80 ms must not hold the transaction
     # (on SQLite, the process's one write lock; on PostgreSQL, a connection).
     password_hash = hash_password(secret)
+    group = get_group(uow.session, group_name) if group_name else None
+    return insert_user(uow, name, mail, password_hash, group)
+
+
+def insert_user(
+    uow: UnitOfWork, name: str, mail: str, password_hash: str, group: Group | None = None
+) -> User:
+    """Add a user from validated values (409 if taken) and publish ``create_user``."""
     session = uow.session
-    group = get_group(session, group_name) if group_name else None
     _check_unique(session, name, mail)
     user = User(
         user_name=name,
@@ -219,9 +246,14 @@ def delete_user(uow: UnitOfWork, user_name: str) -> None:
         uow.commit()
 
 
-def user_group_names(session: Session, user_name: str) -> list[str]:
-    """Names of the groups a user belongs to, sorted."""
-    return [g.group_name for g in get_user(session, user_name).groups]
+def user_group_names(session: Session, user_name: str, status: object = None) -> list[str]:
+    """Names of a user's groups (``status``: active, the default; pending; or all), sorted."""
+    which = parse_membership_status(status)
+    user = get_user(session, user_name)
+    names = [] if which is MembershipStatus.PENDING else [g.group_name for g in user.groups]
+    if which is not MembershipStatus.ACTIVE:
+        names = sorted({*names, *_pending_group_names(user)})
+    return names
 
 
 @settle_races
@@ -270,6 +302,11 @@ def remove_membership(uow: UnitOfWork, user_name: str, group_name: str) -> None:
         uow.session.delete(membership)
         _publish_membership(uow, WebhookAction.REMOVE_USER_FROM_GROUP, user, group)
         uow.commit()
+
+
+def publish_membership(uow: UnitOfWork, user: User, group: Group) -> None:
+    """Publish ``add_user_to_group`` for a membership added in the open transaction."""
+    _publish_membership(uow, WebhookAction.ADD_USER_TO_GROUP, user, group)
 
 
 def _publish_membership(uow: UnitOfWork, action: WebhookAction, user: User, group: Group) -> None:

@@ -32,7 +32,7 @@ async def list_groups(request: Request) -> JSONResponse:
     "/groups",
     status_code=201,
     openapi_extra=body_schema(
-        ["group_name"], group_name=STRING, description=STRING, discoverable=BOOLEAN
+        ["group_name"], group_name=STRING, description=STRING, discoverable=BOOLEAN, terms=STRING
     ),
 )
 async def create_group(request: Request, who: Principal = Depends(require_admin)) -> JSONResponse:
@@ -45,6 +45,7 @@ async def create_group(request: Request, who: Principal = Depends(require_admin)
         body.get("group_name"),
         body.get("description"),
         body.get("discoverable", False),
+        body.get("terms"),
     )
     return respond(201, "group created", group=group)
 
@@ -63,7 +64,9 @@ async def get_group_route(request: Request, group_name: str) -> JSONResponse:
 
 @router.patch(
     "/groups/{group_name}",
-    openapi_extra=body_schema([], group_name=STRING, description=STRING, discoverable=BOOLEAN),
+    openapi_extra=body_schema(
+        [], group_name=STRING, description=STRING, discoverable=BOOLEAN, terms=STRING
+    ),
 )
 async def update_group(
     request: Request, group_name: str, who: Principal = Depends(require_admin)

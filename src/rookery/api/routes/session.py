@@ -14,7 +14,7 @@ from rookery.api.auth import principal, rookery
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.api.signin import check_credentials, end_session, start_session
 from rookery.errors import UnprocessableError
-from rookery.services import tokens, users
+from rookery.services import token_links, users
 from rookery.services.lookups import get_user
 
 router = APIRouter(tags=["session"])
@@ -97,7 +97,9 @@ async def providers() -> JSONResponse:
 
 @router.get("/tmp/{token}")
 async def use_token(request: Request, token: str) -> JSONResponse:
-    """A receiver reports failure: the user becomes ``WebhookError`` (single use)."""
+    """Follow a single-use link: a receiver's failure report, or a registration/terms step."""
     app = rookery(request)
-    await run_in_threadpool(tokens.use_token, app.uow(None), token)
-    return respond(200, "token used: the user's status is now WebhookError")
+    who = await principal(request)
+    actor = who.user_name if who.signed_in else None
+    done = await run_in_threadpool(token_links.follow, app.uow(actor), token, is_admin=who.is_admin)
+    return respond(200, done)

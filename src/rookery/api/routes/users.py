@@ -16,7 +16,9 @@ from rookery.api.auth import (
     set_session_cookie,
 )
 from rookery.api.responses import STRING, body_schema, read_body, respond
-from rookery.services import users
+from rookery.api.routes.register import PENDING_TERMS
+from rookery.services import group_registration, self_registration, users
+from rookery.services.lookups import ANONYMOUS
 from rookery.services.lookups import get_user as find_user_or_404
 
 router = APIRouter(tags=["users"])
@@ -31,7 +33,8 @@ async def list_users(
 
     def query() -> list[dict[str, object]]:
         with app.read_session() as session:
-            return [users.user_view(u, detailed=False) for u in users.list_users(session, status)]
+            found = [users.user_view(u, detailed=False) for u in users.list_users(session, status)]
+            return found + self_registration.pending_summaries(session, status)
 
     found = await run_in_threadpool(query)
     if detail:
@@ -115,14 +118,19 @@ async def delete_user(request: Request, user_name: str) -> JSONResponse:
 
 
 @router.get("/users/{user_name}/groups")
-async def list_user_groups(request: Request, user_name: str) -> JSONResponse:
-    """The groups a user belongs to (``current`` without a session: the anonymous user's)."""
+async def list_user_groups(
+    request: Request, user_name: str, status: str | None = None
+) -> JSONResponse:
+    """The groups a user belongs to (``status=pending|all``: with terms not yet accepted).
+
+    ``current`` without a session reads the anonymous user's groups.
+    """
     _, target = await require_reader(request, user_name)
     app = rookery(request)
 
     def query() -> list[str]:
         with app.read_session() as session:
-            return users.user_group_names(session, target)
+            return users.user_group_names(session, target, status)
 
     return respond(200, "groups listed", group_names=await run_in_threadpool(query))
 
@@ -130,18 +138,25 @@ async def list_user_groups(request: Request, user_name: str) -> JSONResponse:
 @router.post(
     "/users/{user_name}/groups",
     status_code=201,
+    responses=PENDING_TERMS,
     openapi_extra=body_schema(["group_name"], group_name=STRING),
 )
 async def add_user_group(
     request: Request, user_name: str, who: Principal = Depends(require_admin)
 ) -> JSONResponse:
-    """Add a user to a group; 409 if already a member."""
+    """Add a user to a group; 409 if already a member, 202 while the group's terms wait."""
     body = await read_body(request)
     app = rookery(request)
     target = who.user_name if user_name == "current" else user_name
-    result = await run_in_threadpool(
-        users.add_membership, app.uow(who.user_name), target, body.get("group_name")
+    joined, result = await run_in_threadpool(
+        group_registration.join,
+        app.uow(who.user_name),
+        target,
+        body.get("group_name"),
+        discoverable_only=False,
     )
+    if not joined:
+        return respond(202, "the group's terms were e-mailed to the user: pending", **result)
     return respond(201, "user added to group", **result)
 
 
