@@ -2,8 +2,9 @@
 
 Invariants:
 - a delivery is written here only, ``pending``, in its event's transaction, with its request
-  rendered once (method, URL, headers, body), its lane (``receiver|subject``) and its
-  ``receiver``; the rows written are returned to the caller;
+  rendered once (method, URL, headers, body), its lane (``receiver|subject``, or a lane of
+  its own when its webhook declares ``ordering: none``) and its ``receiver``; the rows
+  written are returned to the caller, and their lanes' rows are refreshed at commit;
 - every state change a use case makes goes through here and is checked against
   :mod:`rookery.domain.delivery_states`; the worker's own moves (claim, release, outcome)
   are the queue SQL's (:mod:`rookery.db.queue`, :mod:`rookery.db.outcomes`);
@@ -51,6 +52,7 @@ def write_deliveries(
     rows = [_delivery(event, webhook, subject, status_user) for webhook in webhooks]
     uow.session.add_all(rows)
     uow.deliveries_written += len(rows)
+    uow.lanes_touched.update((row.lane, row.receiver) for row in rows)
     return rows
 
 
@@ -61,6 +63,7 @@ def hold_for_sender(
     delivery.state = ensure_transition(delivery.state, DeliveryState.SENDING)
     delivery.claimed_by = worker_id
     delivery.lease_until = lease_until
+    uow.lanes_touched[delivery.lane] = delivery.receiver
     uow.deliveries_written -= 1  # claimed here: no worker needs waking for it
 
 
