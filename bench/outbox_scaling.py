@@ -96,6 +96,12 @@ def insert_pending(engine: Any, start: int, stop: int, lanes: int) -> None:
             }
             session.execute(text(sql), params)
             session.commit()
+    # The rows bypassed the outbox: write their lanes' rows as the migration would.
+    from rookery.db import lanes
+
+    with Session(engine) as session:
+        lanes.rebuild(session, datetime.now(UTC))
+        session.commit()
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
 
@@ -159,7 +165,7 @@ def run(plan: Plan, kind: str, workdir: Path) -> list[Figure]:
                 f"{name}: {b:,} / {a:,}",
                 "ratio",
                 ratio,
-                target="<= 1.5" if lanes == LANES else "",
+                target="<= 1.5" if lanes == LANES else "<= 2",
             ),
         ]
     return figures
