@@ -94,12 +94,8 @@ def test_lanes_of_many_users_are_claimed_together(
         session.commit()
     assert len(claimed) == 5
     assert len({d.lane for d in claimed}) == 5
-    assert all(head == (d.id, False) for d, head in zip(claimed, _heads(service, claimed)))
-
-
-def _heads(service: Service, claimed: list[Delivery]) -> list[tuple[int, bool]]:
     lanes = _lanes(service)
-    return [lanes[d.lane] for d in claimed]
+    assert [lanes[d.lane] for d in claimed] == [(d.id, False) for d in claimed]
 
 
 def test_a_released_claim_makes_its_lane_due_again(
