@@ -44,6 +44,9 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_RESOURCE_MAX_DEPTH": None,
     "ROOKERY_SQLITE_BUSY_TIMEOUT": None,
     "ROOKERY_USERS_GROUP": "MAGPIE_USERS_GROUP",
+    "ROOKERY_DELIVERY_RETENTION_DAYS": None,
+    "ROOKERY_FAILED_RETENTION_DAYS": None,
+    "ROOKERY_LANE_BLOCKED_SECONDS": None,
 }
 
 
@@ -80,6 +83,11 @@ class Settings:
     resource_max_depth: int = 64
     sqlite_busy_timeout_seconds: float = 30.0
     users_group: str = "users"
+    # Finished deliveries (and their attempts) are kept this long after they finished.
+    delivery_retention_days: int = 30
+    failed_retention_days: int = 90
+    # A lane whose head has not moved for this long, with deliveries behind it, is "blocked".
+    lane_blocked_seconds: int = 300
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -194,7 +202,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sqlite_busy_timeout_seconds=_seconds(env, "ROOKERY_SQLITE_BUSY_TIMEOUT", 30.0),
         users_group=_lookup(env, "ROOKERY_USERS_GROUP") or Settings.users_group,
     )
-    return settings.with_overrides(**_limits(env))
+    return settings.with_overrides(**_limits(env), **_delivery_upkeep(env))
 
 
 def _limits(env: Mapping[str, str]) -> dict[str, int]:
@@ -208,5 +216,15 @@ def _limits(env: Mapping[str, str]) -> dict[str, int]:
         "hash_workers": "ROOKERY_HASH_WORKERS",
         "hash_backlog": "ROOKERY_HASH_BACKLOG",
         "resource_max_depth": "ROOKERY_RESOURCE_MAX_DEPTH",
+    }
+    return {key: _positive(env, name, getattr(Settings, key)) for key, name in names.items()}
+
+
+def _delivery_upkeep(env: Mapping[str, str]) -> dict[str, int]:
+    """Retention of finished deliveries and the blocked-lane threshold: positive integers."""
+    names = {
+        "delivery_retention_days": "ROOKERY_DELIVERY_RETENTION_DAYS",
+        "failed_retention_days": "ROOKERY_FAILED_RETENTION_DAYS",
+        "lane_blocked_seconds": "ROOKERY_LANE_BLOCKED_SECONDS",
     }
     return {key: _positive(env, name, getattr(Settings, key)) for key, name in names.items()}

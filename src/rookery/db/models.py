@@ -264,6 +264,14 @@ class Delivery(Base):
             sqlite_where=text("state = 'sending'"),
             postgresql_where=text("state = 'sending'"),
         ),
+        # Retention: finished rows by state and age (an open row has no completed_at).
+        Index(
+            "ix_deliveries_finished",
+            "state",
+            "completed_at",
+            sqlite_where=text("completed_at IS NOT NULL"),
+            postgresql_where=text("completed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(

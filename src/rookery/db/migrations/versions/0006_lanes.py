@@ -5,10 +5,11 @@ Revises: 0004_delivery_receiver
 Create Date: 2026-12-05
 
 Creates ``delivery_lanes`` (lane, receiver, head id, due time of a pending head, since when
-the head leads) and fills it from the unfinished deliveries: for each lane, its lowest
+the head leads) and fills it from the unfinished deliveries, and indexes finished deliveries by
+state and completion time (for retention): for each lane, its lowest
 unfinished id is the head, due at its ``next_attempt_at`` when it is ``pending`` (NULL when it
-is ``sending``). Downgrading drops the table; the deliveries keep everything it was built
-from.
+is ``sending``). Downgrading drops the table and the index; the deliveries keep everything
+the table was built from.
 """
 
 from __future__ import annotations
@@ -53,10 +54,18 @@ def upgrade() -> None:
         sqlite_where=sa.text("due_at IS NOT NULL"),
         postgresql_where=sa.text("due_at IS NOT NULL"),
     )
+    op.create_index(
+        "ix_deliveries_finished",
+        "deliveries",
+        ["state", "completed_at"],
+        sqlite_where=sa.text("completed_at IS NOT NULL"),
+        postgresql_where=sa.text("completed_at IS NOT NULL"),
+    )
     now = sa.bindparam("now", datetime.now(UTC), type_=UTCDateTime())
     op.get_bind().execute(sa.text(_BACKFILL).bindparams(now))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deliveries_finished", table_name="deliveries")
     op.drop_index("ix_delivery_lanes_due", table_name="delivery_lanes")
     op.drop_table("delivery_lanes")
