@@ -27,6 +27,7 @@ from sqlalchemy import ColumnElement
 from rookery.db import queue
 from rookery.db.models import Delivery, Event, User
 from rookery.domain.delivery_states import DeliveryState, ensure_transition
+from rookery.domain.ordering import Ordering
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.body import encode_body
 from rookery.webhooks.config import WebhookConfig
@@ -87,14 +88,18 @@ def _delivery(
     headers = {"Content-Type": webhook.content_type} if body is not None else {}
     headers.update(redact_headers(webhook.headers))
     receiver = receiver_of(webhook.url)
+    uid = f"msg_{uuid.uuid4().hex}"
+    lane = f"{receiver}|{subject}"
+    if webhook.ordering == Ordering.NONE:
+        lane = f"{lane}|{uid}"  # a lane of its own: waits for nothing, holds up nothing
     return Delivery(
-        uid=f"msg_{uuid.uuid4().hex}",
+        uid=uid,
         event=event,
         action=event.action,
         webhook_name=webhook.name,
         webhook_key=webhook.key,
         subject=subject,
-        lane=f"{receiver}|{subject}",
+        lane=lane,
         receiver=receiver,
         state=DeliveryState.PENDING,
         attempt_count=0,
