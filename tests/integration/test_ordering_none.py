@@ -3,6 +3,8 @@ in parallel, while the ordered webhooks of the same receiver and subject still g
 
 from __future__ import annotations
 
+import itertools
+
 from tests.conftest import ServiceFactory
 from tests.support.delivery_log import create_user, deliveries, hook
 from tests.support.receiver import Receiver
@@ -28,7 +30,7 @@ def test_unordered_deliveries_are_in_flight_together_and_ordered_ones_are_not(
     ordered_got = receiver.wait_for(COUNT, "/ordered", timeout=30)
     assert max(free_at) - min(free_at) < DELAY * 0.9
     ordered_at = [r.at for r in ordered_got]
-    gaps = [later - earlier for earlier, later in zip(ordered_at, ordered_at[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(ordered_at)]
     assert all(gap >= DELAY * 0.9 for gap in gaps), gaps
 
     log = deliveries(service, limit=50)["deliveries"]

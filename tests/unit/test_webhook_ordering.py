@@ -14,8 +14,11 @@ ITEM = {"name": "mirror", "action": "create_user", "method": "POST", "url": "htt
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [({}, Ordering.RECEIVER), ({"ordering": "receiver"}, Ordering.RECEIVER)]
-    + [({"ordering": "none"}, Ordering.NONE)],
+    [
+        ({}, Ordering.RECEIVER),
+        ({"ordering": "receiver"}, Ordering.RECEIVER),
+        ({"ordering": "none"}, Ordering.NONE),
+    ],
 )
 def test_ordering_is_read(given: dict[str, str], expected: Ordering) -> None:
     """An absent key means per-receiver order; both names are accepted."""
