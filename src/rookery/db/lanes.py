@@ -5,9 +5,10 @@ or finishes a delivery):
 - a lane has a row exactly while it has an unfinished delivery; ``head_id`` is the lowest
   unfinished id of the lane, ``due_at`` the head's ``next_attempt_at`` while the head is
   ``pending`` and NULL while it is ``sending``;
-- :func:`refresh` locks the lane rows first (an upsert, in lane order, so two transactions
-  never wait on each other in a cycle), then reads the heads: on PostgreSQL each statement
-  sees what committed before it, so the row written is never older than the deliveries;
+- :func:`refresh` locks the lane rows first (``FOR UPDATE`` in lane order, then an upsert of
+  the missing ones), then computes the heads in a later statement: on PostgreSQL each
+  statement sees what committed before it, so the row written is never older than the
+  deliveries it was computed from;
 - ``head_since`` changes only when the head does: a lane whose head is old has not moved.
 """
 
@@ -15,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, literal_column, select, update
+from sqlalchemy import case, delete, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnClause
@@ -27,6 +28,8 @@ from rookery.domain.delivery_states import OPEN, DeliveryState
 
 # Literals, not parameters: SQLite uses a partial index only when the WHERE visibly implies it.
 _OPEN: tuple[ColumnClause[str], ...] = tuple(literal_column(f"'{s.value}'") for s in sorted(OPEN))
+_PENDING: ColumnClause[str] = literal_column(f"'{DeliveryState.PENDING.value}'")
+_INNER = aliased(Delivery)
 
 
 def refresh(session: Session, receivers: Mapping[str, str], now: datetime) -> None:
@@ -34,35 +37,34 @@ def refresh(session: Session, receivers: Mapping[str, str], now: datetime) -> No
     if not receivers:
         return
     lanes = sorted(receivers)
-    before = _lock(session, [(lane, receivers[lane]) for lane in lanes], now)
-    heads = _heads(session, lanes)
-    gone = [lane for lane in lanes if heads.get(lane) is None]
-    rows = []
-    for lane, head in heads.items():
-        if head is None:
-            continue
-        head_id, state, due = head
-        old_head, since = before[lane]
-        rows.append(
-            {
-                "b_lane": lane,
-                "head_id": head_id,
-                "due_at": due if state == DeliveryState.PENDING else None,
-                "head_since": since if head_id == old_head else now,
-            }
+    _lock(session, [(lane, receivers[lane]) for lane in lanes], now)
+    # A new statement, so on PostgreSQL a fresh snapshot: it sees whatever the transactions
+    # the lock waited for committed. Lanes left with no unfinished delivery get head 0.
+    lowest = (
+        select(func.min(_INNER.id))
+        .where(_INNER.lane == DeliveryLane.lane, _INNER.state.in_(_OPEN))
+        .correlate(DeliveryLane)
+        .scalar_subquery()
+    )
+    head = aliased(Delivery)
+    due = (
+        select(case((head.state == _PENDING, head.next_attempt_at), else_=None))
+        .where(head.id == lowest)
+        .correlate(DeliveryLane)
+        .scalar_subquery()
+    )
+    moved = session.execute(
+        update(DeliveryLane)
+        .where(DeliveryLane.lane.in_(lanes))
+        .values(
+            head_id=func.coalesce(lowest, 0),
+            due_at=due,
+            head_since=case((lowest == DeliveryLane.head_id, DeliveryLane.head_since), else_=now),
         )
-    if rows:
-        table = cast(Table, DeliveryLane.__table__)
-        session.execute(
-            update(table)
-            .where(table.c.lane == bindparam("b_lane"))
-            .values(
-                head_id=bindparam("head_id"),
-                due_at=bindparam("due_at"),
-                head_since=bindparam("head_since"),
-            ),
-            rows,
-        )
+        .returning(DeliveryLane.lane, DeliveryLane.head_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    gone = [lane for lane, head_id in moved if not head_id]
     if gone:
         session.execute(
             delete(DeliveryLane)
@@ -71,45 +73,35 @@ def refresh(session: Session, receivers: Mapping[str, str], now: datetime) -> No
         )
 
 
-def _lock(
-    session: Session, lanes: list[tuple[str, str]], now: datetime
-) -> dict[str, tuple[int, datetime]]:
-    """Insert missing lane rows and lock all of them; return each lane's head and its since."""
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = module.insert(DeliveryLane).values(
-        [{"lane": k, "receiver": r, "head_id": 0, "head_since": now} for k, r in lanes]
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[DeliveryLane.lane], set_={"receiver": statement.excluded.receiver}
-    ).returning(DeliveryLane.lane, DeliveryLane.head_id, DeliveryLane.head_since)
-    return {lane: (head_id, since) for lane, head_id, since in session.execute(statement)}
-
-
-def _heads(
-    session: Session, lanes: list[str]
-) -> dict[str, tuple[int, DeliveryState, datetime] | None]:
-    """Each lane's lowest unfinished delivery: (id, state, next attempt), None when none."""
-    inner = aliased(Delivery)
-    lowest = (
-        select(func.min(inner.id))
-        .where(inner.lane == DeliveryLane.lane, inner.state.in_(_OPEN))
-        .scalar_subquery()
-    )
-    picked = (
-        select(DeliveryLane.lane, lowest.label("head"))
-        .where(DeliveryLane.lane.in_(lanes))
-        .subquery()
-    )
-    rows = session.execute(
-        select(picked.c.lane, Delivery.id, Delivery.state, Delivery.next_attempt_at).outerjoin(
-            Delivery, Delivery.id == picked.c.head
+def _lock(session: Session, lanes: list[tuple[str, str]], now: datetime) -> None:
+    """Insert missing lane rows and hold all of them until the transaction ends."""
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite: this transaction already holds the only write lock (BEGIN IMMEDIATE).
+        add = sqlite.insert(DeliveryLane).values(_new_rows(lanes, now))
+        session.execute(add.on_conflict_do_nothing(index_elements=[DeliveryLane.lane]))
+        return
+    keys = [lane for lane, _ in lanes]
+    held = set(
+        session.scalars(
+            select(DeliveryLane.lane)
+            .where(DeliveryLane.lane.in_(keys))
+            .order_by(DeliveryLane.lane)
+            .with_for_update()
         )
-    ).all()
-    found: dict[str, tuple[int, DeliveryState, datetime] | None] = dict.fromkeys(lanes)
-    for lane, head_id, state, due in rows:
-        if head_id is not None:
-            found[lane] = (int(head_id), DeliveryState(state), due)
-    return found
+    )
+    missing = [(lane, receiver) for lane, receiver in lanes if lane not in held]
+    if missing:
+        # Inserted meanwhile by another transaction: wait for it, then lock its row.
+        insert = postgresql.insert(DeliveryLane).values(_new_rows(missing, now))
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[DeliveryLane.lane], set_={"receiver": insert.excluded.receiver}
+            )
+        )
+
+
+def _new_rows(lanes: list[tuple[str, str]], now: datetime) -> list[dict[str, Any]]:
+    return [{"lane": k, "receiver": r, "head_id": 0, "head_since": now} for k, r in lanes]
 
 
 def rebuild(session: Session, now: datetime) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Row, and_, delete, exists, func, literal_column, select, update
 from sqlalchemy.orm import Session
@@ -137,19 +138,22 @@ def claim_due(
         .order_by(DeliveryLane.due_at)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
         # Another worker's claim holds its lanes' rows: skip them rather than wait.
         due = due.with_for_update(skip_locked=True)
-    heads = session.scalars(
+    taken = (
         update(DeliveryLane)
         .where(DeliveryLane.lane.in_(due.scalar_subquery()))
         .values(due_at=None)
         .returning(DeliveryLane.head_id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    if not heads:
-        return []
-    # One round trip: the claim and the rows it claimed (RETURNING works on both dialects).
+    )
+    if postgres:  # one round trip: the lanes taken and their heads claimed
+        heads: Any = select(taken.cte("taken").c.head_id)
+    else:
+        heads = session.scalars(taken.execution_options(synchronize_session=False)).all()
+        if not heads:
+            return []
     claimed = session.scalars(
         update(Delivery)
         .where(Delivery.id.in_(heads), Delivery.state == _PENDING)
