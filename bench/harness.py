@@ -283,6 +283,7 @@ class Plan:
     )
     memory_pending: int = 100_000
     memory_seconds: float = 12.0
+    retention_rows: int = 100_000
 
     @classmethod
     def quick(cls) -> Plan:
@@ -297,4 +298,5 @@ class Plan:
             outbox_sizes={"postgresql": (1_000, 100_000), "sqlite": (1_000, 20_000)},
             memory_pending=20_000,
             memory_seconds=8.0,
+            retention_rows=20_000,
         )

@@ -82,7 +82,9 @@ def _stamp(engine: Any, moment: datetime) -> Any:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if engine.dialect.name == "sqlite" else moment
 
 
-def insert_pending(engine: Any, start: int, stop: int, lanes: int) -> None:
+def insert_pending(
+    engine: Any, start: int, stop: int, lanes: int, *, build_lanes: bool = True
+) -> None:
     """Insert deliveries numbered ``start..stop`` (inclusive), all pending and due."""
     sql = _PG_INSERT if engine.dialect.name == "postgresql" else _SQLITE_INSERT
     chunk = 200_000
@@ -95,6 +97,13 @@ def insert_pending(engine: Any, start: int, stop: int, lanes: int) -> None:
                 "due": _stamp(engine, DUE),
             }
             session.execute(text(sql), params)
+            session.commit()
+    if build_lanes:
+        # The rows bypassed the outbox: write their lanes' rows as the migration would.
+        from rookery.db import lanes as lane_rows
+
+        with Session(engine) as session:
+            lane_rows.rebuild(session, datetime.now(UTC))
             session.commit()
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
@@ -159,7 +168,7 @@ def run(plan: Plan, kind: str, workdir: Path) -> list[Figure]:
                 f"{name}: {b:,} / {a:,}",
                 "ratio",
                 ratio,
-                target="<= 1.5" if lanes == LANES else "",
+                target="<= 1.5" if lanes == LANES else "<= 2",
             ),
         ]
     return figures

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import api_writes, latency, memory, outbox_scaling, throughput
+from bench import api_writes, latency, memory, outbox_scaling, retention, throughput
 from bench.figures import Figure, render_markdown, render_text
 from bench.harness import Plan, drop_leftover_databases
 
@@ -42,6 +42,7 @@ BENCHMARKS: list[tuple[str, Bench, tuple[str, ...]]] = [
     ("api_writes", api_writes.run, ("sqlite", "postgresql")),
     ("outbox", outbox_scaling.run, ("postgresql", "sqlite")),
     ("memory", memory.run, ("postgresql", "sqlite")),
+    ("retention", retention.run, ("postgresql", "sqlite")),
 ]
 
 

@@ -44,6 +44,9 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_RESOURCE_MAX_DEPTH": None,
     "ROOKERY_SQLITE_BUSY_TIMEOUT": None,
     "ROOKERY_USERS_GROUP": "MAGPIE_USERS_GROUP",
+    "ROOKERY_DELIVERY_RETENTION_DAYS": None,
+    "ROOKERY_FAILED_RETENTION_DAYS": None,
+    "ROOKERY_LANE_BLOCKED_SECONDS": None,
     "ROOKERY_SMTP_HOST": "MAGPIE_SMTP_HOST",
     "ROOKERY_SMTP_PORT": "MAGPIE_SMTP_PORT",
     "ROOKERY_SMTP_USER": "MAGPIE_SMTP_USER",
@@ -133,6 +136,11 @@ class Settings:
     registration_notify: bool = False
     registration_notify_recipient: str | None = None  # None: ROOKERY_ADMIN_EMAIL
     email_templates: Mapping[str, str] = field(default_factory=dict)  # name -> file path
+    # Finished deliveries (and their attempts) are kept this long after they finished.
+    delivery_retention_days: int = 30
+    failed_retention_days: int = 90
+    # A lane whose head has not moved for this long, with deliveries behind it, is "blocked".
+    lane_blocked_seconds: int = 300
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -247,7 +255,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sqlite_busy_timeout_seconds=_seconds(env, "ROOKERY_SQLITE_BUSY_TIMEOUT", 30.0),
         users_group=_lookup(env, "ROOKERY_USERS_GROUP") or Settings.users_group,
     )
-    return settings.with_overrides(**_limits(env), **_mail(env))
+    return settings.with_overrides(**_limits(env), **_mail(env), **_delivery_upkeep(env))
 
 
 def _bool(env: Mapping[str, str], name: str) -> bool:
@@ -298,5 +306,15 @@ def _limits(env: Mapping[str, str]) -> dict[str, int]:
         "hash_workers": "ROOKERY_HASH_WORKERS",
         "hash_backlog": "ROOKERY_HASH_BACKLOG",
         "resource_max_depth": "ROOKERY_RESOURCE_MAX_DEPTH",
+    }
+    return {key: _positive(env, name, getattr(Settings, key)) for key, name in names.items()}
+
+
+def _delivery_upkeep(env: Mapping[str, str]) -> dict[str, int]:
+    """Retention of finished deliveries and the blocked-lane threshold: positive integers."""
+    names = {
+        "delivery_retention_days": "ROOKERY_DELIVERY_RETENTION_DAYS",
+        "failed_retention_days": "ROOKERY_FAILED_RETENTION_DAYS",
+        "lane_blocked_seconds": "ROOKERY_LANE_BLOCKED_SECONDS",
     }
     return {key: _positive(env, name, getattr(Settings, key)) for key, name in names.items()}

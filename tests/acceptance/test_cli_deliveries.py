@@ -22,16 +22,25 @@ SECRET = "a raw signing secret that must stay hidden"
 def rookery(service: Service, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``rookery ARGS`` against the service's database and webhook configuration."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ROOKERY_", "MAGPIE_"))}
-    env.update({
-        "ROOKERY_DATABASE_URL": service.settings.database_url,
-        "ROOKERY_WEBHOOKS_CONFIG_PATH": str(service.settings.webhooks_config_path),
-        "ROOKERY_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "ROOKERY_URL": service.base,
-        "ROOKERY_SECRET": str(service.settings.secret),
-        "ROOKERY_ENV_FILE": str(tmp_path / "no.env"),
-    })
-    return subprocess.run([sys.executable, "-m", "rookery.cli", *args], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60, check=False)
+    env.update(
+        {
+            "ROOKERY_DATABASE_URL": service.settings.database_url,
+            "ROOKERY_WEBHOOKS_CONFIG_PATH": str(service.settings.webhooks_config_path),
+            "ROOKERY_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "ROOKERY_URL": service.base,
+            "ROOKERY_SECRET": str(service.settings.secret),
+            "ROOKERY_ENV_FILE": str(tmp_path / "no.env"),
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "rookery.cli", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -39,15 +48,20 @@ def hooks(start_service: ServiceFactory, receiver: Receiver) -> Service:
     """A service with a webhook that fails once and for all, and one that works."""
     receiver.script("/bad", default=500)
     receiver.script("/ok", default=200)
-    return start_service([
-        hook(receiver, "bad-hook", "/bad", retry={"schedule": []}, secret=SECRET),
-        hook(receiver, "ok-hook", "/ok", headers={"X-Api-Key": "cli-hidden-key",
-                                                  "X-Hub-Signature": "cli-hidden-sig"}),
-    ])
+    return start_service(
+        [
+            hook(receiver, "bad-hook", "/bad", retry={"schedule": []}, secret=SECRET),
+            hook(
+                receiver,
+                "ok-hook",
+                "/ok",
+                headers={"X-Api-Key": "cli-hidden-key", "X-Hub-Signature": "cli-hidden-sig"},
+            ),
+        ]
+    )
 
 
-def test_deliveries_list_show_and_retry(hooks: Service, receiver: Receiver,
-                                        tmp_path: Path) -> None:
+def test_deliveries_list_show_and_retry(hooks: Service, receiver: Receiver, tmp_path: Path) -> None:
     """A failed delivery is listed and shown with its attempt, and `retry ID` gets it delivered
     by the running service once the receiver recovers."""
     create_user(hooks, "alice")
@@ -66,8 +80,7 @@ def test_deliveries_list_show_and_retry(hooks: Service, receiver: Receiver,
     assert shown.returncode == 0, shown.stderr
     detail = json.loads(shown.stdout)
     assert detail["state"] == "failed"
-    assert [(a["status_code"], a["response_excerpt"]) for a in detail["attempts"]] == [
-        (500, "ok")]
+    assert [(a["status_code"], a["response_excerpt"]) for a in detail["attempts"]] == [(500, "ok")]
     assert detail["event"]["params"]["user.name"] == "alice"
 
     receiver.script("/bad", default=200)
@@ -88,7 +101,8 @@ def test_deliveries_errors_are_one_sentence(hooks: Service, tmp_path: Path) -> N
         result = rookery(hooks, tmp_path, "deliveries", *args)
         assert result.returncode != 0
         assert result.stderr.strip().splitlines()[-1] == (
-            "rookery: error: delivery 424242 does not exist")
+            "rookery: error: delivery 424242 does not exist"
+        )
         assert "Traceback" not in result.stderr
 
 
@@ -106,8 +120,9 @@ def test_webhooks_list_redacts_secrets(hooks: Service, tmp_path: Path) -> None:
     assert listed[1]["key"] == "create_user/ok-hook"
 
 
-def test_deliveries_show_redacts_every_header_value(hooks: Service, receiver: Receiver,
-                                                    tmp_path: Path) -> None:
+def test_deliveries_show_redacts_every_header_value(
+    hooks: Service, receiver: Receiver, tmp_path: Path
+) -> None:
     """`deliveries show` prints the stored request with every configured header value as ***,
     while the receiver got the real values."""
     create_user(hooks, "hilda")
@@ -116,13 +131,15 @@ def test_deliveries_show_redacts_every_header_value(hooks: Service, receiver: Re
     shown = rookery(hooks, tmp_path, "deliveries", "show", str(sent["id"]))
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["request"]["headers"] == {
-        "Content-Type": "application/json", "X-Api-Key": "***", "X-Hub-Signature": "***"}
+        "Content-Type": "application/json",
+        "X-Api-Key": "***",
+        "X-Hub-Signature": "***",
+    }
     for hidden in ("cli-hidden-key", "cli-hidden-sig", SECRET):
         assert hidden not in shown.stdout + shown.stderr
 
 
-def test_webhooks_test_sends_one_sample(hooks: Service, receiver: Receiver,
-                                        tmp_path: Path) -> None:
+def test_webhooks_test_sends_one_sample(hooks: Service, receiver: Receiver, tmp_path: Path) -> None:
     """`webhooks test NAME` sends one sample event to that webhook only, prints the outcome,
     exits 0 on 2xx and 1 otherwise, and records the attempt in the delivery log."""
     ok = rookery(hooks, tmp_path, "webhooks", "test", "ok-hook")
@@ -141,7 +158,9 @@ def test_webhooks_test_sends_one_sample(hooks: Service, receiver: Receiver,
 
     samples = deliveries(hooks)["deliveries"]
     assert sorted((d["webhook_name"], d["state"]) for d in samples) == [
-        ("bad-hook", "failed"), ("ok-hook", "delivered")]
+        ("bad-hook", "failed"),
+        ("ok-hook", "delivered"),
+    ]
     for item in samples:
         assert item["attempt_count"] == 1
         assert item["subject"].startswith("sample:")

@@ -48,15 +48,37 @@ def test_api_survives_fuzzing(tmp_path: Path, who: str) -> None:
         wait_http(f"{base}/version", server)
         cookie = _cookie(base, "admin", "admin-password-1")
         if who == "plain user":
-            created = httpx.post(f"{base}/users", cookies={"auth_tkt": cookie}, json={
-                "user_name": "plain", "email": "plain@example.org",
-                "password": "plain-user-password"})
+            created = httpx.post(
+                f"{base}/users",
+                cookies={"auth_tkt": cookie},
+                json={
+                    "user_name": "plain",
+                    "email": "plain@example.org",
+                    "password": "plain-user-password",
+                },
+            )
             assert created.status_code == 201, created.text
             cookie = _cookie(base, "plain", "plain-user-password")
         run = subprocess.run(
-            [*_schemathesis(), "run", f"{base}/openapi.json", "-H", f"Cookie: auth_tkt={cookie}",
-             "--max-examples", str(EXAMPLES), "--seed", "1", "--no-color", *CHECKS, *SCOPE],
-            capture_output=True, text=True, timeout=1200, check=False)
+            [
+                *_schemathesis(),
+                "run",
+                f"{base}/openapi.json",
+                "-H",
+                f"Cookie: auth_tkt={cookie}",
+                "--max-examples",
+                str(EXAMPLES),
+                "--seed",
+                "1",
+                "--no-color",
+                *CHECKS,
+                *SCOPE,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
     finally:
         stop(server)
     summary = re.search(r"(\d+) generated, (\d+) passed", run.stdout)

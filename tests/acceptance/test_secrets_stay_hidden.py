@@ -19,8 +19,9 @@ from tests.support.service import free_port, write_config
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """Run one `rookery` command to completion; its output, both streams."""
-    return subprocess.run([*ROOKERY, *args], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [*ROOKERY, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def wait_delivered(client: httpx.Client, count: int, timeout: float = 20) -> list[int]:
@@ -40,30 +41,42 @@ def test_an_operators_run_prints_and_stores_no_secret(
     """A served run with a failing-then-working receiver, then every read-out command: the
     receiver got each configured value, and none of them appears in any output or table."""
     receiver.script("/flaky", statuses=[500])
-    hooks = [SecretHook.make("flaky", receiver, retry={"schedule": ["100ms"]}),
-             SecretHook.make("steady", receiver)]
+    hooks = [
+        SecretHook.make("flaky", receiver, retry={"schedule": ["100ms"]}),
+        SecretHook.make("steady", receiver),
+    ]
     config = write_config(tmp_path / "live", [hook.item() for hook in hooks])
     port = free_port()
-    env = rookery_env(database_url, ROOKERY_PORT=str(port),
-                      ROOKERY_WEBHOOKS_CONFIG_PATH=str(config))
+    env = rookery_env(
+        database_url, ROOKERY_PORT=str(port), ROOKERY_WEBHOOKS_CONFIG_PATH=str(config)
+    )
     log = tmp_path / "serve.log"
     server = start(["serve"], env, log)
     outputs: list[str] = []
     try:
         wait_http(f"http://127.0.0.1:{port}/version", server)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            signed_in = client.post("/signin", json={"user_name": "admin",
-                                                     "password": "admin-password-1"})
+            signed_in = client.post(
+                "/signin", json={"user_name": "admin", "password": "admin-password-1"}
+            )
             assert signed_in.status_code == 200, signed_in.text
-            created = client.post("/users", json={"user_name": "ursula",
-                                                  "email": "ursula@example.org",
-                                                  "password": "a-long-enough-password"})
+            created = client.post(
+                "/users",
+                json={
+                    "user_name": "ursula",
+                    "email": "ursula@example.org",
+                    "password": "a-long-enough-password",
+                },
+            )
             assert created.status_code == 201, created.text
             ids = wait_delivered(client, 2)  # ursula, to both webhooks
             outputs.append(client.get("/webhooks").text)
-        for args in (("webhooks", "list"), ("deliveries", "list"),
-                     ("deliveries", "show", str(ids[0])),
-                     ("check-config", str(config))):
+        for args in (
+            ("webhooks", "list"),
+            ("deliveries", "list"),
+            ("deliveries", "show", str(ids[0])),
+            ("check-config", str(config)),
+        ):
             done = run(env, *args)
             assert done.returncode == 0, done.stderr
             outputs.append(done.stdout + done.stderr)

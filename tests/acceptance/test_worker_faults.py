@@ -36,8 +36,13 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (ROOKERY_TE
 
 def _queue_groups(database_url: str, config: Path, count: int) -> None:
     """Commit ``count`` group creations (and their deliveries) with no worker running."""
-    app = build(Settings(database_url=database_url, webhooks_config_path=str(config),
-                         admin_password="admin-password-1"))
+    app = build(
+        Settings(
+            database_url=database_url,
+            webhooks_config_path=str(config),
+            admin_password="admin-password-1",
+        )
+    )
     for number in range(count):
         create_group(app.uow("loader"), f"bulk{number}")
     app.engine.dispose()
@@ -54,8 +59,13 @@ def _ids(engine: Engine, state: str) -> set[int]:
 
 def _held_by(engine: Engine, workers: set[str]) -> int:
     with engine.connect() as conn:
-        return len(conn.scalars(select(Delivery.id).where(
-            Delivery.state == "sending", Delivery.claimed_by.in_(workers))).all())
+        return len(
+            conn.scalars(
+                select(Delivery.id).where(
+                    Delivery.state == "sending", Delivery.claimed_by.in_(workers)
+                )
+            ).all()
+        )
 
 
 def _run(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -88,9 +98,18 @@ def test_sigkill_of_a_postgresql_worker_resends_its_claims_within_15s(
     receiver = Receiver().start()
     receiver.script("/slow", delay=3)  # keeps deliveries in flight at the kill
     count = 200 if FULL else 40
-    config = write_config(tmp_path, [{
-        "name": "slow", "action": "create_group", "method": "POST",
-        "url": receiver.url("/slow"), "payload": {"event": "{{event.id}}"}}])
+    config = write_config(
+        tmp_path,
+        [
+            {
+                "name": "slow",
+                "action": "create_group",
+                "method": "POST",
+                "url": receiver.url("/slow"),
+                "payload": {"event": "{{event.id}}"},
+            }
+        ],
+    )
     _queue_groups(postgres_url, config, count)
     env = rookery_env(postgres_url, ROOKERY_WEBHOOKS_CONFIG_PATH=str(config))
     engine = _engine(postgres_url)
@@ -126,9 +145,11 @@ def test_sigkill_of_a_postgresql_worker_resends_its_claims_within_15s(
         receiver.stop()
         engine.dispose()
     arrived = {r.json()["event"] for r in receiver.on("/slow")}
-    print(f"\nSIGKILL of `rookery {command}` holding {len(held)} deliveries: released "
-          f"{released:.1f} s and all delivered {resent:.1f} s after the kill (the restarted "
-          f"process was up after {ready:.1f} s); {count - len(arrived)} of {count} events lost")
+    print(
+        f"\nSIGKILL of `rookery {command}` holding {len(held)} deliveries: released "
+        f"{released:.1f} s and all delivered {resent:.1f} s after the kill (the restarted "
+        f"process was up after {ready:.1f} s); {count - len(arrived)} of {count} events lost"
+    )
     assert len(arrived) == count
     # Released within 15 s of the kill (the lease alone would take 60 s); on a machine too
     # loaded to restart in time (imports alone can take seconds), as soon as the new process
@@ -144,17 +165,26 @@ def test_standalone_worker_outlives_a_database_outage(tmp_path: Path, postgres_u
     _empty_postgres(postgres_url)
     receiver = Receiver().start()
     count = 300 if FULL else 60
-    config = write_config(tmp_path, [{
-        "name": "mirror", "action": "create_group", "method": "POST",
-        "url": receiver.url("/h"), "payload": {"event": "{{event.id}}"}}])
+    config = write_config(
+        tmp_path,
+        [
+            {
+                "name": "mirror",
+                "action": "create_group",
+                "method": "POST",
+                "url": receiver.url("/h"),
+                "payload": {"event": "{{event.id}}"},
+            }
+        ],
+    )
     _queue_groups(postgres_url, config, count)
     url = make_url(postgres_url)
     with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
-        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(
-            hide_password=False)
+        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
         log = tmp_path / "worker.log"
-        process = start(["worker"], rookery_env(proxied, ROOKERY_WEBHOOKS_CONFIG_PATH=str(
-            config)), log)
+        process = start(
+            ["worker"], rookery_env(proxied, ROOKERY_WEBHOOKS_CONFIG_PATH=str(config)), log
+        )
         try:
             receiver.wait_for(1, "/h", timeout=30)
             proxy.cut()

@@ -30,9 +30,20 @@ EVENTS = 1_000 if FULL else 150
 
 
 def _mirror(tmp_path: Path, receiver: Receiver) -> str:
-    return str(write_config(tmp_path, [{
-        "name": "mirror", "action": "create_group", "method": "POST",
-        "url": receiver.url("/groups"), "payload": {"group": "{{group.name}}"}}]))
+    return str(
+        write_config(
+            tmp_path,
+            [
+                {
+                    "name": "mirror",
+                    "action": "create_group",
+                    "method": "POST",
+                    "url": receiver.url("/groups"),
+                    "payload": {"group": "{{group.name}}"},
+                }
+            ],
+        )
+    )
 
 
 @contextmanager
@@ -63,9 +74,14 @@ def _poll_health(service: Service, seconds: float) -> list[int]:
     return codes
 
 
-def _outage_during_burst(service: Service, receiver: Receiver, seconds: float,
-                         cut: Callable[[], None], restore: Callable[[], None],
-                         label: str) -> list[int]:
+def _outage_during_burst(
+    service: Service,
+    receiver: Receiver,
+    seconds: float,
+    cut: Callable[[], None],
+    restore: Callable[[], None],
+    label: str,
+) -> list[int]:
     """Cut the database a third into a burst for ``seconds``; check and report the recovery.
 
     Returns the /health codes seen during the outage."""
@@ -92,10 +108,12 @@ def _outage_during_burst(service: Service, receiver: Receiver, seconds: float,
         arrived.setdefault(request.json()["group"], request.at)
     lost = expected - set(arrived)
     cleared = max(arrived[name] for name in stuck) - restored
-    print(f"\n{label} for {seconds:.0f} s during a burst of {EVENTS}: {len(lost)} lost; "
-          f"events accepted before the cut all delivered {max(cleared, 0):.2f} s after it ended, "
-          f"all {len(expected)} by {max(arrived.values()) - restored:.2f} s; /health 200 again "
-          f"after {healthy:.2f} s; {burst.failures} API calls refused during the outage")
+    print(
+        f"\n{label} for {seconds:.0f} s during a burst of {EVENTS}: {len(lost)} lost; "
+        f"events accepted before the cut all delivered {max(cleared, 0):.2f} s after it ended, "
+        f"all {len(expected)} by {max(arrived.values()) - restored:.2f} s; /health 200 again "
+        f"after {healthy:.2f} s; {burst.failures} API calls refused during the outage"
+    )
     assert not lost
     assert code == 200, body
     code, body = _health(service)
@@ -118,11 +136,11 @@ def test_postgresql_outage_during_a_burst_loses_nothing(
     _empty_postgres(postgres_url)
     url = make_url(postgres_url)
     with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
-        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(
-            hide_password=False)
+        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
         with _serving(proxied, webhooks_config_path=_mirror(tmp_path, receiver)) as service:
-            during = _outage_during_burst(service, receiver, seconds, proxy.cut, proxy.restore,
-                                          "PostgreSQL cut")
+            during = _outage_during_burst(
+                service, receiver, seconds, proxy.cut, proxy.restore, "PostgreSQL cut"
+            )
     assert during
     assert set(during) == {503}, during
 
@@ -144,10 +162,14 @@ def test_sqlite_lock_outage_during_a_burst_loses_nothing(
         holder.execute("ROLLBACK")
 
     try:
-        with _serving(f"sqlite:///{path}", webhooks_config_path=_mirror(tmp_path, receiver),
-                      sqlite_busy_timeout_seconds=1.0) as service:
-            during = _outage_during_burst(service, receiver, seconds, cut, restore,
-                                          "SQLite write lock held")
+        with _serving(
+            f"sqlite:///{path}",
+            webhooks_config_path=_mirror(tmp_path, receiver),
+            sqlite_busy_timeout_seconds=1.0,
+        ) as service:
+            during = _outage_during_burst(
+                service, receiver, seconds, cut, restore, "SQLite write lock held"
+            )
     finally:
         holder.close()
     # The worker notices within a busy timeout and a claim pause, and stays failing.

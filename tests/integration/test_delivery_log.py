@@ -23,8 +23,9 @@ from tests.support.service import Service
 ONCE = {"schedule": []}
 
 
-def test_failed_delivery_shows_attempt_and_retry_delivers(start_service: ServiceFactory,
-                                                          receiver: Receiver) -> None:
+def test_failed_delivery_shows_attempt_and_retry_delivers(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
     """A 500 with no retries leaves a failed delivery whose attempt is visible; an API retry
     after the receiver recovers delivers it and lists both attempts."""
     receiver.script("/h", default=500)
@@ -80,8 +81,9 @@ def test_detail_names_the_delivery_a_pending_one_waits_behind(
     assert delivery(service, first)["blocked_by"] is None
 
 
-def test_retry_and_detail_refuse_bad_ids_and_queued_deliveries(start_service: ServiceFactory,
-                                                               receiver: Receiver) -> None:
+def test_retry_and_detail_refuse_bad_ids_and_queued_deliveries(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
     """Unknown ids are 404, non-integer ids 400 (never 500), and a delivery waiting for its
     next attempt cannot be retried (409)."""
     receiver.script("/slow", default=500)
@@ -94,8 +96,10 @@ def test_retry_and_detail_refuse_bad_ids_and_queued_deliveries(start_service: Se
     response = service.admin.post(f"/webhooks/deliveries/{waiting['id']}/retry")
     assert response.status_code == 409, response.text
     for bad in ("abc", "0", "-3", "1.5"):
-        for method, path in (("GET", f"/webhooks/deliveries/{bad}"),
-                             ("POST", f"/webhooks/deliveries/{bad}/retry")):
+        for method, path in (
+            ("GET", f"/webhooks/deliveries/{bad}"),
+            ("POST", f"/webhooks/deliveries/{bad}/retry"),
+        ):
             response = service.admin.request(method, path)
             assert response.status_code == 400, (method, path, response.text)
             assert response.json()["param"]["name"] == "id"
@@ -103,12 +107,15 @@ def test_retry_and_detail_refuse_bad_ids_and_queued_deliveries(start_service: Se
     assert service.admin.post("/webhooks/deliveries/999999/retry").status_code == 404
 
 
-def _six_finished_deliveries(start_service: ServiceFactory, receiver: Receiver,
-                             ) -> tuple[Service, list[int]]:
+def _six_finished_deliveries(
+    start_service: ServiceFactory,
+    receiver: Receiver,
+) -> tuple[Service, list[int]]:
     receiver.script("/a", default=200)
     receiver.script("/b", default=500)
-    service = start_service([hook(receiver, "a-hook", "/a", retry=ONCE),
-                             hook(receiver, "b-hook", "/b", retry=ONCE)])
+    service = start_service(
+        [hook(receiver, "a-hook", "/a", retry=ONCE), hook(receiver, "b-hook", "/b", retry=ONCE)]
+    )
     ids = [create_user(service, name) for name in ("carol", "dave", "erin")]
     wait_for_count(service, 3, status="delivered")
     wait_for_count(service, 3, status="failed")
@@ -120,7 +127,8 @@ def test_filters_and_pagination(start_service: ServiceFactory, receiver: Receive
     first, disjoint, and report the total."""
     service, user_ids = _six_finished_deliveries(start_service, receiver)
     assert {d["webhook_name"] for d in deliveries(service, status="failed")["deliveries"]} == {
-        "b-hook"}
+        "b-hook"
+    }
     assert deliveries(service, webhook="a-hook", status="delivered")["total"] == 3
     assert deliveries(service, webhook="a-hook", status="failed")["total"] == 0
     assert deliveries(service, action="create_user")["total"] == 6
@@ -141,8 +149,14 @@ def test_filters_and_pagination(start_service: ServiceFactory, receiver: Receive
     assert [d["id"] for p in pages for d in p["deliveries"]] == everything
     assert deliveries(service, offset=6)["deliveries"] == []
 
-    for params in ({"limit": 501}, {"limit": 0}, {"limit": "abc"}, {"offset": -1},
-                   {"status": "lost"}, {"since": "yesterday"}):
+    for params in (
+        {"limit": 501},
+        {"limit": 0},
+        {"limit": "abc"},
+        {"offset": -1},
+        {"status": "lost"},
+        {"since": "yesterday"},
+    ):
         response = service.admin.get("/webhooks/deliveries", params=params)
         assert response.status_code == 400, (params, response.text)
 
@@ -173,35 +187,52 @@ def test_bulk_retry_by_filter(start_service: ServiceFactory, receiver: Receiver)
     assert response.json()["count"] == 0
 
 
-def test_routes_are_for_administrators_only(start_service: ServiceFactory,
-                                            receiver: Receiver) -> None:
+def test_routes_are_for_administrators_only(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
     """Without a session the webhook routes answer 401; a signed-in non-admin gets 403."""
     service = start_service([hook(receiver, "mirror", "/h")])
     create_user(service, "frank")
     (item,) = wait_for_count(service, 1, status="delivered")
     anonymous = service.client()
     frank = service.client("frank", PASSWORD)
-    routes = [("GET", "/webhooks"), ("GET", "/webhooks/deliveries"),
-              ("GET", f"/webhooks/deliveries/{item['id']}"),
-              ("POST", f"/webhooks/deliveries/{item['id']}/retry"),
-              ("POST", "/webhooks/deliveries/retry")]
+    routes = [
+        ("GET", "/webhooks"),
+        ("GET", "/webhooks/deliveries"),
+        ("GET", f"/webhooks/deliveries/{item['id']}"),
+        ("POST", f"/webhooks/deliveries/{item['id']}/retry"),
+        ("POST", "/webhooks/deliveries/retry"),
+    ]
     for method, path in routes:
         assert anonymous.request(method, path).status_code == 401, (method, path)
         assert frank.request(method, path).status_code == 403, (method, path)
     assert len(receiver.on("/h")) == 1
 
 
-def test_secrets_never_appear_in_webhooks_or_delivery_detail(start_service: ServiceFactory,
-                                                              receiver: Receiver) -> None:
+def test_secrets_never_appear_in_webhooks_or_delivery_detail(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
     """Signing secrets, credential headers and URL passwords reach the receiver but never
     the /webhooks listing nor a delivery's detail."""
     secret = "whsec_" + base64.b64encode(b"never-show-this-key-1234").decode()
     url = receiver.url("/h").replace("http://", "http://mirror:pa55w0rd-hidden@")
-    service = start_service([{
-        "name": "guarded", "action": "create_user", "method": "POST", "url": url,
-        "payload": {"user": "{{user.name}}"}, "secret": secret,
-        "headers": {"X-Auth-Token": "tok-hidden-123", "X-Api-Key": "key-hidden-456",
-                    "X-Trace": "visible-value"}}])
+    service = start_service(
+        [
+            {
+                "name": "guarded",
+                "action": "create_user",
+                "method": "POST",
+                "url": url,
+                "payload": {"user": "{{user.name}}"},
+                "secret": secret,
+                "headers": {
+                    "X-Auth-Token": "tok-hidden-123",
+                    "X-Api-Key": "key-hidden-456",
+                    "X-Trace": "visible-value",
+                },
+            }
+        ]
+    )
     create_user(service, "grace")
     (got,) = receiver.wait_for(1, "/h")
     assert got.headers["x-auth-token"] == "tok-hidden-123"
@@ -215,8 +246,14 @@ def test_secrets_never_appear_in_webhooks_or_delivery_detail(start_service: Serv
     page = service.admin.get("/webhooks/deliveries")
     for response in (listing, detail, page):
         assert response.status_code == 200
-        for hidden in (secret, secret[6:], "tok-hidden-123", "key-hidden-456",
-                       "pa55w0rd-hidden", basic):
+        for hidden in (
+            secret,
+            secret[6:],
+            "tok-hidden-123",
+            "key-hidden-456",
+            "pa55w0rd-hidden",
+            basic,
+        ):
             assert hidden not in response.text, (response.url, hidden)
     (shown,) = listing.json()["webhooks"]
     assert shown["name"] == "guarded"

@@ -55,15 +55,20 @@ def test_health_reports_live_worker_and_empty_queue(start_service: ServiceFactor
     beat = datetime.fromisoformat(body["worker"]["last_beat"])
     assert abs((datetime.now(UTC) - beat).total_seconds()) < 30
     assert body["worker"]["live_workers"] >= 1
-    assert body["queue"] == {"depth": 0, "oldest_pending_at": None,
-                             "oldest_pending_age_seconds": 0.0, "due": False}
+    assert body["queue"] == {
+        "depth": 0,
+        "oldest_pending_at": None,
+        "oldest_pending_age_seconds": 0.0,
+        "due": False,
+    }
     assert body["worker"]["in_process_running"] is True
     assert body["problem"] is None
     assert scrape(service)[("rookery_worker_alive", ())] == 1
 
 
-def test_backlog_without_worker_shows_in_health_and_metrics(start_service: ServiceFactory,
-                                                            receiver: Receiver) -> None:
+def test_backlog_without_worker_shows_in_health_and_metrics(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
     """With no worker running and a delivery due, /health answers 503 naming the cause, and
     both routes count the waiting delivery and its age."""
     service = start_service([hook(receiver, "mirror", "/h")], worker=False)
@@ -87,8 +92,7 @@ def test_backlog_without_worker_shows_in_health_and_metrics(start_service: Servi
     assert samples[("rookery_workers_alive", ())] == 0
     assert samples[("rookery_delivery_up", ())] == 0
     assert ("rookery_worker_alive", ()) not in samples  # this process runs no worker
-    assert samples[("rookery_deliveries_total",
-                    (("state", "pending"), ("webhook", "mirror")))] == 1
+    assert samples[("rookery_deliveries_total", (("state", "pending"), ("webhook", "mirror")))] == 1
     assert receiver.requests == []
 
 
@@ -106,24 +110,31 @@ def test_health_is_503_when_the_database_is_unreachable(start_service: ServiceFa
     dead.dispose()
 
 
-def test_metrics_count_deliveries_and_attempt_latencies(start_service: ServiceFactory,
-                                                        receiver: Receiver) -> None:
+def test_metrics_count_deliveries_and_attempt_latencies(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
     """Deliveries per state and webhook, and a cumulative latency histogram per webhook, match
     what the worker did; repeated scrapes agree (no state carried between scrapes)."""
     receiver.script("/ok", default=200)
     receiver.script("/bad", default=500)
-    service = start_service([hook(receiver, "ok-hook", "/ok"),
-                             hook(receiver, "bad-hook", "/bad", retry={"schedule": ["50ms"]})])
+    service = start_service(
+        [
+            hook(receiver, "ok-hook", "/ok"),
+            hook(receiver, "bad-hook", "/bad", retry={"schedule": ["50ms"]}),
+        ]
+    )
     for name in ("bob", "carol"):
         create_user(service, name)
     wait_for_count(service, 2, status="delivered")
     wait_for_count(service, 2, status="failed")
     samples = scrape(service)
     assert samples == scrape(service)
-    assert samples[("rookery_deliveries_total", (("state", "delivered"),
-                                                 ("webhook", "ok-hook")))] == 2
-    assert samples[("rookery_deliveries_total", (("state", "failed"),
-                                                 ("webhook", "bad-hook")))] == 2
+    assert (
+        samples[("rookery_deliveries_total", (("state", "delivered"), ("webhook", "ok-hook")))] == 2
+    )
+    assert (
+        samples[("rookery_deliveries_total", (("state", "failed"), ("webhook", "bad-hook")))] == 2
+    )
     assert samples[("rookery_queue_depth", ())] == 0
     assert samples[("rookery_oldest_pending_seconds", ())] == 0
     for webhook, attempts in (("ok-hook", 2), ("bad-hook", 4)):
@@ -131,9 +142,11 @@ def test_metrics_count_deliveries_and_attempt_latencies(start_service: ServiceFa
         assert samples[("rookery_attempt_latency_seconds_count", label)] == attempts
         assert 0 < samples[("rookery_attempt_latency_seconds_sum", label)] < 10 * attempts
         buckets = sorted(
-            (float(dict(labels)["le"]), value) for (name, labels), value in samples.items()
+            (float(dict(labels)["le"]), value)
+            for (name, labels), value in samples.items()
             if name == "rookery_attempt_latency_seconds_bucket"
-            and dict(labels)["webhook"] == webhook)
+            and dict(labels)["webhook"] == webhook
+        )
         counts = [value for _, value in buckets]
         assert counts == sorted(counts), "buckets are cumulative"
         assert buckets[-1] == (float("inf"), attempts)

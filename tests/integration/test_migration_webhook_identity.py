@@ -41,13 +41,26 @@ def old_row(number: int, hook: SecretHook, key: str, url: str) -> dict[str, Any]
     """A pending delivery as 0001-era code wrote it: position key, a header in clear."""
     now = datetime.now(UTC)
     return {
-        "uid": f"msg_old{number}", "event_id": "ev-old", "action": "create_user",
-        "webhook_name": hook.name, "webhook_key": key, "subject": f"user:{number}",
-        "lane": f"old-receiver|user:{number}", "state": "pending",
-        "attempt_count": 0, "next_attempt_at": now, "method": "POST", "url": url,
-        "headers": {"Content-Type": "application/json", "Authorization": "***",
-                    "X-Hub-Signature": hook.headers["X-Hub-Signature"]},
-        "body": b'{"user": "old"}', "timeout_seconds": 5.0, "retry_schedule": [],
+        "uid": f"msg_old{number}",
+        "event_id": "ev-old",
+        "action": "create_user",
+        "webhook_name": hook.name,
+        "webhook_key": key,
+        "subject": f"user:{number}",
+        "lane": f"old-receiver|user:{number}",
+        "state": "pending",
+        "attempt_count": 0,
+        "next_attempt_at": now,
+        "method": "POST",
+        "url": url,
+        "headers": {
+            "Content-Type": "application/json",
+            "Authorization": "***",
+            "X-Hub-Signature": hook.headers["X-Hub-Signature"],
+        },
+        "body": b'{"user": "old"}',
+        "timeout_seconds": 5.0,
+        "retry_schedule": [],
         "created_at": now,
     }
 
@@ -63,17 +76,32 @@ def test_old_rows_get_keys_lose_secrets_and_are_delivered(
         partner = SecretHook.make("partner", receiver)
         # No Authorization header: billing's URL carries Basic credentials instead.
         made = SecretHook.make("billing", receiver)
-        billing = replace(made, headers={k: v for k, v in made.headers.items()
-                                         if k != "Authorization"})
+        billing = replace(
+            made, headers={k: v for k, v in made.headers.items() if k != "Authorization"}
+        )
         billing_url = receiver.url("/billing").replace("http://", "http://bill:pa55-old@")
         with old_engine.begin() as connection:
-            connection.execute(insert(Event), [{
-                "id": "ev-old", "action": "create_user", "subject": "user:1", "actor": None,
-                "params": {"user.name": "old"}, "created_at": datetime.now(UTC)}])
-            connection.execute(insert(Delivery), [
-                old_row(1, partner, "/etc/rookery/webhooks.yml#0", receiver.url("/partner")),
-                old_row(2, billing, "/etc/rookery/webhooks.yml#1", billing_url),
-                old_row(3, billing, "create_user/billing", billing_url)])
+            connection.execute(
+                insert(Event),
+                [
+                    {
+                        "id": "ev-old",
+                        "action": "create_user",
+                        "subject": "user:1",
+                        "actor": None,
+                        "params": {"user.name": "old"},
+                        "created_at": datetime.now(UTC),
+                    }
+                ],
+            )
+            connection.execute(
+                insert(Delivery),
+                [
+                    old_row(1, partner, "/etc/rookery/webhooks.yml#0", receiver.url("/partner")),
+                    old_row(2, billing, "/etc/rookery/webhooks.yml#1", billing_url),
+                    old_row(3, billing, "create_user/billing", billing_url),
+                ],
+            )
         upgrade(old_engine)
 
         with old_engine.connect() as connection:
@@ -81,7 +109,10 @@ def test_old_rows_get_keys_lose_secrets_and_are_delivered(
                 select(Delivery.webhook_key, Delivery.url, Delivery.headers).order_by(Delivery.id)
             ).all()
         assert [row.webhook_key for row in rows] == [
-            "create_user/partner", "create_user/billing", "create_user/billing"]
+            "create_user/partner",
+            "create_user/billing",
+            "create_user/billing",
+        ]
         assert rows[1].url == receiver.url("/billing").replace("http://", "http://bill:***@")
         assert {row.headers["X-Hub-Signature"] for row in rows} == {"***"}
         assert {row.headers["Content-Type"] for row in rows} == {"application/json"}

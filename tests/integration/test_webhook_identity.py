@@ -40,8 +40,13 @@ def billing() -> Iterator[SecretHook]:
     receiver.stop()
 
 
-def restart(start_service: ServiceFactory, tmp_path: Path, items: list[dict[str, Any]],
-            *, worker: bool = True) -> Service:
+def restart(
+    start_service: ServiceFactory,
+    tmp_path: Path,
+    items: list[dict[str, Any]],
+    *,
+    worker: bool = True,
+) -> Service:
     """Start the service on one configuration file, rewritten in place as an operator would."""
     path = write_config(tmp_path / "live", items)
     return start_service(webhooks_config_path=str(path), worker=worker)
@@ -97,8 +102,7 @@ def test_removed_webhook_fails_with_its_reason_and_is_replayed_once_back(
     reason = "webhook 'billing' for action 'create_user' is no longer configured"
     assert detail["webhook_name"] == "billing"
     assert reason in detail["last_error"]
-    assert [(a["status_code"], reason in a["error"]) for a in detail["attempts"]] == [
-        (None, True)]
+    assert [(a["status_code"], reason in a["error"]) for a in detail["attempts"]] == [(None, True)]
     assert_sent_by(partner.receiver.wait_for(1, "/partner")[0], partner, billing)
     assert billing.receiver.requests == []
     second.stop()
@@ -125,9 +129,11 @@ def test_moved_webhook_is_not_sent_to_either_address(
     second = restart(start_service, tmp_path, [moved])
     (failed,) = wait_for_count(second, 1, status="failed")
     error = delivery(second, failed["id"])["last_error"]
-    assert error.startswith("webhook 'billing' for action 'create_user' now sends to "
-                            f"{partner.receiver.url('/billing-moved')}, not "
-                            f"{billing.receiver.url('/billing')}")
+    assert error.startswith(
+        "webhook 'billing' for action 'create_user' now sends to "
+        f"{partner.receiver.url('/billing-moved')}, not "
+        f"{billing.receiver.url('/billing')}"
+    )
     assert billing.receiver.requests == partner.receiver.requests == []
 
     # Events after the move go to the new address, with the webhook's headers.

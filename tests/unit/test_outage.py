@@ -27,8 +27,9 @@ class Clock:
 
 def locked() -> exc.OperationalError:
     """SQLite's error for a write lock held past the busy timeout."""
-    return exc.OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(
-        "database is locked"))
+    return exc.OperationalError(
+        "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+    )
 
 
 def test_pauses_double_from_a_tenth_of_a_second_up_to_two_seconds() -> None:
@@ -69,8 +70,11 @@ def test_one_warning_when_it_starts_and_one_info_line_with_its_length_when_it_en
     loops[2].succeeded()
     lines = [(r.levelno, r.getMessage()) for r in caplog.records]
     assert lines == [
-        (logging.WARNING, "database unavailable (OperationalError: database is locked), noticed "
-                          "by delivery claims; the worker retries until it is back"),
+        (
+            logging.WARNING,
+            "database unavailable (OperationalError: database is locked), noticed "
+            "by delivery claims; the worker retries until it is back",
+        ),
         (logging.INFO, "database back after 42.0 s (50 failed tries); the worker resumes"),
     ]
 

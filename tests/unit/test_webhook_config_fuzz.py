@@ -62,6 +62,7 @@ VALID: dict[str, st.SearchStrategy[Any]] = {
     ),
     "enabled": st.booleans() | st.sampled_from(["true", "no"]),
     "exclude_actors": st.lists(st.text(min_size=1, max_size=5), max_size=3),
+    "ordering": st.sampled_from(["receiver", "none"]),
     "id": st.text(alphabet=st.characters(min_codepoint=32), min_size=1, max_size=12).filter(
         str.strip
     ),

@@ -124,7 +124,12 @@ def deliveries_list(args: argparse.Namespace) -> int:
 
     app = build(load_settings())
     page = log.list_deliveries(
-        app, status=args.status, action=args.action, webhook=args.webhook, limit=args.limit
+        app,
+        status=args.status,
+        action=args.action,
+        webhook=args.webhook,
+        limit=args.limit,
+        blocked=args.blocked,
     )
     for item in page["deliveries"]:
         print(

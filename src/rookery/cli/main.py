@@ -60,6 +60,11 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--action")
     listing.add_argument("--webhook")
     listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument(
+        "--blocked",
+        action="store_true",
+        help="only deliveries holding up their lane for ROOKERY_LANE_BLOCKED_SECONDS or more",
+    )
     listing.set_defaults(run=commands.deliveries_list)
     show = d_sub.add_parser("show", help="one delivery with every attempt")
     show.add_argument("id", type=int)

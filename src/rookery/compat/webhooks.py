@@ -240,4 +240,5 @@ def _seed_item(webhook: WebhookConfig) -> dict[str, Any]:
         "enabled": webhook.enabled,
         "exclude_actors": sorted(webhook.exclude_actors),
         "id": webhook.id,
+        "ordering": webhook.ordering.value,
     }

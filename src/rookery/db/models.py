@@ -289,6 +289,14 @@ class Delivery(Base):
             sqlite_where=text("state = 'sending'"),
             postgresql_where=text("state = 'sending'"),
         ),
+        # Retention: finished rows by state and age (an open row has no completed_at).
+        Index(
+            "ix_deliveries_finished",
+            "state",
+            "completed_at",
+            sqlite_where=text("completed_at IS NOT NULL"),
+            postgresql_where=text("completed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(
@@ -325,6 +333,33 @@ class Delivery(Base):
     attempts: Mapped[list[Attempt]] = relationship(
         order_by="Attempt.number", cascade="all, delete-orphan"
     )
+
+
+class DeliveryLane(Base):
+    """One lane with unfinished deliveries: its head and when the head is due.
+
+    Kept by :mod:`rookery.db.lanes` in the transaction that changes the lane's deliveries:
+    ``head_id`` is the lowest unfinished delivery id of ``lane``, ``due_at`` its
+    ``next_attempt_at`` while it is ``pending`` (NULL while it is being sent), ``head_since``
+    when it became the head. A lane with no unfinished delivery has no row, so claiming reads
+    only due lanes, however long the backlog and however many rows are finished.
+    """
+
+    __tablename__ = "delivery_lanes"
+    __table_args__ = (
+        Index(
+            "ix_delivery_lanes_due",
+            "due_at",
+            sqlite_where=text("due_at IS NOT NULL"),
+            postgresql_where=text("due_at IS NOT NULL"),
+        ),
+    )
+
+    lane: Mapped[str] = mapped_column(String(512), primary_key=True)
+    receiver: Mapped[str] = mapped_column(String(255))
+    head_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    head_since: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Attempt(Base):

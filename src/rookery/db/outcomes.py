@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
+from rookery.db import lanes
 from rookery.db.models import Attempt, Delivery, User
 from rookery.domain.delivery_states import DeliveryState
 from rookery.domain.statuses import UserStatus
@@ -81,7 +82,8 @@ def record_results(
     Two statements for the whole batch (an INSERT of the attempts, an executemany UPDATE of
     the deliveries); the UPDATE only touches rows this worker still holds, so a delivery
     whose lease ran out and was claimed elsewhere is left to its new owner. The attempt
-    itself is recorded either way: it happened.
+    itself is recorded either way: it happened. The lanes of the batch are refreshed last
+    (their heads move on), in the same transaction.
     """
     if not results:
         return
@@ -94,6 +96,8 @@ def record_results(
         .values({key: bindparam(key) for key in rows[0] if not key.startswith("b_")})
     )
     session.execute(statement, [{**row, "b_worker": worker_id} for row in rows])
+    moved = (deliveries[r.delivery_id] for r in results)
+    lanes.refresh(session, {d.lane: d.receiver for d in moved}, now)
 
 
 def apply_result(

@@ -5,7 +5,11 @@ Invariants:
   PostgreSQL uses ``FOR UPDATE SKIP LOCKED``, SQLite relies on its single writer
   (every transaction is ``BEGIN IMMEDIATE``) plus a conditional update;
 - within a lane (receiver + subject) only the lowest open id may be claimed, so a lane's
-  deliveries go out one at a time in commit order, and a waiting retry holds the lane;
+  deliveries go out one at a time in commit order, and a waiting retry holds the lane; the
+  lanes table (:mod:`rookery.db.lanes`) names each lane's head and when it is due, so a claim
+  reads due lanes only (O(due lanes), whatever the backlog or the finished rows), and every
+  statement here that moves a delivery in or out of ``pending``/``sending`` refreshes the
+  lanes it touched in the same transaction;
 - a lease that runs out returns the delivery to ``pending`` (the worker died): at-least-once;
 - so does a claim whose worker's heartbeat (``worker_beats``) went silent, which is noticed
   much sooner than the lease; a claimer that never beat (``rookery webhooks test``) is left
@@ -15,13 +19,15 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, literal_column, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Row, and_, delete, exists, func, literal_column, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
-from rookery.db.models import Delivery, WorkerBeat
+from rookery.db import lanes
+from rookery.db.models import Delivery, DeliveryLane, WorkerBeat
 from rookery.domain.delivery_states import FINISHED, OPEN, DeliveryState
 
 OPEN_STATES = tuple(sorted(OPEN))
@@ -29,7 +35,6 @@ OPEN_STATES = tuple(sorted(OPEN))
 # index only when the query's WHERE visibly implies the index's (measured: 3.3 s → 0.2 ms per
 # claim at 20,000 pending; docs/BENCHMARKS.md).
 _PENDING: ColumnClause[str] = literal_column(f"'{DeliveryState.PENDING.value}'")
-_OPEN: tuple[ColumnClause[str], ...] = tuple(literal_column(f"'{s.value}'") for s in OPEN_STATES)
 
 
 def release_expired_leases(session: Session, now: datetime) -> int:
@@ -38,9 +43,10 @@ def release_expired_leases(session: Session, now: datetime) -> int:
         update(Delivery)
         .where(Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now)
         .values(state=DeliveryState.PENDING, lease_until=None, claimed_by=None)
+        .returning(Delivery.lane, Delivery.receiver)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _refresh_returned(session, result.all(), now)
 
 
 def beat(session: Session, worker_id: str, now: datetime) -> None:
@@ -52,7 +58,9 @@ def beat(session: Session, worker_id: str, now: datetime) -> None:
         row.beat_at = now
 
 
-def release_claims_of_silent_workers(session: Session, silent_since: datetime) -> int:
+def release_claims_of_silent_workers(
+    session: Session, silent_since: datetime, now: datetime | None = None
+) -> int:
     """Return to the queue what workers whose last beat is older than ``silent_since`` hold."""
     silent = exists().where(
         WorkerBeat.worker_id == Delivery.claimed_by, WorkerBeat.beat_at < silent_since
@@ -61,12 +69,15 @@ def release_claims_of_silent_workers(session: Session, silent_since: datetime) -
         update(Delivery)
         .where(Delivery.state == DeliveryState.SENDING, silent)
         .values(state=DeliveryState.PENDING, lease_until=None, claimed_by=None)
+        .returning(Delivery.lane, Delivery.receiver)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _refresh_returned(session, result.all(), now)
 
 
-def release_own_claims(session: Session, worker_id: str, keep: Sequence[int]) -> int:
+def release_own_claims(
+    session: Session, worker_id: str, keep: Sequence[int], now: datetime | None = None
+) -> int:
     """Return to the queue what ``worker_id`` holds beyond ``keep`` (claims it never learnt of)."""
     result = session.execute(
         update(Delivery)
@@ -76,9 +87,10 @@ def release_own_claims(session: Session, worker_id: str, keep: Sequence[int]) ->
             Delivery.id.not_in(keep),
         )
         .values(state=DeliveryState.PENDING, lease_until=None, claimed_by=None)
+        .returning(Delivery.lane, Delivery.receiver)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _refresh_returned(session, result.all(), now)
 
 
 def forget_workers(session: Session, silent_since: datetime, *worker_ids: str) -> None:
@@ -91,15 +103,16 @@ def forget_workers(session: Session, silent_since: datetime, *worker_ids: str) -
     )
 
 
-def release_all_claims(session: Session) -> int:
+def release_all_claims(session: Session, now: datetime | None = None) -> int:
     """Return every claimed delivery to the queue (SQLite: the only worker is starting)."""
     result = session.execute(
         update(Delivery)
         .where(Delivery.state == DeliveryState.SENDING)
         .values(state=DeliveryState.PENDING, lease_until=None, claimed_by=None)
+        .returning(Delivery.lane, Delivery.receiver)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _refresh_returned(session, result.all(), now)
 
 
 def claim_due(
@@ -115,29 +128,35 @@ def claim_due(
     Deliveries to ``skip_receivers`` (receivers this worker already keeps busy enough) are
     left for later, so a hanging receiver cannot take every slot.
     """
-    earlier = aliased(Delivery)
-    blocked = exists().where(
-        earlier.lane == Delivery.lane,
-        earlier.id < Delivery.id,
-        earlier.state.in_(_OPEN),
-    )
     due = (
-        select(Delivery.id)
+        select(DeliveryLane.lane)
         .where(
-            Delivery.state == _PENDING,
-            Delivery.next_attempt_at <= now,
-            ~blocked,
-            *((Delivery.receiver.not_in(skip_receivers),) if skip_receivers else ()),
+            DeliveryLane.due_at <= now,
+            DeliveryLane.due_at.is_not(None),
+            *((DeliveryLane.receiver.not_in(skip_receivers),) if skip_receivers else ()),
         )
-        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .order_by(DeliveryLane.due_at)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True, of=Delivery)
-    # One round trip: the claim and the rows it claimed (RETURNING works on both dialects).
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Another worker's claim holds its lanes' rows: skip them rather than wait.
+        due = due.with_for_update(skip_locked=True)
+    taken = (
+        update(DeliveryLane)
+        .where(DeliveryLane.lane.in_(due.scalar_subquery()))
+        .values(due_at=None)
+        .returning(DeliveryLane.head_id)
+    )
+    if postgres:  # one round trip: the lanes taken and their heads claimed
+        heads: Any = select(taken.cte("taken").c.head_id)
+    else:
+        heads = session.scalars(taken.execution_options(synchronize_session=False)).all()
+        if not heads:
+            return []
     claimed = session.scalars(
         update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.state == _PENDING)
+        .where(Delivery.id.in_(heads), Delivery.state == _PENDING)
         .values(state=DeliveryState.SENDING, lease_until=now + lease, claimed_by=worker_id)
         .returning(Delivery)
         .execution_options(synchronize_session=False)
@@ -161,10 +180,8 @@ def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: da
 
 
 def next_due_time(session: Session) -> datetime | None:
-    """When the earliest pending delivery becomes due (None when none is pending)."""
-    return session.scalar(
-        select(func.min(Delivery.next_attempt_at)).where(Delivery.state == DeliveryState.PENDING)
-    )
+    """When the earliest lane head becomes due (None when no head is pending)."""
+    return session.scalar(select(func.min(DeliveryLane.due_at)))
 
 
 def queue_depth(session: Session) -> int:
@@ -198,6 +215,15 @@ def requeue(session: Session, ids: Sequence[int] | None, now: datetime, *conditi
             completed_at=None,
             lease_until=None,
             claimed_by=None,
-        ).execution_options(synchronize_session=False)
+        )
+        .returning(Delivery.lane, Delivery.receiver)
+        .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _refresh_returned(session, result.all(), now)
+
+
+def _refresh_returned(session: Session, rows: Sequence[Row[str, str]], now: datetime | None) -> int:
+    """Refresh the lanes of the ``(lane, receiver)`` rows a statement returned; count them."""
+    touched: dict[str, str] = {row[0]: row[1] for row in rows}
+    lanes.refresh(session, touched, now or datetime.now(UTC))
+    return len(rows)

@@ -14,13 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, case, exists, func, literal_column, select, text
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnClause
 
 from rookery.db import queue
-from rookery.db.models import Attempt, Delivery, WorkerBeat
+from rookery.db.models import Attempt, Delivery, DeliveryLane, WorkerBeat
+from rookery.domain.delivery_states import OPEN
 
 WORKER_ALIVE_SECONDS = 10.0
+# Literals, so the open-lane partial index serves the "waiting behind" probe on SQLite too.
+_OPEN: tuple[ColumnClause[str], ...] = tuple(literal_column(f"'{s.value}'") for s in sorted(OPEN))
 LATENCY_BUCKETS_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -75,6 +79,24 @@ def queue_status(session: Session, now: datetime) -> QueueStatus:
     next_due = _aware(queue.next_due_time(session))
     due = next_due is not None and next_due <= now
     return QueueStatus(queue.queue_depth(session), oldest, age, due)
+
+
+def blocked_heads(since: datetime) -> Select[int]:
+    """Ids of the deliveries heading a blocked lane: a lane whose head has led since before
+    ``since`` while another unfinished delivery waits behind it."""
+    behind = aliased(Delivery)
+    waiting = exists().where(
+        behind.lane == DeliveryLane.lane,
+        behind.id > DeliveryLane.head_id,
+        behind.state.in_(_OPEN),
+    )
+    return select(DeliveryLane.head_id).where(DeliveryLane.head_since < since, waiting)
+
+
+def blocked_lanes(session: Session, since: datetime) -> int:
+    """How many lanes are blocked since before ``since`` (see :func:`blocked_heads`)."""
+    heads = blocked_heads(since).subquery()
+    return int(session.scalar(select(func.count()).select_from(heads)) or 0)
 
 
 def deliveries_by_state(session: Session) -> list[tuple[str, str, int]]:

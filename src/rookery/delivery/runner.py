@@ -11,9 +11,10 @@ Outages (:mod:`.outage`): every loop survives the database going away. The claim
 off (0.1 s doubling to 2 s) and claims again; sends already under way finish, and their
 outcomes stay in memory and are recorded once the database is back (if the process stops
 first, the heartbeat of any live worker, or the lease, returns those deliveries to the
-queue and they are sent again: at-least-once). Heartbeats (:mod:`.heartbeat`) and the
-``LISTEN`` connection (:mod:`.listener`) retry the same way. Each outage is logged once when
-it starts and once when it ends. Only a signal stops a worker.
+queue and they are sent again: at-least-once). Heartbeats (:mod:`.heartbeat`), retention
+(:mod:`.retention`) and the ``LISTEN`` connection (:mod:`.listener`) retry the same way.
+Each outage is logged once when it starts and once when it ends. Only a signal stops a
+worker.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from rookery.delivery.heartbeat import Heartbeat
 from rookery.delivery.host import WorkerHost
 from rookery.delivery.listener import Listener
 from rookery.delivery.outage import Outage, OutageLog, keep_trying, pause_unless_stopped
+from rookery.delivery.retention import Retention
 from rookery.delivery.sender import make_client, refused, send, webhook_for
 from rookery.domain.delivery_states import DeliveryState
 from rookery.services.delivery_metrics import InProcessWorker
@@ -83,6 +85,7 @@ class Worker:
         self.claim_outage = Outage("delivery claims", self.outages)
         self.record_outage = Outage("recording delivery attempts", self.outages)
         self.start_outage = Outage("re-queueing claims left by a restart", self.outages)
+        self.retention = Retention(app, self.outages)
         self.listener: Listener | None = None
 
     @property
@@ -105,6 +108,7 @@ class Worker:
             tasks = [
                 asyncio.create_task(self._record_loop()),
                 asyncio.create_task(self.heartbeat.run()),
+                asyncio.create_task(self.retention.run()),
             ]
             try:
                 await self._claim_loop(client, stop)

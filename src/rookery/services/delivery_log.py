@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import selectinload
 
 from rookery.db.models import Attempt, Delivery
+from rookery.db.queue_stats import blocked_heads
 from rookery.domain.delivery_states import DeliveryState
 from rookery.errors import InvalidInputError, NotFoundError
 from rookery.services.context import AppContext
@@ -141,11 +142,19 @@ def list_deliveries(
     until: datetime | str | None = None,
     limit: int = 50,
     offset: int = 0,
+    blocked: bool = False,
 ) -> dict[str, Any]:
-    """One page of matching deliveries, newest first, with the number of matches."""
+    """One page of matching deliveries, newest first, with the number of matches.
+
+    ``blocked`` keeps only the deliveries heading a blocked lane: their lane has not moved
+    for ``ROOKERY_LANE_BLOCKED_SECONDS`` while others wait behind them.
+    """
     where = DeliveryFilter.parse(
         status=status, action=action, webhook=webhook, subject=subject, since=since, until=until
     ).conditions()
+    if blocked:
+        since_blocked = datetime.now(UTC) - timedelta(seconds=app.settings.lane_blocked_seconds)
+        where.append(Delivery.id.in_(blocked_heads(since_blocked)))
     _check_page(limit, offset)
     with app.session() as session:
         total = session.scalar(select(func.count()).select_from(Delivery).where(*where)) or 0

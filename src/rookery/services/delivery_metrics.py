@@ -9,7 +9,7 @@ Invariants:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from rookery.db.queue_stats import (
     LATENCY_BUCKETS_SECONDS,
@@ -18,6 +18,7 @@ from rookery.db.queue_stats import (
     QueueStatus,
     WorkerStatus,
     attempt_latencies,
+    blocked_lanes,
     check_database,
     deliveries_by_state,
     queue_status,
@@ -69,17 +70,21 @@ class Snapshot:
     queue: QueueStatus
     by_state: list[tuple[str, str, int]]
     latencies: list[LatencyHistogram]
+    # Lanes whose head has not moved for ROOKERY_LANE_BLOCKED_SECONDS with deliveries behind.
+    blocked_lanes: int = 0
 
 
 def snapshot(app: AppContext) -> Snapshot:
     """Read every figure in one session."""
     now = datetime.now(UTC)
+    blocked_since = now - timedelta(seconds=app.settings.lane_blocked_seconds)
     with app.session() as session:
         return Snapshot(
             workers=worker_status(session, now),
             queue=queue_status(session, now),
             by_state=deliveries_by_state(session),
             latencies=attempt_latencies(session),
+            blocked_lanes=blocked_lanes(session, blocked_since),
         )
 
 

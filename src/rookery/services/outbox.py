@@ -2,8 +2,9 @@
 
 Invariants:
 - a delivery is written here only, ``pending``, in its event's transaction, with its request
-  rendered once (method, URL, headers, body), its lane (``receiver|subject``) and its
-  ``receiver``; the rows written are returned to the caller;
+  rendered once (method, URL, headers, body), its lane (``receiver|subject``, or a lane of
+  its own when its webhook declares ``ordering: none``) and its ``receiver``; the rows
+  written are returned to the caller, and their lanes' rows are refreshed at commit;
 - every state change a use case makes goes through here and is checked against
   :mod:`rookery.domain.delivery_states`; the worker's own moves (claim, release, outcome)
   are the queue SQL's (:mod:`rookery.db.queue`, :mod:`rookery.db.outcomes`);
@@ -26,6 +27,7 @@ from sqlalchemy import ColumnElement
 from rookery.db import queue
 from rookery.db.models import Delivery, Event, User
 from rookery.domain.delivery_states import DeliveryState, ensure_transition
+from rookery.domain.ordering import Ordering
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.body import encode_body
 from rookery.webhooks.config import WebhookConfig
@@ -51,6 +53,7 @@ def write_deliveries(
     rows = [_delivery(event, webhook, subject, status_user) for webhook in webhooks]
     uow.session.add_all(rows)
     uow.deliveries_written += len(rows)
+    uow.lanes_touched.update((row.lane, row.receiver) for row in rows)
     return rows
 
 
@@ -61,6 +64,7 @@ def hold_for_sender(
     delivery.state = ensure_transition(delivery.state, DeliveryState.SENDING)
     delivery.claimed_by = worker_id
     delivery.lease_until = lease_until
+    uow.lanes_touched[delivery.lane] = delivery.receiver
     uow.deliveries_written -= 1  # claimed here: no worker needs waking for it
 
 
@@ -84,14 +88,18 @@ def _delivery(
     headers = {"Content-Type": webhook.content_type} if body is not None else {}
     headers.update(redact_headers(webhook.headers))
     receiver = receiver_of(webhook.url)
+    uid = f"msg_{uuid.uuid4().hex}"
+    lane = f"{receiver}|{subject}"
+    if webhook.ordering == Ordering.NONE:
+        lane = f"{lane}|{uid}"  # a lane of its own: waits for nothing, holds up nothing
     return Delivery(
-        uid=f"msg_{uuid.uuid4().hex}",
+        uid=uid,
         event=event,
         action=event.action,
         webhook_name=webhook.name,
         webhook_key=webhook.key,
         subject=subject,
-        lane=f"{receiver}|{subject}",
+        lane=lane,
         receiver=receiver,
         state=DeliveryState.PENDING,
         attempt_count=0,

@@ -13,6 +13,7 @@ A constraint violation caused by a concurrent write (flush or commit) leaves the
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.config import Settings
+from rookery.db import lanes
 from rookery.services.conflicts import concurrent_change_error, race_kind
 
 if TYPE_CHECKING:
@@ -45,11 +47,15 @@ class UnitOfWork:
         self._wake_worker = wake_worker
         self._after_commit: list[Callable[[], None]] = []
         self.deliveries_written = 0
+        # Lanes (lane → receiver) whose deliveries this transaction opened or held: their
+        # rows are refreshed together, in lane order, just before the commit.
+        self.lanes_touched: dict[str, str] = {}
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         self._after_commit.clear()
         self.deliveries_written = 0
+        self.lanes_touched = {}
         return self
 
     def __exit__(
@@ -71,6 +77,9 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Commit the transaction, then run the after-commit callbacks."""
+        if self.lanes_touched:
+            lanes.refresh(self.session, self.lanes_touched, datetime.now(UTC))
+            self.lanes_touched = {}
         if self.deliveries_written and self.session.get_bind().dialect.name == "postgresql":
             # Delivered by PostgreSQL only if the transaction commits: wakes every worker.
             self.session.execute(text("NOTIFY rookery_deliveries"))

@@ -65,6 +65,7 @@ WEBHOOK_KEYS_OPTIONAL: frozenset[str] = frozenset(
         "enabled",
         "exclude_actors",
         "id",
+        "ordering",
     }
 )
 WEBHOOK_KEYS: frozenset[str] = WEBHOOK_KEYS_REQUIRED | WEBHOOK_KEYS_OPTIONAL

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rookery.domain.ordering import Ordering
 from rookery.errors import InvalidWebhookConfigError
 from rookery.webhooks.actions import WEBHOOK_KEYS, WEBHOOK_KEYS_REQUIRED, WebhookAction
 from rookery.webhooks.body import DEFAULT_FORMAT, content_type_for
@@ -46,6 +47,7 @@ from rookery.webhooks.config_values import (
     parse_headers,
     parse_method,
     parse_name,
+    parse_ordering,
     parse_payload,
     parse_retry,
     parse_secrets,
@@ -78,6 +80,7 @@ class WebhookConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     enabled: bool = True
     exclude_actors: frozenset[str] = frozenset()
+    ordering: Ordering = Ordering.RECEIVER
     id: str | None = None
     source: str = ""
     index: int = 0
@@ -107,6 +110,7 @@ class WebhookConfig:
             },
             "enabled": self.enabled,
             "exclude_actors": sorted(self.exclude_actors),
+            "ordering": self.ordering.value,
             "source": self.source,
             "index": self.index,
         }
@@ -193,6 +197,7 @@ def validate_webhook_item(item: Any, source: str, index: int) -> WebhookConfig:
         enabled=_parse_key(item, "enabled", where, parse_enabled),
         exclude_actors=_parse_key(item, "exclude_actors", where, parse_exclude_actors),
         id=_parse_key(item, "id", where, parse_declared_id),
+        ordering=_parse_key(item, "ordering", where, parse_ordering),
         source=source,
         index=index,
     )

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+from rookery.domain.ordering import Ordering
 from rookery.webhooks.actions import WEBHOOK_HTTP_METHODS, WebhookAction
 from rookery.webhooks.body import DEFAULT_FORMAT, FORMATS, content_type_for
 from rookery.webhooks.retry import DEFAULT_SCHEDULE, RetryPolicy, parse_duration
@@ -277,6 +278,16 @@ def parse_enabled(value: Any) -> bool:
     if isinstance(value, str) and value.strip().lower() in _TRUE_TEXT | _FALSE_TEXT:
         return value.strip().lower() in _TRUE_TEXT
     raise expected("true or false", value)
+
+
+def parse_ordering(value: Any) -> Ordering:
+    """Return the webhook's ordering: ``receiver`` (default) or ``none``."""
+    if value is None:
+        return Ordering.RECEIVER
+    try:
+        return Ordering(value)
+    except ValueError:
+        raise expected(" or ".join(repr(o.value) for o in Ordering), value) from None
 
 
 def parse_exclude_actors(value: Any) -> frozenset[str]:

@@ -115,6 +115,12 @@ class SnapshotCollector(Collector):
             value=snap.queue.oldest_age_seconds,
         )
         yield GaugeMetricFamily(
+            "rookery_delivery_lanes_blocked",
+            "Lanes (receiver and subject) whose first unfinished delivery has held the "
+            "deliveries behind it for longer than ROOKERY_LANE_BLOCKED_SECONDS.",
+            value=snap.blocked_lanes,
+        )
+        yield GaugeMetricFamily(
             "rookery_workers_alive",
             f"Workers with a heartbeat in the last {stats.WORKER_ALIVE_SECONDS:.0f} seconds.",
             value=snap.workers.live_workers,

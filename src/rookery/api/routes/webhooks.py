@@ -47,8 +47,10 @@ async def list_deliveries(
     until: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    blocked: bool = False,
 ) -> JSONResponse:
-    """Deliveries newest first; filter by status, action, webhook, subject and time."""
+    """Deliveries newest first; filter by status, action, webhook, subject and time;
+    ``blocked=true``: only the deliveries holding up a lane for too long."""
     page = await run_in_threadpool(
         lambda: log.list_deliveries(
             rookery(request),
@@ -60,6 +62,7 @@ async def list_deliveries(
             until=until,
             limit=limit,
             offset=offset,
+            blocked=blocked,
         )
     )
     return respond(200, "deliveries listed", **page, limit=limit, offset=offset)
