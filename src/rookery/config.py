@@ -44,6 +44,7 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_RESOURCE_MAX_DEPTH": None,
     "ROOKERY_SQLITE_BUSY_TIMEOUT": None,
     "ROOKERY_USERS_GROUP": "MAGPIE_USERS_GROUP",
+    "ROOKERY_WORKER_PROCESSES": None,
 }
 
 
@@ -80,6 +81,7 @@ class Settings:
     resource_max_depth: int = 64
     sqlite_busy_timeout_seconds: float = 30.0
     users_group: str = "users"
+    worker_processes: int = 1  # delivery worker processes (PostgreSQL; SQLite runs one inside)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -208,5 +210,6 @@ def _limits(env: Mapping[str, str]) -> dict[str, int]:
         "hash_workers": "ROOKERY_HASH_WORKERS",
         "hash_backlog": "ROOKERY_HASH_BACKLOG",
         "resource_max_depth": "ROOKERY_RESOURCE_MAX_DEPTH",
+        "worker_processes": "ROOKERY_WORKER_PROCESSES",
     }
     return {key: _positive(env, name, getattr(Settings, key)) for key, name in names.items()}
