@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -73,3 +75,19 @@ def test_hashing_from_many_threads_keeps_memory_flat() -> None:
         limit_hashing(1)
     assert len(set(hashes)) == 40
     assert after - before < 60, f"RSS grew from {before:.0f} MB to {after:.0f} MB"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_hashing_threads_run_at_lower_priority() -> None:
+    """The thread that computed a hash runs at nice +10: requests and workers get the CPU first."""
+    hashed_in = _hashing_thread_id()
+    stat = Path(f"/proc/self/task/{hashed_in}/stat").read_text()
+    nice = int(stat.rsplit(")", 1)[1].split()[16])
+    assert nice >= 10
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < nice
+
+
+def _hashing_thread_id() -> int:
+    from rookery.services import passwords
+
+    return passwords._hashing.submit(threading.get_native_id).result()

@@ -22,6 +22,7 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
@@ -36,6 +37,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from rookery.errors import TooManyRequestsError
 
 T = TypeVar("T")
+HASH_NICENESS = 10  # added to the hashing threads' nice value (lower priority)
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
@@ -50,11 +52,19 @@ class _Hashing:
     def submit(self, work: Callable[..., T], *args: object) -> Future[T]:
         with self._lock:
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="rookery-hash")
+                self._executor = ThreadPoolExecutor(
+                    self.threads, thread_name_prefix="rookery-hash", initializer=_yield_cpu
+                )
             return self._executor.submit(work, *args)
 
 
 _hashing = _Hashing(1)
+
+
+def _yield_cpu() -> None:
+    """Lower this hashing thread's priority (Linux: per thread): requests and workers go first."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
 
 
 def limit_hashing(threads: int) -> None:
