@@ -3,6 +3,8 @@
 - On PostgreSQL, ``rookery worker --processes 2`` is a parent with two worker children; a
   burst queued before it starts arrives once per delivery, each user's events in commit
   order; SIGTERM to the parent stops both children and the parent exits 0.
+- ``serve`` with ``ROOKERY_WORKER_PROCESSES=2`` runs that many worker processes beside its
+  API processes, stopped together.
 - On SQLite several worker processes are refused with one sentence naming the setting.
 """
 
@@ -18,9 +20,9 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from rookery.db.models import Attempt, WorkerBeat
-from tests.acceptance.processes import ROOKERY, rookery_env, start, stop
+from tests.acceptance.processes import ROOKERY, rookery_env, start, stop, wait_http
 from tests.support.receiver import Receiver
-from tests.support.service import write_config
+from tests.support.service import free_port, write_config
 
 PG_URL = os.environ.get("ROOKERY_TEST_DATABASE_URL")
 USERS = 4
@@ -155,6 +157,40 @@ def test_two_worker_processes_deliver_a_burst_once_in_lane_order_and_stop_togeth
     engine.dispose()
     print(f"\n{USERS * STEPS} deliveries by worker: {by_worker}")
     assert sum(by_worker.values()) == USERS * STEPS
+
+
+@pytest.mark.skipif(not PG_URL, reason="several worker processes need PostgreSQL")
+def test_serve_starts_the_configured_worker_processes_beside_its_api(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """`serve` with ROOKERY_WORKER_PROCESSES=2 (1 API process) runs three children, two of them
+    beating workers, and SIGTERM stops them all."""
+    from tests.conftest import _empty_postgres
+
+    _empty_postgres(postgres_url)
+    port = free_port()
+    env = rookery_env(
+        postgres_url,
+        ROOKERY_PORT=str(port),
+        ROOKERY_API_PROCESSES="1",
+        ROOKERY_WORKER_PROCESSES="2",
+    )
+    server = start(["serve"], env, tmp_path / "serve.log")
+    try:
+        wait_http(f"http://127.0.0.1:{port}/version", server, timeout=90)
+        children = _wait_children(server.pid, 3)
+        beating = _beating_pids(postgres_url, expected_count=2)
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(30) == 0
+        deadline = time.monotonic() + 10
+        while not all(_gone(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop(server)
+    assert len(children) == 3
+    assert len(beating) == 2
+    assert beating < set(children)
+    assert all(_gone(pid) for pid in children)
 
 
 def test_sqlite_refuses_several_worker_processes(tmp_path: Path) -> None:
