@@ -55,3 +55,30 @@ def test_the_turn_is_reentrant_and_exclusive() -> None:
     other.start()
     other.join(10)
     assert results == [False, True]
+
+
+def test_many_threads_never_hold_the_turn_together() -> None:
+    """Eight threads (two of them first) taking the turn 200 times each never overlap,
+    and every one of them gets all its turns."""
+    turn = WriteTurn()
+    inside: list[int] = []
+    taken = [0] * 8
+    overlaps: list[int] = []
+
+    def writer(number: int) -> None:
+        for _ in range(200):
+            assert turn.acquire(first=number < 2, timeout=30)
+            inside.append(number)
+            if len(inside) > 1:
+                overlaps.append(number)
+            taken[number] += 1
+            inside.remove(number)
+            turn.release()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert overlaps == []
+    assert taken == [200] * 8

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import deque
 from functools import partial
 from typing import Any
 
@@ -85,43 +86,63 @@ def _sqlite_pragmas(busy_timeout: float, dbapi_connection: Any, _record: Any) ->
 
 class WriteTurn:
     """Whose turn it is to write in this process: one holder (re-entrant, like an RLock);
-    when it ends, a waiting *first* connection (the delivery worker's) goes before requests.
+    when it ends, the turn is handed to one waiter: a *first* one (the delivery worker's)
+    before requests, each kind in arrival order.
 
     The worker's transactions are few and short (a claim, a batch of outcomes) while up to
     40 request threads queue for theirs; in arrival order a claim waited behind all of them
     and the webhook's latency with it (a third of the worker's database time in py-spy).
-    Requests still get every turn the worker does not ask for.
+    Requests still get every turn the worker does not ask for. Each waiter sleeps on its own
+    gate, so a release wakes exactly one thread.
     """
 
+    _HANDED = -1  # holder while the turn passes to a woken waiter
+
     def __init__(self) -> None:
-        self._turn = threading.Condition(threading.Lock())
+        self._mutex = threading.Lock()
         self._holder: int | None = None
         self._depth = 0
-        self._first_waiting = 0
+        self._waiting: tuple[deque[threading.Lock], deque[threading.Lock]] = (deque(), deque())
 
     def acquire(self, *, first: bool, timeout: float) -> bool:
         me = threading.get_ident()
-        with self._turn:
+        with self._mutex:
             if self._holder == me:
                 self._depth += 1
                 return True
-            self._first_waiting += first
-            try:
-                free = self._turn.wait_for(
-                    lambda: self._holder is None and (first or not self._first_waiting), timeout
-                )
-            finally:
-                self._first_waiting -= first
-            if free:
+            if self._holder is None:
                 self._holder, self._depth = me, 1
-            return free
+                return True
+            gate = threading.Lock()
+            gate.acquire()
+            queue = self._waiting[0 if first else 1]
+            queue.append(gate)
+        handed = gate.acquire(timeout=timeout)
+        with self._mutex:
+            if not handed:
+                if gate in queue:
+                    queue.remove(gate)
+                    return False
+                # Handed over just as the wait ran out: take it and pass it on.
+                self._holder, self._depth = me, 1
+                self._pass_on()
+                return False
+            self._holder, self._depth = me, 1
+            return True
 
     def release(self) -> None:
-        with self._turn:
+        with self._mutex:
             self._depth -= 1
             if self._depth == 0:
-                self._holder = None
-                self._turn.notify_all()
+                self._pass_on()
+
+    def _pass_on(self) -> None:
+        for queue in self._waiting:
+            if queue:
+                self._holder = self._HANDED
+                queue.popleft().release()
+                return
+        self._holder = None
 
 
 def _serialize_transactions(engine: Engine, busy_timeout: float) -> None:
