@@ -12,7 +12,9 @@ receiver) and once with none. Then one client creates ``--single`` more users, o
 
 Webhook latency = arrival at the receiver minus the moment the client had the API response
 for the same user (the payload names the user; both clocks are CLOCK_MONOTONIC). RSS is read
-from ``/proc`` for ``serve`` and every process below it. ``--profile DIR`` runs
+from ``/proc`` for ``serve`` and every process below it: at start, after each round
+(``--rounds R`` repeats the three phases with new users: 3 x users events a round), at the
+end, and the peak (``VmHWM``). ``--profile DIR`` runs
 ``py-spy record --subprocesses`` on the serve tree during the webhook run and writes
 collapsed stacks there. Prints one line per figure.
 """
@@ -128,8 +130,31 @@ def _latencies(receiver: Receiver, action: str, done: dict[str, int], expect: in
     return lat
 
 
-def _rss(proc: Proc) -> list[float]:
-    return [memory_mb(pid, "VmRSS") for pid in tree_pids(proc.pid)]
+def _rss(pids: list[int], key: str = "VmRSS") -> str:
+    """``parent 110, child 97, …`` in MB (children in fork order: API processes, then workers)."""
+    names = ["parent"] + [f"child {i}" for i in range(1, len(pids))]
+    return ", ".join(f"{n} {memory_mb(pid, key):.0f}" for n, pid in zip(names, pids, strict=True))
+
+
+def _phases(
+    args: argparse.Namespace, base: str, cookies: httpx.Cookies, receiver: Receiver, rnd: int
+) -> None:
+    """One round: every client creates its users, gives them a permission, deletes it."""
+    label = "1 webhook/action" if args.hooked else "no webhook"
+    per = args.users // args.clients
+    names = [[f"u{c}x{k}r{rnd}" for k in range(per)] for c in range(args.clients)]
+    for step, action in zip(
+        ("create_user", "create_permission", "delete_permission"), ACTIONS, strict=True
+    ):
+        rate, done = _phase(base, cookies, names, step)
+        line = f"  [{args.db}, {label}] {step}: {rate:.1f}/s with {args.clients} clients"
+        if args.hooked:
+            lat = _latencies(receiver, action, done, len(receiver.bodies()) + len(done))
+            line += (
+                f"; webhook latency p50 {percentile(lat, 50):.1f} ms, "
+                f"p99 {percentile(lat, 99):.1f} ms, max {max(lat, default=0):.1f} ms"
+            )
+        print(line, flush=True)
 
 
 def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked: bool) -> None:
@@ -155,8 +180,6 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
             api.service()
             api.close()
             cookies = admin_cookies(base)
-            per = args.users // args.clients
-            names = [[f"u{c}x{k}" for k in range(per)] for c in range(args.clients)]
             receiver.reset()
             if args.profile and hooked:
                 out = Path(args.profile) / f"{args.db}-p{args.processes or 'default'}.txt"
@@ -180,18 +203,16 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
                 time.sleep(1.0)
             pids = tree_pids(serve.pid)
             print(f"  [{args.db}, {label}] serve tree: {len(pids)} process(es)", flush=True)
-            for step, action in zip(
-                ("create_user", "create_permission", "delete_permission"), ACTIONS, strict=True
-            ):
-                rate, done = _phase(base, cookies, names, step)
-                line = f"  [{args.db}, {label}] {step}: {rate:.1f}/s with {args.clients} clients"
-                if hooked:
-                    lat = _latencies(receiver, action, done, len(receiver.bodies()) + len(done))
-                    line += (
-                        f"; webhook latency p50 {percentile(lat, 50):.1f} ms, "
-                        f"p99 {percentile(lat, 99):.1f} ms, max {max(lat, default=0):.1f} ms"
-                    )
-                print(line, flush=True)
+            print(f"  [{args.db}, {label}] RSS at start (MB): {_rss(pids)}", flush=True)
+            args.hooked = hooked
+            for rnd in range(args.rounds):
+                _phases(args, base, cookies, receiver, rnd)
+                events = (rnd + 1) * args.users * len(ACTIONS)
+                print(
+                    f"  [{args.db}, {label}] RSS after round {rnd + 1}/{args.rounds}, "
+                    f"{events} events (MB): {_rss(pids)}",
+                    flush=True,
+                )
             if hooked:
                 single = [[f"s{k}" for k in range(args.single)]]
                 rate, done = _phase(base, cookies, single, "create_user")
@@ -202,11 +223,10 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
                     f"p99 {percentile(lat, 99):.1f} ms",
                     flush=True,
                 )
-            rss = _rss(serve)
+            print(f"  [{args.db}, {label}] RSS at end (MB): {_rss(pids)}", flush=True)
             print(
-                f"  [{args.db}, {label}] RSS per process (MB): "
-                + ", ".join(f"{r:.0f}" for r in rss)
-                + f"; serve CPU {serve.cpu():.1f} s (parent only)",
+                f"  [{args.db}, {label}] peak RSS (VmHWM, MB): {_rss(pids, 'VmHWM')}; "
+                f"serve CPU {serve.cpu():.1f} s (parent only)",
                 flush=True,
             )
         finally:
@@ -224,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=600)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--single", type=int, default=100, help="users created by 1 client")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="repeat the 3 phases (RSS printed after each)"
+    )
     parser.add_argument("--profile", help="directory for py-spy's collapsed stacks")
     parser.add_argument("--only", choices=("hooked", "plain"), help="one of the two runs")
     args = parser.parse_args(argv)

@@ -22,7 +22,7 @@ from rookery.db.engine import make_session_factory
 from rookery.db.schema import upgrade
 from rookery.db.startup import open_database
 from rookery.services.auth import cookie_secret, ensure_built_ins
-from rookery.services.passwords import PasswordPool
+from rookery.services.passwords import PasswordPool, limit_hashing
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.config import load_webhooks
 from rookery.webhooks.registry import WebhookRegistry
@@ -43,6 +43,7 @@ class Rookery:
     generated_admin_password: str | None = None
     _wake_listeners: list[Callable[[], None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _first: tuple[sessionmaker[Session], sessionmaker[Session]] | None = None
 
     def uow(self, actor: str | None = None) -> UnitOfWork:
         """A fresh unit of work acting as ``actor`` (None for config/start-up changes)."""
@@ -56,8 +57,16 @@ class Rookery:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session for work outside a use case (the worker, start-up, the CLI)."""
-        with self.session_factory() as session:
+        """A session for work outside a use case (the worker, start-up, the CLI).
+
+        Marked ``rookery_first``: on SQLite its writes go before waiting requests' (the
+        worker's claims and outcomes are what a webhook's latency waits on).
+        """
+        factory = self.session_factory
+        if self._first is None or self._first[0] is not factory:  # built again if replaced
+            bind = factory.kw["bind"].execution_options(rookery_first=True)
+            self._first = (factory, make_session_factory(bind))
+        with self._first[1]() as session:
             yield session
 
     @contextmanager
@@ -91,6 +100,7 @@ def load_registry(settings: Settings) -> WebhookRegistry:
 def build(settings: Settings, *, migrate: bool = True) -> Rookery:
     """Validate configuration, prepare the database and return the application object."""
     registry = load_registry(settings)
+    limit_hashing(settings.hash_workers)  # every Argon2id of the process, not only sign-ins
     engine = open_database(  # one sentence when unusable
         settings.database_url, sqlite_busy_timeout=settings.sqlite_busy_timeout_seconds
     )

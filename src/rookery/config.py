@@ -44,6 +44,7 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_RESOURCE_MAX_DEPTH": None,
     "ROOKERY_SQLITE_BUSY_TIMEOUT": None,
     "ROOKERY_USERS_GROUP": "MAGPIE_USERS_GROUP",
+    "ROOKERY_WORKER_PROCESSES": None,
     "ROOKERY_DELIVERY_RETENTION_DAYS": None,
     "ROOKERY_FAILED_RETENTION_DAYS": None,
     "ROOKERY_LANE_BLOCKED_SECONDS": None,
@@ -141,6 +142,7 @@ class Settings:
     failed_retention_days: int = 90
     # A lane whose head has not moved for this long, with deliveries behind it, is "blocked".
     lane_blocked_seconds: int = 300
+    worker_processes: int = 1  # delivery worker processes (PostgreSQL; SQLite runs one inside)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -306,6 +308,7 @@ def _limits(env: Mapping[str, str]) -> dict[str, int]:
         "hash_workers": "ROOKERY_HASH_WORKERS",
         "hash_backlog": "ROOKERY_HASH_BACKLOG",
         "resource_max_depth": "ROOKERY_RESOURCE_MAX_DEPTH",
+        "worker_processes": "ROOKERY_WORKER_PROCESSES",
     }
     return {key: _positive(env, name, getattr(Settings, key)) for key, name in names.items()}
 

@@ -33,6 +33,7 @@ def serve(args: argparse.Namespace) -> int:
     settings = settings.with_overrides(**overrides)
     backend = parse_database_url(settings.database_url).get_backend_name()
     processes = hosting.api_processes(settings.api_processes, backend)
+    workers = hosting.worker_processes(settings.worker_processes, backend)
     # Bound before the database is prepared: a port in use must not cost a generated password.
     sock = listening_socket(settings.host, settings.port)
     try:
@@ -58,8 +59,9 @@ def serve(args: argparse.Namespace) -> int:
         f"{len(rookery.webhooks)} webhook(s) configured",
         flush=True,
     )
-    if processes > 1:
-        return hosting.serve_processes(rookery, sock, processes, worker=settings.run_worker)
+    workers = workers if settings.run_worker else 0
+    if processes > 1 or workers > 1:
+        return hosting.serve_processes(rookery, sock, processes, workers=workers)
     app = create_app(rookery, worker_lifespan(rookery) if settings.run_worker else None)
     config = uvicorn.Config(app, log_level="warning", access_log=False, **SERVER_OPTIONS)
     uvicorn.Server(config).run(sockets=[sock])
@@ -73,13 +75,20 @@ def worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.concurrency:
         settings = settings.with_overrides(worker_concurrency=args.concurrency)
-    if parse_database_url(settings.database_url).get_backend_name() == "sqlite":
+    if args.processes is not None:
+        settings = settings.with_overrides(worker_processes=args.processes)
+    backend = parse_database_url(settings.database_url).get_backend_name()
+    if backend == "sqlite":
         raise InvalidInputError(
             "rookery worker needs PostgreSQL (ROOKERY_DATABASE_URL); with SQLite the worker "
             "runs inside `rookery serve`",
             param="ROOKERY_DATABASE_URL",
         )
-    run_forever(build(settings))
+    processes = hosting.worker_processes(settings.worker_processes, backend)
+    rookery = build(settings)
+    if processes > 1:
+        return hosting.worker_processes_forever(rookery, processes)
+    run_forever(rookery)
     return 0
 
 

@@ -19,7 +19,11 @@ Invariants:
   Kubernetes, Docker) restarts one thing, never a half-running service.
 - On SQLite the answer is one process (the API with the worker inside, as before): SQLite
   serialises writers per process on an in-process lock, which several processes would
-  replace with its busy handler.
+  replace with its busy handler. For the same reason SQLite has one delivery worker:
+  ``ROOKERY_WORKER_PROCESSES`` above 1 is refused there, not silently lowered.
+- ``rookery worker --processes N`` (or ``ROOKERY_WORKER_PROCESSES``) supervises N worker
+  processes the same way, without a socket; they share the queue as workers on several
+  hosts do (each delivery claimed by one worker at a time).
 """
 
 from __future__ import annotations
@@ -61,6 +65,22 @@ def api_processes(setting: int, backend: str) -> int:
     return setting or os.cpu_count() or 1
 
 
+def worker_processes(setting: int, backend: str) -> int:
+    """How many delivery worker processes to run: the setting; SQLite accepts only 1."""
+    if backend == "sqlite" and setting > 1:
+        raise InvalidInputError(
+            f"ROOKERY_WORKER_PROCESSES: SQLite has one delivery worker, inside `rookery serve` "
+            f"(got {setting}; use PostgreSQL for several)",
+            param="ROOKERY_WORKER_PROCESSES",
+        )
+    if setting < 1:
+        raise InvalidInputError(
+            f"ROOKERY_WORKER_PROCESSES: {setting} is not a positive number of processes",
+            param="ROOKERY_WORKER_PROCESSES",
+        )
+    return setting
+
+
 def _run_api(rookery: Rookery, sock: socket.socket) -> None:
     import uvicorn
 
@@ -71,11 +91,21 @@ def _run_api(rookery: Rookery, sock: socket.socket) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def _run_worker(rookery: Rookery, sock: socket.socket) -> None:
+def _run_worker(rookery: Rookery, sock: socket.socket | None) -> None:
     from rookery.delivery.runner import run_forever
 
-    sock.close()  # the worker accepts no connections
+    if sock is not None:
+        sock.close()  # the worker accepts no connections
     run_forever(rookery)
+
+
+def _worker_targets(
+    rookery: Rookery, count: int, sock: socket.socket | None
+) -> list[tuple[str, Callable[[], None]]]:
+    return [
+        (f"delivery worker {i + 1}/{count}", lambda: _run_worker(rookery, sock))
+        for i in range(count)
+    ]
 
 
 def _fork(rookery: Rookery, target: Callable[[], None]) -> int:
@@ -121,14 +151,28 @@ def _describe(status: int) -> str:
     return f"exit code {code}"
 
 
-def serve_processes(rookery: Rookery, sock: socket.socket, count: int, *, worker: bool) -> int:
-    """Run ``count`` API processes (and the worker) until a signal or a child's death."""
-    rookery.engine.dispose()
+def serve_processes(rookery: Rookery, sock: socket.socket, count: int, *, workers: int) -> int:
+    """Run ``count`` API processes and ``workers`` worker processes until a signal or a death."""
     targets: list[tuple[str, Callable[[], None]]] = [
         (f"API process {i + 1}/{count}", lambda: _run_api(rookery, sock)) for i in range(count)
     ]
-    if worker:
-        targets.append(("delivery worker", lambda: _run_worker(rookery, sock)))
+    targets += _worker_targets(rookery, workers, sock)
+    return supervise(rookery, targets, sock, "rookery serve")
+
+
+def worker_processes_forever(rookery: Rookery, count: int) -> int:
+    """Run ``count`` delivery worker processes until a signal or a child's death."""
+    return supervise(rookery, _worker_targets(rookery, count, None), None, "rookery worker")
+
+
+def supervise(
+    rookery: Rookery,
+    targets: list[tuple[str, Callable[[], None]]],
+    sock: socket.socket | None,
+    command: str,
+) -> int:
+    """Fork one child per target and wait: a signal stops all, a child's death stops all."""
+    rookery.engine.dispose()
     stopping = threading.Event()
     children: dict[int, str] = {}
 
@@ -154,8 +198,9 @@ def serve_processes(rookery: Rookery, sock: socket.socket, count: int, *, worker
                 children[_fork(rookery, target)] = name
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-        sock.close()  # the API processes hold it now
-        LOG.info("serving from %s", ", ".join(f"{n} (pid {p})" for p, n in children.items()))
+        if sock is not None:
+            sock.close()  # the API processes hold it now
+        LOG.info("running %s", ", ".join(f"{n} (pid {p})" for p, n in children.items()))
         failed = False
         while children:
             pid, status = os.waitpid(-1, 0)
@@ -163,7 +208,7 @@ def serve_processes(rookery: Rookery, sock: socket.socket, count: int, *, worker
             if not name or stopping.is_set():
                 continue
             LOG.error(
-                "%s (pid %d) stopped (%s); stopping rookery serve", name, pid, _describe(status)
+                "%s (pid %d) stopped (%s); stopping %s", name, pid, _describe(status), command
             )
             failed = True
             stop_all()

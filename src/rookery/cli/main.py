@@ -36,6 +36,11 @@ def parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run a delivery worker only")
     worker.add_argument("--concurrency", type=int, help="requests in flight at most")
+    worker.add_argument(
+        "--processes",
+        type=int,
+        help="worker processes sharing the queue (ROOKERY_WORKER_PROCESSES, default 1)",
+    )
     worker.set_defaults(run=commands.worker)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(run=commands.migrate)

@@ -156,11 +156,18 @@ def update_user(
     uow: UnitOfWork, user_name: str, changes: dict[str, Any], *, actor_is_admin: bool
 ) -> dict[str, Any]:
     """Change name, email, password or status; 400 when nothing would change."""
+    # Hashed before the transaction opens, as in add_new_user (Argon2id must not hold it).
+    password_hash = None
+    if changes.get("password") is not None:
+        secret = validate_password(changes["password"], uow.settings.password_min_length)
+        password_hash = hash_password(secret)
     with uow:
         user = get_user(uow.session, user_name)
         if user.user_name == ANONYMOUS:
             raise ForbiddenError("the anonymous user cannot be edited")
-        changed = _apply_changes(uow, user, changes, actor_is_admin=actor_is_admin)
+        changed = _apply_changes(
+            uow, user, changes, password_hash=password_hash, actor_is_admin=actor_is_admin
+        )
         if not changed:
             raise InvalidInputError(
                 "nothing to update: every given value is already current", param="body"
@@ -186,7 +193,12 @@ def update_user(
 
 
 def _apply_changes(
-    uow: UnitOfWork, user: User, changes: dict[str, Any], *, actor_is_admin: bool
+    uow: UnitOfWork,
+    user: User,
+    changes: dict[str, Any],
+    *,
+    password_hash: str | None,
+    actor_is_admin: bool,
 ) -> set[str]:
     changed: set[str] = set()
     if changes.get("user_name") not in (None, user.user_name):
@@ -209,9 +221,8 @@ def _apply_changes(
             _check_unique(uow.session, None, mail)
         user.email, user.email_key = mail, name_key(mail)
         changed.add("email")
-    if changes.get("password") is not None:
-        secret = validate_password(changes["password"], uow.settings.password_min_length)
-        user.password_hash = hash_password(secret)
+    if password_hash is not None:
+        user.password_hash = password_hash
         revoke_sessions(user)
         changed.add("password")
     if changes.get("status") not in (None, ""):

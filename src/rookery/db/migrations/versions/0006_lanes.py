@@ -1,7 +1,7 @@
 """delivery lanes: a row per lane with unfinished deliveries, naming its head and due time
 
 Revision ID: 0006_lanes
-Revises: 0004_delivery_receiver
+Revises: 0005_registration
 Create Date: 2026-12-05
 
 Creates ``delivery_lanes`` (lane, receiver, head id, due time of a pending head, since when
