@@ -18,7 +18,6 @@ from rookery.api.auth import (
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.api.routes.register import PENDING_TERMS
 from rookery.services import group_registration, self_registration, users
-from rookery.services.lookups import ANONYMOUS
 from rookery.services.lookups import get_user as find_user_or_404
 
 router = APIRouter(tags=["users"])
