@@ -30,7 +30,7 @@ from rookery.api.routes import (
     webhooks,
 )
 from rookery.api.signin_throttle import SigninThrottle
-from rookery.bootstrap import Rookery
+from rookery.services.context import AppContext
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -54,8 +54,8 @@ class RookeryApp(FastAPI):
         return HeaderCase(Negotiation(super().build_middleware_stack(), self.negotiation_prefix))
 
 
-def create_app(rookery: Rookery, lifespan: Lifespan | None = None) -> FastAPI:
-    """Build the ASGI app for an already bootstrapped Rookery."""
+def create_app(rookery: AppContext, lifespan: Lifespan | None = None) -> FastAPI:
+    """Build the ASGI app for an already bootstrapped application."""
     prefix = rookery.settings.root_path
     app = RookeryApp(
         title="Rookery",

@@ -16,8 +16,8 @@ from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from rookery.api.auth_ticket import make_ticket, read_ticket
-from rookery.bootstrap import Rookery
 from rookery.errors import AuthenticationError, ForbiddenError
+from rookery.services.context import AppContext
 from rookery.services.lookups import ANONYMOUS, is_admin, user_by_id
 
 
@@ -38,18 +38,18 @@ class Principal:
 NOBODY = Principal(None, ANONYMOUS, False)
 
 
-def rookery(request: Request) -> Rookery:
+def rookery(request: Request) -> AppContext:
     """The application object behind this request."""
-    app: Rookery = request.app.state.rookery
+    app: AppContext = request.app.state.rookery
     return app
 
 
-def session_cookie(app: Rookery, user_id: int, session_version: int) -> str:
+def session_cookie(app: AppContext, user_id: int, session_version: int) -> str:
     """The cookie value for a user signed in now, at this session version."""
     return make_ticket(app.secret, user_id, session_version, time.time())
 
 
-def set_session_cookie(response: Response, app: Rookery, user_id: int, version: int) -> None:
+def set_session_cookie(response: Response, app: AppContext, user_id: int, version: int) -> None:
     """Put a fresh session cookie on ``response``."""
     response.set_cookie(
         app.settings.cookie_name,
@@ -61,14 +61,14 @@ def set_session_cookie(response: Response, app: Rookery, user_id: int, version: 
     )
 
 
-def current_session_version(app: Rookery, user_id: int) -> int | None:
+def current_session_version(app: AppContext, user_id: int) -> int | None:
     """The user's session version now (None when the user is gone)."""
     with app.read_session() as session:
         user = user_by_id(session, user_id)
         return None if user is None else user.session_version
 
 
-def _load(app: Rookery, token: str) -> Principal:
+def _load(app: AppContext, token: str) -> Principal:
     ticket = read_ticket(app.secret, token, app.settings.session_expire_seconds, time.time())
     if ticket is None:
         return NOBODY

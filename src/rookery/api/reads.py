@@ -7,12 +7,12 @@ from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-from rookery.bootstrap import Rookery
+from rookery.services.context import AppContext
 
 T = TypeVar("T")
 
 
-async def read(app: Rookery, query: Callable[..., T], *args: Any) -> T:
+async def read(app: AppContext, query: Callable[..., T], *args: Any) -> T:
     """``query(session, *args)`` in a read-only session, in the thread pool."""
 
     def run() -> T:

@@ -22,12 +22,12 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from rookery.bootstrap import Rookery
 from rookery.db.models import Group, Resource, Token, User
 from rookery.domain.permissions import Permission, parse_permission
 from rookery.domain.statuses import UserStatus
 from rookery.errors import InvalidInputError
 from rookery.services import events
+from rookery.services.context import AppContext
 from rookery.services.lookups import find_user, root_of
 from rookery.webhooks.actions import (
     WEBHOOK_HTTP_METHODS,
@@ -65,18 +65,18 @@ __all__ = [
 LOGGER = logging.getLogger("rookery.webhooks")
 WebhookActionNames = [action.value for action in WebhookAction]
 
-_app: Rookery | None = None
+_app: AppContext | None = None
 
 
-def use_app(app: Rookery | None) -> None:
+def use_app(app: AppContext | None) -> None:
     """Register the application these entry points act on (``create_app`` does it)."""
     global _app  # noqa: PLW0603 - Magpie's API has no parameter to pass the application
     _app = app
 
 
-def _current(settings: Mapping[str, Any] | None = None) -> Rookery:
-    found = (settings or {}).get("rookery.app") or _app
-    if not isinstance(found, Rookery):
+def _current(settings: Mapping[str, Any] | None = None) -> AppContext:
+    found: AppContext | None = (settings or {}).get("rookery.app") or _app
+    if found is None or not hasattr(found, "uow"):
         raise InvalidInputError("no Rookery application: call use_app(app) first", param="settings")
     return found
 

@@ -12,19 +12,29 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.config import Settings
+from rookery.services.passwords import PasswordPool
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.registry import WebhookRegistry
 
 
 class AppContext(Protocol):
-    """The application as services see it: settings, webhooks, sessions, units of work."""
+    """The application as services, the API and the console see it."""
 
     settings: Settings
     webhooks: WebhookRegistry
+    engine: Engine
     session_factory: sessionmaker[Session]
+    secret: str
+    generated_admin_password: str | None
+
+    @property
+    def password_pool(self) -> PasswordPool:
+        """Where sign-ins verify passwords off the event loop."""
+        ...
 
     def session(self) -> AbstractContextManager[Session]:
         """A plain session (the caller commits, if it writes)."""

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from rookery.bootstrap import Rookery
 from rookery.domain.statuses import UserStatus
 from rookery.services import groups, users
+from rookery.services.context import AppContext
 from rookery.services.lookups import get_group, get_user
 from rookery.ui.rendering import act, query, read_form, redirect, render
 from rookery.ui.session import Caller, require_admin, rookery
@@ -19,7 +19,7 @@ router = APIRouter(dependencies=[Depends(require_admin)])
 STATUSES = [s.label for s in UserStatus]
 
 
-def _users(app: Rookery, search: str, status: str) -> list[dict[str, Any]]:
+def _users(app: AppContext, search: str, status: str) -> list[dict[str, Any]]:
     with app.read_session() as session:
         found = users.list_users(session, status or None)
         needle = search.casefold()
@@ -59,7 +59,7 @@ async def user_create(request: Request, who: Caller = Depends(require_admin)) ->
     )
 
 
-def _user_page(app: Rookery, name: str) -> dict[str, Any]:
+def _user_page(app: AppContext, name: str) -> dict[str, Any]:
     with app.read_session() as session:
         user = get_user(session, name)
         return {"user": users.user_view(user), "all_groups": groups.list_group_names(session)}
@@ -147,7 +147,7 @@ async def user_delete(
     )
 
 
-def _groups(app: Rookery) -> list[dict[str, Any]]:
+def _groups(app: AppContext) -> list[dict[str, Any]]:
     with app.read_session() as session:
         return [
             groups.group_view(get_group(session, n), detailed=True)
@@ -179,7 +179,7 @@ async def group_create(request: Request, who: Caller = Depends(require_admin)) -
     )
 
 
-def _group_page(app: Rookery, name: str) -> dict[str, Any]:
+def _group_page(app: AppContext, name: str) -> dict[str, Any]:
     with app.read_session() as session:
         return {"group": groups.group_view(get_group(session, name), detailed=True)}
 

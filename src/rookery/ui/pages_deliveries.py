@@ -15,11 +15,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from rookery.bootstrap import Rookery
 from rookery.errors import RookeryError
 from rookery.services import delivery_history as history
 from rookery.services import delivery_log as log
 from rookery.services import delivery_retries as retries
+from rookery.services.context import AppContext
 from rookery.services.delivery_samples import send_sample
 from rookery.ui import charts
 from rookery.ui.rendering import act, query, read_form, redirect, render
@@ -85,7 +85,7 @@ async def delivery_bulk_retry(request: Request) -> Response:
     return redirect(request, "/deliveries", message=f"{count} deliveries queued again.")
 
 
-def _delivery(app: Rookery, delivery_id: str) -> dict[str, Any]:
+def _delivery(app: AppContext, delivery_id: str) -> dict[str, Any]:
     found = log.get_delivery(app, delivery_id)
     with app.read_session() as session:
         blocker = history.blocked_behind(session, found["id"])
@@ -116,7 +116,7 @@ async def delivery_retry(request: Request, delivery_id: str) -> Response:
     )
 
 
-def _dashboard(app: Rookery) -> dict[str, Any]:
+def _dashboard(app: AppContext) -> dict[str, Any]:
     now = datetime.now(UTC)
     with app.read_session() as session:
         minutes = history.outcomes_per_minute(session, now)

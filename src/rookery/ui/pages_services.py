@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from rookery.bootstrap import Rookery
 from rookery.domain.service_types import SERVICE_TYPES, allowed_child_types
 from rookery.services import catalog, groups, renames, resource_moves, resources
 from rookery.services import permission_editor as editor
+from rookery.services.context import AppContext
 from rookery.services.lookups import get_resource, root_of
 from rookery.services.permissions import HolderRef
 from rookery.services.users import list_users
@@ -28,7 +28,7 @@ def _all_services(session: Session, protected_url: str) -> list[dict[str, Any]]:
     return sorted(listed, key=lambda s: str(s["service_name"]))
 
 
-def _services(app: Rookery) -> list[dict[str, Any]]:
+def _services(app: AppContext) -> list[dict[str, Any]]:
     with app.read_session() as session:
         return _all_services(session, app.settings.twitcher_url)
 
@@ -62,7 +62,7 @@ MOVE_CHOICES_LIMIT = 100
 under every node would grow with the square of the tree."""
 
 
-def _tree(app: Rookery, name: str) -> dict[str, Any]:
+def _tree(app: AppContext, name: str) -> dict[str, Any]:
     with app.read_session() as session:
         nodes = editor.service_nodes(session, name)
         service = nodes[0][0]
@@ -126,7 +126,7 @@ async def resource_create(
     )
 
 
-def _service_of(app: Rookery, resource_id: str) -> str:
+def _service_of(app: AppContext, resource_id: str) -> str:
     with app.read_session() as session:
         return root_of(session, get_resource(session, resource_id)).resource_name
 
@@ -200,7 +200,7 @@ def _holder(request: Request) -> HolderRef | None:
     return HolderRef(kind, name)
 
 
-def _editor(app: Rookery, ref: HolderRef | None, service: str) -> dict[str, Any]:
+def _editor(app: AppContext, ref: HolderRef | None, service: str) -> dict[str, Any]:
     with app.read_session() as session:
         holders = [f"user:{u.user_name}" for u in list_users(session)] + [
             f"group:{g}" for g in groups.list_group_names(session)

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from rookery.bootstrap import Rookery
 from rookery.errors import RookeryError, TooManyRequestsError
 from rookery.services import permission_editor as editor
+from rookery.services.context import AppContext
 from rookery.services.lookups import get_user
 from rookery.services.users import user_group_names, user_view
 from rookery.ui.rendering import query, read_form, redirect, render
@@ -59,7 +59,7 @@ async def signout(request: Request) -> Response:
     return response
 
 
-def _my_access(app: Rookery, user_name: str) -> dict[str, Any]:
+def _my_access(app: AppContext, user_name: str) -> dict[str, Any]:
     with app.read_session() as session:
         user = get_user(session, user_name)
         return {

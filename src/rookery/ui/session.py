@@ -17,8 +17,8 @@ from typing import Protocol
 
 from fastapi import Request, Response
 
-from rookery.bootstrap import Rookery
 from rookery.services.auth import Account
+from rookery.services.context import AppContext
 from rookery.services.delivery_samples import SendOnce
 
 CSRF_COOKIE = "rookery_csrf"
@@ -64,9 +64,9 @@ class PageError(Exception):
         self.detail = detail
 
 
-def rookery(request: Request) -> Rookery:
+def rookery(request: Request) -> AppContext:
     """The application object behind this request."""
-    app: Rookery = request.app.state.rookery
+    app: AppContext = request.app.state.rookery
     return app
 
 

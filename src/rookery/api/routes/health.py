@@ -25,8 +25,8 @@ from starlette.concurrency import run_in_threadpool
 
 from rookery.api.auth import rookery
 from rookery.api.responses import respond
-from rookery.bootstrap import Rookery
 from rookery.services import delivery_metrics as stats
+from rookery.services.context import AppContext
 
 LOG = logging.getLogger("rookery.api")
 
@@ -43,7 +43,7 @@ def own_worker(request: Request) -> stats.InProcessWorker | None:
     return probe() if probe is not None else None
 
 
-def health_report(app: Rookery, own: stats.InProcessWorker | None) -> dict[str, Any]:
+def health_report(app: AppContext, own: stats.InProcessWorker | None) -> dict[str, Any]:
     """Database, worker heartbeat and queue figures (raises when the database fails)."""
     figures = stats.health_figures(app, own)
     workers, queued, problem = figures.workers, figures.queue, figures.problem

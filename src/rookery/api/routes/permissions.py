@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from rookery.api.auth import Principal, require_admin, require_reader, rookery
 from rookery.api.query import flag
 from rookery.api.responses import body_schema, read_body, respond
-from rookery.bootstrap import Rookery
 from rookery.services import bulk_permissions
 from rookery.services import permissions as perms
+from rookery.services.context import AppContext
 from rookery.services.lookups import get_resource, get_service
 from rookery.services.permission_views import created_view
 
@@ -60,7 +60,7 @@ async def _admin_for(request: Request, kind: str, name: str) -> tuple[Principal,
 
 
 def _write(
-    app: Rookery,
+    app: AppContext,
     who: Principal,
     ref: perms.HolderRef,
     find: Finder,
@@ -75,13 +75,13 @@ def _write(
 
 
 def _remove(
-    app: Rookery, who: Principal, ref: perms.HolderRef, find: Finder, key: str, name: str
+    app: AppContext, who: Principal, ref: perms.HolderRef, find: Finder, key: str, name: str
 ) -> None:
     perms.delete_permission(app.uow(who.user_name), ref, find, key, name)
 
 
 def _list(
-    app: Rookery, ref: perms.HolderRef, find: Finder, key: str, flags: dict[str, bool]
+    app: AppContext, ref: perms.HolderRef, find: Finder, key: str, flags: dict[str, bool]
 ) -> dict[str, Any]:
     with app.read_session() as session:
         return perms.list_permissions(session, ref, find(session, key), **flags)

@@ -19,9 +19,9 @@ from rookery.api.auth import Principal, require_admin, rookery
 from rookery.api.query import flag
 from rookery.api.reads import read
 from rookery.api.responses import STRING, body_schema, read_body, respond
-from rookery.bootstrap import Rookery
 from rookery.domain.service_types import allowed_child_types, child_resource_allowed
 from rookery.services import catalog, renames, resources
+from rookery.services.context import AppContext
 from rookery.services.lookups import get_resource, root_of
 
 router = APIRouter(tags=["resources"], dependencies=[Depends(require_admin)])
@@ -41,7 +41,7 @@ def resource_answer(request: Request, session: Session, resource: Any) -> tuple[
 
 
 async def create_under(
-    app: Rookery,
+    app: AppContext,
     who: Principal,
     body: dict[str, Any],
     parent_id: Any,
