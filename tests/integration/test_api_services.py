@@ -180,7 +180,7 @@ def test_resource_errors(service: Service) -> None:
         "/services/door/resources",
         json={"resource_name": "r", "resource_type": "route", "parent_id": maps},
     )
-    assert_error(foreign_parent, 400, "parent_id")
+    assert_error(foreign_parent, 403, "parent_id")
     assert_error(admin.get("/resources/999999"), 404, "resource_id")
 
 

@@ -90,9 +90,11 @@ def rookery_error_response(request: Request, error: RookeryError) -> JSONRespons
     A 409 also names the conflicting item at the top level (``"service_name": "x"``), as
     Magpie's conflict bodies do.
     """
-    named = {}
-    if isinstance(error, ConflictError) and error.param and error.value is not None:
-        named[error.param] = _jsonable(error.value)
+    named: dict[str, Any] = {}
+    if isinstance(error, ConflictError):
+        if error.param and error.value is not None:
+            named[error.param] = _jsonable(error.value)
+        named.update(error.named)
     response = error_response(request, status_for(error), error.detail, error_param(error), **named)
     retry_after = getattr(error, "retry_after_seconds", None)
     if retry_after is not None:
@@ -127,7 +129,7 @@ def install(app: FastAPI) -> None:
         response = error_response(request, error.status_code, detail)
         if error.headers:
             response.headers.update(error.headers)
-        if error.status_code == 405:
+        if error.status_code == 405 and "Allow" not in (error.headers or {}):
             response.headers["Allow"] = ", ".join(allowed_methods(app, request))
         return response
 

@@ -23,10 +23,10 @@ from rookery.db.models import Resource
 from rookery.domain.permissions import Access, Permission, PermissionType, Scope
 from rookery.domain.service_types import (
     SERVICE,
-    SERVICE_TYPES,
     allowed_permissions,
     child_resource_allowed,
     get_service_type,
+    listed_types,
 )
 from rookery.services.lookups import root_of
 
@@ -242,6 +242,14 @@ def resource_parents(
     return top
 
 
+def listed_service_types(session: Session) -> list[str]:
+    """The service types a listing of every type shows (Magpie's, plus any other in use)."""
+    in_use = session.scalars(
+        select(Resource.service_type).where(Resource.parent_id.is_(None)).distinct()
+    )
+    return listed_types(kind for kind in in_use if kind)
+
+
 def services_by_type(
     session: Session,
     protected_url: str,
@@ -250,7 +258,7 @@ def services_by_type(
     flatten: bool = False,
 ) -> dict[str, dict[str, Any]] | list[dict[str, Any]]:
     """Every service grouped ``{type: {name: service}}`` (every known type listed), or a list."""
-    kinds = [service_type] if service_type else sorted(SERVICE_TYPES)
+    kinds = [service_type] if service_type else listed_service_types(session)
     query = select(Resource).where(Resource.parent_id.is_(None)).order_by(Resource.resource_name)
     grouped: dict[str, dict[str, Any]] = {kind: {} for kind in kinds}
     listed: list[dict[str, Any]] = []
@@ -266,7 +274,7 @@ def services_by_type(
 
 def resources_by_type(session: Session, protected_url: str) -> dict[str, dict[str, Any]]:
     """Every service with its tree, ``{type: {name: tree}}`` (``GET /resources``)."""
-    grouped: dict[str, dict[str, Any]] = {kind: {} for kind in sorted(SERVICE_TYPES)}
+    grouped: dict[str, dict[str, Any]] = {kind: {} for kind in listed_service_types(session)}
     query = select(Resource).where(Resource.parent_id.is_(None)).order_by(Resource.resource_name)
     for service in session.scalars(query):
         tree = service_tree(session, service, protected_url, private=False)

@@ -13,7 +13,12 @@ from sqlalchemy import select
 
 from rookery.db.models import Resource
 from rookery.domain.names import name_key, validate_resource_name
-from rookery.errors import ConflictError, ForbiddenError, InvalidInputError
+from rookery.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    UnprocessableError,
+)
 from rookery.services import catalog
 from rookery.services.lookups import find_service, get_resource, get_service
 from rookery.services.resources import check_configuration, check_service_name, check_url
@@ -86,7 +91,7 @@ def _check_free_service_name(uow: UnitOfWork, service: Resource, name: str) -> N
 def rename_resource(uow: UnitOfWork, resource_id: object, new_name: object) -> dict[str, Any]:
     """Rename a resource (or a service); same name 400, a sibling (or service) holding it 409."""
     if not _given(new_name):
-        raise InvalidInputError(
+        raise UnprocessableError(
             "resource_name is required (the new name)", param="resource_name", value=new_name
         )
     name = validate_resource_name(new_name)

@@ -11,6 +11,7 @@ from functools import partial
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from rookery.api.auth import require_admin, rookery
 from rookery.api.query import flag
@@ -35,9 +36,18 @@ def _known(service_type: str, missing: type[InvalidInputError] | type[NotFoundEr
 
 
 @router.get("/services/types")
-async def list_service_types() -> JSONResponse:
-    """Every service type, sorted."""
-    return respond(200, "Get service types successful.", service_types=sorted(SERVICE_TYPES))
+async def list_service_types(request: Request) -> JSONResponse:
+    """Every service type Magpie knows (and any other type in use), sorted."""
+    kinds = await read(rookery(request), catalog.listed_service_types)
+    return respond(200, "Get service types successful.", service_types=kinds)
+
+
+@router.api_route(
+    "/services/types", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+async def service_types_are_read_only() -> JSONResponse:
+    """405: ``/services/types`` is its own (read-only) route, never a service named ``types``."""
+    raise HTTPException(405, "/services/types can only be read", headers={"Allow": "GET"})
 
 
 @router.get("/services/types/{service_type}")
