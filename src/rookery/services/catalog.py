@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from rookery.db.models import Resource
 from rookery.domain.permissions import Access, Permission, PermissionType, Scope
+from rookery.domain.service_configurations import configuration_view
 from rookery.domain.service_types import (
     SERVICE,
     allowed_permissions,
@@ -102,7 +103,7 @@ def service_view(
         "service_sync_type": service.sync_type,
         "resource_id": service.id,
         "resource_type": SERVICE,
-        "configuration": service.configuration,
+        "configuration": configuration_view(kind, service.configuration),
     }
     if private:
         view["service_url"] = service.service_url
