@@ -75,7 +75,8 @@ def test_services_list_every_type_and_flatten(service: Service) -> None:
 
 
 def test_service_bodies_carry_magpie_structure_keys(service: Service) -> None:
-    """A service shows its allowed permissions; ``GET /services/{s}`` adds the types it holds."""
+    """A service shows its allowed permissions; ``GET /services/{s}`` adds the types it holds
+    and Magpie's ``resource_structure_allowed`` (what each resource type may hold)."""
     admin = service.admin
     created = add_service(admin, "catalog")
     assert created["permission_names"] == ROUTE_NAMES
@@ -83,11 +84,17 @@ def test_service_bodies_carry_magpie_structure_keys(service: Service) -> None:
     shown = admin.get("/services/catalog").json()["service"]
     assert shown["resource_types_allowed"] == ["route"]
     assert shown["resource_child_allowed"] is True
+    assert shown["resource_structure_allowed"] == {"service": ["route"], "route": ["route"]}
+    add_service(admin, "thr", "thredds")
+    structure = admin.get("/services/thr").json()["service"]["resource_structure_allowed"]
+    both = ["directory", "file"]
+    assert structure == {"service": both, "directory": both, "file": []}
     door = add_service(admin, "door", "access")
     assert door["permission_names"][:2] == ["access-match", "access-allow-match"]
     shown = admin.get("/services/door").json()["service"]
     assert shown["resource_types_allowed"] == []
     assert shown["resource_child_allowed"] is False
+    assert shown["resource_structure_allowed"] == {}
 
 
 def test_service_permissions_are_the_allowed_names(service: Service) -> None:

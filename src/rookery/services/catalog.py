@@ -113,6 +113,7 @@ def service_view(
         rules = get_service_type(kind)
         view["resource_types_allowed"] = sorted(rules.resource_types[1:])
         view["resource_child_allowed"] = len(rules.resource_types) > 1
+        view["resource_structure_allowed"] = structure_allowed(kind)
     return view
 
 
@@ -241,6 +242,15 @@ def resource_parents(
     top = resource_view(chain[0], kind)
     top[key] = nested
     return top
+
+
+def structure_allowed(service_type: str) -> dict[str, list[str]]:
+    """Magpie's ``resource_structure_allowed``: the child types each resource type (the service
+    itself as ``service``) may hold; ``{}`` for a type that holds nothing."""
+    rules = get_service_type(service_type).rules
+    if not any(rule.children for rule in rules):
+        return {}
+    return {rule.resource_type: sorted(rule.children) for rule in rules}
 
 
 def listed_service_types(session: Session) -> list[str]:
