@@ -1,0 +1,215 @@
+"""Magpie 5.1.0 parity: behaviour Magpie's own API suite (remote mode) checks, replayed here.
+
+Each test names the Magpie suite tests it stands for (``docs/MAGPIE_SUITE_AUDIT.md``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.support.catalog import add_resource, add_service
+from tests.support.envelope import assert_error
+from tests.support.service import Service
+from tests.support.world import PASSWORD
+
+
+def _user(admin: httpx.Client, name: str, group: str | None = None) -> int:
+    body: dict[str, Any] = {"user_name": name, "email": f"{name}@mail.com", "password": PASSWORD}
+    if group is not None:
+        body["group_name"] = group
+    created = admin.post("/users", json=body)
+    assert created.status_code == 201, created.text
+    user_id: int = created.json()["user"]["user_id"]
+    return user_id
+
+
+def _group(admin: httpx.Client, name: str) -> int:
+    created = admin.post("/groups", json={"group_name": name})
+    assert created.status_code == 201, created.text
+    group_id: int = created.json()["group"]["group_id"]
+    return group_id
+
+
+def test_signin_detail_and_anonymous_is_forbidden(service: Service) -> None:
+    """Sign-in answers Magpie's ``Login successful.``; the anonymous account is 403 however it
+    is tried (query, JSON, a form sent without a Content-Type)."""
+    _user(service.admin, "toto")
+    client = service.client()
+    by_query = client.get("/signin", params={"user_name": "toto", "password": PASSWORD})
+    assert by_query.json()["detail"] == "Login successful."
+    by_json = client.post("/signin", json={"user_name": "toto@mail.com", "password": PASSWORD})
+    assert by_json.json()["detail"] == "Login successful."
+    anonymous = {"user_name": "anonymous", "password": "whatever-it-is"}
+    assert_error(client.get("/signin", params=anonymous), 403, "user_name")
+    assert_error(client.post("/signin", json=anonymous), 403, "user_name")
+    untyped_form = client.post(
+        "/signin", content=b"user_name=anonymous&password=whatever-it-is", headers={}
+    )
+    assert_error(untyped_form, 403, "user_name")
+
+
+def test_missing_user_is_404_before_401(service: Service) -> None:
+    """Without a session, a user that does not exist is 404 (``/users/currentextra``), an
+    existing other user 401."""
+    _user(service.admin, "toto")
+    nobody = service.client()
+    assert_error(nobody.get("/users/currentextra"), 404, "user_name")
+    assert_error(nobody.get("/users/toto"), 401)
+    assert nobody.get("/users/current").json()["user"]["user_name"] == "anonymous"
+
+
+def test_listings_show_magpie_service_types_until_wms_is_used(service: Service) -> None:
+    """Every-type listings show Magpie's ten types; Rookery's own ``wms`` appears once a
+    service uses it."""
+    admin = service.admin
+    magpie_types = [
+        "access",
+        "api",
+        "geoserver",
+        "geoserverwfs",
+        "geoserverwms",
+        "geoserverwps",
+        "ncwms",
+        "thredds",
+        "wfs",
+        "wps",
+    ]
+    _user(admin, "toto")
+    assert admin.get("/services/types").json()["service_types"] == magpie_types
+    assert list(admin.get("/services").json()["services"]) == magpie_types
+    assert list(admin.get("/resources").json()["resources"]) == magpie_types
+    assert list(admin.get("/users/toto/resources").json()["resources"]) == magpie_types
+    add_service(admin, "maps", "wms")
+    with_wms = sorted([*magpie_types, "wms"])
+    assert admin.get("/services/types").json()["service_types"] == with_wms
+    assert list(admin.get("/services").json()["services"]) == with_wms
+
+
+def test_service_types_path_is_read_only(service: Service) -> None:
+    """``PATCH /services/types`` is 405 (a route of its own, not a service named ``types``)."""
+    refused = service.admin.patch("/services/types", json={"service_name": "x"})
+    assert_error(refused, 405)
+    assert refused.headers["Allow"] == "GET"
+
+
+def test_resource_creation_codes(service: Service) -> None:
+    """No ``parent_id`` is 422, a parent from another service 403 comparing the service, a
+    rename without a name 422."""
+    admin = service.admin
+    first = add_service(admin, "first")
+    other = add_service(admin, "other")
+    foreign = add_resource(admin, other["resource_id"], "foreign")
+    missing = admin.post("/resources", json={"resource_name": "r", "resource_type": "route"})
+    assert assert_error(missing, 422, "parent_id")["param"]["value"] is None
+    crossed = admin.post(
+        "/services/first/resources",
+        json={"resource_name": "r", "resource_type": "route", "parent_id": foreign},
+    )
+    assert assert_error(crossed, 403, "parent_id")["param"]["compare"] == first["resource_id"]
+    assert_error(admin.patch(f"/resources/{foreign}", json={}), 422, "resource_name")
+
+
+def test_permission_conflict_names_the_permission_resource_and_holder(service: Service) -> None:
+    """A second POST of a permission is 409 with ``permission_name``, ``resource_id`` and the
+    ``user_id`` (or ``group_id``) at the top level, as on success."""
+    admin = service.admin
+    user_id = _user(admin, "toto")
+    group_id = _group(admin, "crew")
+    svc = add_service(admin, "svc")
+    for holder, key, holder_id in (
+        ("users/toto", "user_id", user_id),
+        ("groups/crew", "group_id", group_id),
+    ):
+        path = f"/{holder}/resources/{svc['resource_id']}/permissions"
+        created = admin.post(path, json={"permission_name": "read"})
+        assert created.status_code == 201, created.text
+        clash = assert_error(admin.post(path, json={"permission_name": "read"}), 409)
+        assert clash["permission_name"] == created.json()["permission_name"]
+        assert clash["resource_id"] == svc["resource_id"]
+        assert clash[key] == holder_id
+
+
+def _effective(admin: httpx.Client, user: str, resource: int) -> dict[str, dict[str, str]]:
+    path = f"/users/{user}/resources/{resource}/permissions"
+    body = admin.get(path, params={"effective": "true"}).json()
+    return {p["name"]: p for p in body["permissions"]}
+
+
+def _put(admin: httpx.Client, holder: str, resource: int, permission: str) -> None:
+    name, access, scope = permission.split("-")
+    body = {"permission": {"name": name, "access": access, "scope": scope}}
+    response = admin.post(f"/{holder}/resources/{resource}/permissions", json=body)
+    assert response.status_code == 201, response.text
+
+
+def test_effective_priority_before_closeness(service: Service) -> None:
+    """Effective permissions are scoped ``match``; a default group's grant further up beats an
+    ``anonymous`` grant on the resource; equal groups resolve deny, then recursive, else
+    ``multiple`` (Magpie's MultipleGroupPermissions and PermissionsHierarchyResolution)."""
+    admin = service.admin
+    one, two = _group(admin, "one"), _group(admin, "two")
+    _user(admin, "toto", "one")
+    assert admin.post("/users/toto/groups", json={"group_name": "two"}).status_code == 201
+    svc = add_service(admin, "svc")["resource_id"]
+    leaf = add_resource(admin, add_resource(admin, svc, "mid"), "leaf")
+    _put(admin, "groups/anonymous", leaf, "read-deny-match")
+    _put(admin, "groups/one", svc, "read-allow-recursive")
+    read = _effective(admin, "toto", leaf)["read"]
+    assert read == {
+        "name": "read",
+        "access": "allow",
+        "scope": "match",
+        "type": "effective",
+        "reason": f"group:{one}:one",
+    }
+    assert _effective(admin, "toto", leaf)["write"]["reason"] == "no-permission"
+    _put(admin, "groups/one", leaf, "read-allow-match")
+    _put(admin, "groups/two", leaf, "read-allow-recursive")
+    assert _effective(admin, "toto", leaf)["read"]["reason"] == f"group:{two}:two"
+    path = f"/users/toto/resources/{leaf}/permissions"
+    resolved = admin.get(path, params={"resolved": "true"}).json()["permissions"]
+    assert [(p["scope"], p["type"], p["reason"]) for p in resolved] == [
+        ("recursive", "inherited", f"group:{two}:two")
+    ]
+    _put(admin, "groups/one", leaf, "write-deny-match")
+    _put(admin, "groups/two", leaf, "write-deny-match")
+    assert _effective(admin, "toto", leaf)["write"]["reason"] == "multiple"
+    resolved = admin.get(path, params={"resolved": "true"}).json()["permissions"]
+    assert {p["name"]: p["reason"] for p in resolved}["write"] == "multiple"
+    _put(admin, "users/toto", svc, "read-deny-recursive")
+    inherited = admin.get(path, params={"inherited": "true"}).json()["permissions"]
+    assert {p["type"] for p in inherited} == {"inherited"}
+    own = admin.get(f"/users/toto/resources/{svc}/permissions", params={"inherited": "true"})
+    types = {p["reason"].split(":")[0]: p["type"] for p in own.json()["permissions"]}
+    assert types == {"user": "direct", "group": "inherited"}
+    assert _effective(admin, "toto", leaf)["read"]["access"] == "deny"
+
+
+def test_user_names_clash_without_case(service: Service) -> None:
+    """An upper-case spelling of a taken name is 409 (create or rename), as Magpie compares
+    names without case; a malformed or empty ``group_name`` at creation is 400."""
+    admin = service.admin
+    _user(admin, "toto")
+    body = {"user_name": "TOTO", "email": "other@mail.com", "password": PASSWORD}
+    assert_error(admin.post("/users", json=body), 409, "user_name")
+    assert_error(admin.patch("/users/toto", json={"user_name": "TOTO"}), 409, "user_name")
+    assert_error(admin.post("/users", json={**body, "user_name": "Tata"}), 400, "user_name")
+    for group_name in ("!ABC!", "abc/def", ""):
+        new = {"user_name": "tata", "email": "tata@mail.com", "password": PASSWORD}
+        refused = admin.post("/users", json={**new, "group_name": group_name})
+        assert_error(refused, 400, "group_name")
+
+
+def test_discoverable_group_public_view(service: Service) -> None:
+    """A signed-in user reads a discoverable group's name, description and terms only."""
+    admin = service.admin
+    _user(admin, "toto")
+    created = admin.post(
+        "/groups", json={"group_name": "open", "discoverable": True, "description": "Test Group"}
+    )
+    assert created.status_code == 201, created.text
+    toto = service.client("toto", PASSWORD)
+    group = toto.get("/register/groups/open").json()["group"]
+    assert group == {"group_name": "open", "description": "Test Group", "terms": None}
