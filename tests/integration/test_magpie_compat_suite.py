@@ -213,3 +213,108 @@ def test_discoverable_group_public_view(service: Service) -> None:
     toto = service.client("toto", PASSWORD)
     group = toto.get("/register/groups/open").json()["group"]
     assert group == {"group_name": "open", "description": "Test Group", "terms": None}
+
+
+def test_group_bodies_follow_members(service: Service) -> None:
+    """``administrators`` has priority ``"max"``; ``member_count`` follows each membership."""
+    admin = service.admin
+    group = admin.get("/groups/administrators").json()["group"]
+    assert group["priority"] == "max"
+    assert "admin" in group["user_names"]
+    _group(admin, "crew")
+    for count, name in enumerate(("ann", "bob"), start=1):
+        _user(admin, name, "crew")
+        shown = admin.get("/groups/crew").json()["group"]
+        assert (shown["member_count"], isinstance(shown["group_id"], int)) == (count, True)
+    assert admin.delete("/users/ann/groups/crew").status_code == 200
+    assert admin.delete("/users/bob/groups/crew").status_code == 200
+    shown = admin.get("/groups/crew").json()["group"]
+    assert (shown["member_count"], shown["user_names"]) == (0, [])
+
+
+def test_renames_and_passwords_take_effect_at_sign_in(service: Service) -> None:
+    """After a rename only the new name signs in; after a password change only the new
+    password; a too-short password is 400."""
+    admin = service.admin
+    _user(admin, "toto")
+    assert admin.patch("/users/toto", json={"user_name": "toto-new"}).status_code == 200
+    client = service.client()
+    assert_error(client.post("/signin", json={"user_name": "toto", "password": PASSWORD}), 401)
+    assert client.post("/signin", json={"user_name": "toto-new", "password": PASSWORD}).is_success
+    changed = admin.patch("/users/toto-new", json={"password": "n0t-SO-ez-2-Cr4cK"})
+    assert changed.status_code == 200, changed.text
+    fresh = service.client()
+    refused = fresh.post("/signin", json={"user_name": "toto-new", "password": PASSWORD})
+    assert_error(refused, 401)
+    assert service.client("toto-new", "n0t-SO-ez-2-Cr4cK").get("/session").json()["authenticated"]
+    assert_error(admin.patch("/users/toto-new", json={"password": "abc"}), 400, "password")
+
+
+def test_second_admin_cannot_delete_the_special_admin(service: Service) -> None:
+    """Another administrator cannot delete the special admin (403) but may delete itself."""
+    _user(service.admin, "boss", "administrators")
+    boss = service.client("boss", PASSWORD)
+    assert_error(boss.delete("/users/admin"), 403, "user_name")
+    assert_error(boss.delete("/users/anonymous"), 403, "user_name")
+    assert boss.delete("/users/boss").status_code == 200
+    assert "boss" not in service.admin.get("/users").json()["user_names"]
+
+
+def test_permission_bodies_as_the_suite_reads_them(service: Service) -> None:
+    """POST answers 201 with the ids; PUT creates (201) then updates (200); listings carry
+    ``reason``; a group permission is deleted by its full object or by its name."""
+    admin = service.admin
+    user_id = _user(admin, "toto")
+    _group(admin, "crew")
+    add_service(admin, "svc")
+    path = "/users/toto/services/svc/permissions"
+    created = admin.post(path, json={"permission_name": "read"})
+    assert created.status_code == 201, created.text
+    assert {k: created.json()[k] for k in ("permission_name", "user_id")} == {
+        "permission_name": "read-allow-recursive",
+        "user_id": user_id,
+    }
+    update = {"permission": {"name": "read", "access": "deny", "scope": "match"}}
+    assert admin.put(path, json=update).status_code == 200
+    assert admin.put(path, json={"permission": {"name": "write"}}).status_code == 201
+    listed = admin.get(path).json()["permissions"]
+    assert {(p["name"], p["access"], p["scope"], p["type"], p["reason"]) for p in listed} == {
+        ("read", "deny", "match", "direct", f"user:{user_id}:toto"),
+        ("write", "allow", "recursive", "direct", f"user:{user_id}:toto"),
+    }
+    group_path = "/groups/crew/services/svc/permissions"
+    for name in ("read", "write"):
+        assert admin.post(group_path, json={"permission_name": name}).status_code == 201
+    first = admin.get(group_path).json()["permissions"][0]
+    assert admin.request("DELETE", group_path, json={"permission": first}).status_code == 200
+    assert admin.request("DELETE", group_path, json={"permission": "write"}).status_code == 200
+    emptied = admin.get(group_path).json()
+    assert (emptied["permission_names"], emptied["permissions"]) == ([], [])
+
+
+def test_resource_bodies_as_the_suite_reads_them(service: Service) -> None:
+    """A created resource's display name defaults to its name; ``GET /resources/{id}`` shows
+    parent and root ids and an empty ``children``; scoped (``a:b``) names work throughout."""
+    admin = service.admin
+    svc = add_service(admin, "test:svc")
+    created = admin.post(
+        "/resources",
+        data={
+            "resource_name": "test:res",
+            "resource_type": "route",
+            "parent_id": svc["resource_id"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    resource = created.json()["resource"]
+    assert resource["resource_display_name"] == "test:res"
+    shown = admin.get(f"/resources/{resource['resource_id']}").json()["resource"]
+    assert (shown["parent_id"], shown["root_service_id"], shown["children"]) == (
+        svc["resource_id"],
+        svc["resource_id"],
+        {},
+    )
+    again = {"resource_name": "test:res", "resource_type": "route", "parent_id": svc["resource_id"]}
+    assert_error(admin.post("/resources", json=again), 409, "resource_name")
+    assert admin.get("/services/test:svc").status_code == 200
+    assert admin.delete("/services/test:svc").status_code == 200
