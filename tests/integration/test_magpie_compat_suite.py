@@ -318,3 +318,99 @@ def test_resource_bodies_as_the_suite_reads_them(service: Service) -> None:
     assert_error(admin.post("/resources", json=again), 409, "resource_name")
     assert admin.get("/services/test:svc").status_code == 200
     assert admin.delete("/services/test:svc").status_code == 200
+
+
+def test_anonymous_user_is_read_only(service: Service) -> None:
+    """The anonymous user's permissions cannot be created, replaced or deleted, nor can it
+    leave ``anonymous``: each is 403 naming it (its permissions stay readable)."""
+    admin = service.admin
+    svc = add_service(admin, "svc")["resource_id"]
+    body = {"permission": {"name": "read", "access": "deny", "scope": "match"}}
+    paths = (
+        "/users/anonymous/services/svc/permissions",
+        f"/users/anonymous/resources/{svc}/permissions",
+    )
+    for path in paths:
+        for method in ("POST", "PUT", "DELETE"):
+            refused = assert_error(admin.request(method, path, json=body), 403)
+            assert "anonymous" in refused["detail"].lower()
+        assert_error(admin.delete(f"{path}/read"), 403)
+        assert admin.get(path).status_code == 200
+    left = assert_error(admin.delete("/users/anonymous/groups/anonymous"), 403)
+    assert "anonymous" in left["detail"].lower()
+
+
+def _chain(admin: httpx.Client, name: str, depth: int) -> list[int]:
+    """A service and ``depth`` nested routes under it: ``[service, level 1, ..., level depth]``."""
+    ids = [add_service(admin, name)["resource_id"]]
+    for level in range(depth):
+        ids.append(add_resource(admin, ids[-1], f"r{level + 1}"))
+    return ids
+
+
+def test_hierarchy_combinations_of_magpie(service: Service) -> None:
+    """Magpie's 36 cases (user, group, anonymous, each allowing or denying, on a service, then on a leaf two
+    levels down, all recursive): effective on the leaf is the leaf's user grant, else the
+    service's user grant, else the leaf's group grant, else the service's group grant, else the
+    leaf's anonymous grant; on the service it is always the service's grant."""
+    admin = service.admin
+    group_id = _group(admin, "crew")
+    user_id = _user(admin, "toto", "crew")
+    anonymous_id = admin.get("/groups/anonymous").json()["group"]["group_id"]
+    holders = {
+        "user": ("users/toto", f"user:{user_id}:toto", 2),
+        "group": ("groups/crew", f"group:{group_id}:crew", 1),
+        "anonymous": ("groups/anonymous", f"group:{anonymous_id}:anonymous", 0),
+    }
+    for index, (first, first_access, second, second_access) in enumerate(
+        (a, x, b, y)
+        for a in holders
+        for x in ("allow", "deny")
+        for b in holders
+        for y in ("allow", "deny")
+    ):
+        svc, _, leaf = _chain(admin, f"svc{index}", 2)
+        _put(admin, holders[first][0], svc, f"read-{first_access}-recursive")
+        _put(admin, holders[second][0], leaf, f"read-{second_access}-recursive")
+        on_leaf = max(
+            ((holders[second][2], 1), second_access, holders[second][1]),
+            ((holders[first][2], 0), first_access, holders[first][1]),
+        )
+        case = f"case {index + 1}: {first}-{first_access} / {second}-{second_access}"
+        got = _effective(admin, "toto", leaf)["read"]
+        assert (got["access"], got["reason"]) == on_leaf[1:], case
+        got = _effective(admin, "toto", svc)["read"]
+        assert (got["access"], got["reason"]) == (first_access, holders[first][1]), case
+        resolved = admin.get(
+            f"/users/toto/resources/{leaf}/permissions", params={"resolve": "true"}
+        ).json()["permissions"]
+        kind = "direct" if second == "user" else "inherited"
+        assert [(p["access"], p["type"], p["reason"]) for p in resolved] == [
+            (second_access, kind, holders[second][1])
+        ], case
+
+
+def test_scoped_hierarchy_of_magpie(service: Service) -> None:
+    """Magpie's ScopedHierarchyResolution: alternating allow/deny down five levels resolve to
+    the closest grant, and a user's grant beats a closer group's (service 3 of the case)."""
+    admin = service.admin
+    _group(admin, "crew")
+    _user(admin, "toto", "crew")
+    cases = {
+        "groups/crew": ("svc1", {0: "allow", 2: "deny", 4: "allow"}),
+        "users/toto": ("svc2", {0: "allow", 2: "deny", 4: "allow"}),
+    }
+    expected = ["allow", "allow", "deny", "deny", "allow", "allow"]
+    for holder, (name, grants) in cases.items():
+        ids = _chain(admin, name, 5)
+        for level, access in grants.items():
+            _put(admin, holder, ids[level], f"read-{access}-recursive")
+        got = [_effective(admin, "toto", rid)["read"]["access"] for rid in ids]
+        assert got == expected, holder
+    ids = _chain(admin, "svc3", 5)
+    _put(admin, "groups/crew", ids[0], "read-allow-recursive")
+    _put(admin, "users/toto", ids[2], "read-deny-recursive")
+    _put(admin, "groups/crew", ids[3], "read-deny-recursive")
+    _put(admin, "users/toto", ids[4], "read-allow-recursive")
+    got = [_effective(admin, "toto", rid)["read"]["access"] for rid in ids]
+    assert got == expected
