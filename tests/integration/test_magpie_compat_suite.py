@@ -349,10 +349,10 @@ def _chain(admin: httpx.Client, name: str, depth: int) -> list[int]:
 
 
 def test_hierarchy_combinations_of_magpie(service: Service) -> None:
-    """Magpie's 36 cases (user, group, anonymous, each allowing or denying, on a service, then on a leaf two
-    levels down, all recursive): effective on the leaf is the leaf's user grant, else the
-    service's user grant, else the leaf's group grant, else the service's group grant, else the
-    leaf's anonymous grant; on the service it is always the service's grant."""
+    """Magpie's 36 cases (user, group or anonymous, allowing or denying, on a service, then on
+    a leaf two levels down, all recursive): effective on the leaf is the leaf's user grant, else
+    the service's user grant, else the leaf's group grant, else the service's group grant, else
+    the leaf's anonymous grant; on the service it is always the service's grant."""
     admin = service.admin
     group_id = _group(admin, "crew")
     user_id = _user(admin, "toto", "crew")
