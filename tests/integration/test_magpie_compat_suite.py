@@ -414,3 +414,19 @@ def test_scoped_hierarchy_of_magpie(service: Service) -> None:
     _put(admin, "users/toto", ids[4], "read-allow-recursive")
     got = [_effective(admin, "toto", rid)["read"]["access"] for rid in ids]
     assert got == expected
+
+
+def test_internal_provider_signin(service: Service) -> None:
+    """``/providers/ziggurat/signin`` (POST body or GET query) signs in like ``/signin``; any
+    other provider is 404 naming ``provider_name``."""
+    _user(service.admin, "toto")
+    credentials = {"user_name": "toto", "password": PASSWORD}
+    by_post = service.client()
+    signed = by_post.post("/providers/ziggurat/signin", json=credentials)
+    assert signed.json()["detail"] == "Login successful."
+    assert by_post.get("/session").json()["user"]["user_name"] == "toto"
+    by_get = service.client()
+    assert by_get.get("/providers/ZIGGURAT/signin", params=credentials).status_code == 200
+    assert by_get.get("/session").json()["authenticated"] is True
+    refused = service.client().post("/providers/github/signin", json=credentials)
+    assert_error(refused, 404, "provider_name")

@@ -14,7 +14,7 @@ from rookery.api.auth import principal, rookery
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.api.signin import check_credentials, end_session, start_session
 from rookery.domain.names import name_key
-from rookery.errors import ForbiddenError, UnprocessableError
+from rookery.errors import ForbiddenError, NotFoundError, UnprocessableError
 from rookery.services import token_links, users
 from rookery.services.lookups import ANONYMOUS, get_user
 
@@ -100,6 +100,35 @@ async def providers() -> JSONResponse:
         "Get providers successful.",
         providers={"internal": INTERNAL_PROVIDERS, "external": []},
     )
+
+
+INTERNAL_PROVIDER = "ziggurat"
+"""Magpie's name for its own user table as a sign-in provider (``provider_name``)."""
+
+
+@router.post("/providers/{provider_name}/signin")
+async def provider_signin(request: Request, provider_name: str) -> JSONResponse:
+    """Magpie's sign-in through a named provider: ``ziggurat`` (the internal one) signs in
+    exactly like ``POST /signin``; any other provider is 404 (none is supported)."""
+    _internal_provider(provider_name)
+    return await _sign_in(request, await read_body(request))
+
+
+@router.get("/providers/{provider_name}/signin")
+async def provider_signin_from_query(request: Request, provider_name: str) -> JSONResponse:
+    """``GET`` form of the provider sign-in, credentials in the query (as ``GET /signin``)."""
+    _internal_provider(provider_name)
+    return await _sign_in(request, dict(request.query_params))
+
+
+def _internal_provider(provider_name: str) -> None:
+    if provider_name.lower() != INTERNAL_PROVIDER:
+        raise NotFoundError(
+            f"sign-in provider '{provider_name}' is not supported; only '{INTERNAL_PROVIDER}'",
+            param="provider_name",
+            value=provider_name,
+            compare=[INTERNAL_PROVIDER],
+        )
 
 
 @router.get("/tmp/{token}")
