@@ -430,3 +430,79 @@ def test_internal_provider_signin(service: Service) -> None:
     assert by_get.get("/session").json()["authenticated"] is True
     refused = service.client().post("/providers/github/signin", json=credentials)
     assert_error(refused, 404, "provider_name")
+
+
+def test_effective_resolution_of_magpie(service: Service) -> None:
+    """Magpie's EffectiveResolution table: read and write over three services, user and group
+    grants of both scopes, each effective answer scoped ``match``."""
+    admin = service.admin
+    _group(admin, "crew")
+    _user(admin, "toto", "crew")
+    svc1, res1, res2, res3 = _chain(admin, "svc1", 3)
+    svc2, res4, res5, res6 = _chain(admin, "svc2", 3)
+    svc3, res7, res8, res9 = _chain(admin, "svc3", 3)
+    grants = [
+        ("users/toto", svc1, "read-allow-match"),
+        ("users/toto", res1, "write-allow-match"),
+        ("groups/crew", res1, "read-allow-recursive"),
+        ("users/toto", res2, "read-deny-match"),
+        ("groups/crew", res2, "read-deny-recursive"),
+        ("users/toto", res3, "write-allow-match"),
+        ("users/toto", res4, "write-allow-match"),
+        ("groups/crew", res4, "write-deny-recursive"),
+        ("users/toto", res5, "read-allow-recursive"),
+        ("groups/crew", res5, "read-deny-match"),
+        ("users/toto", res6, "write-allow-match"),
+        ("users/toto", svc3, "write-deny-match"),
+        ("groups/crew", svc3, "write-allow-recursive"),
+        ("groups/crew", res8, "write-deny-recursive"),
+        ("users/toto", res9, "write-allow-recursive"),
+    ]
+    for holder, resource, permission in grants:
+        _put(admin, holder, resource, permission)
+    expected = {
+        svc1: ("allow", "deny"),
+        res1: ("allow", "allow"),
+        res2: ("deny", "deny"),
+        res3: ("deny", "allow"),
+        svc2: ("deny", "deny"),
+        res4: ("deny", "allow"),
+        res5: ("allow", "deny"),
+        res6: ("allow", "allow"),
+        svc3: ("deny", "deny"),
+        res7: ("deny", "allow"),
+        res8: ("deny", "deny"),
+        res9: ("deny", "allow"),
+    }
+    for resource, (read, write) in expected.items():
+        got = _effective(admin, "toto", resource)
+        assert (got["read"]["access"], got["write"]["access"]) == (read, write), resource
+        assert {p["scope"] for p in got.values()} == {"match"}
+
+
+def test_logged_user_listing_queries(service: Service) -> None:
+    """Magpie's GetLoggedUserResourcesPermissions_Queries: the admin's own and inherited
+    permission names over a service, a resource and its child."""
+    admin = service.admin
+    svc, parent, child = _chain(admin, "svc", 2)
+    _put(admin, "users/admin", svc, "read-allow-recursive")
+    _put(admin, "groups/administrators", svc, "read-allow-match")
+    _put(admin, "groups/administrators", parent, "read-allow-match")
+    _put(admin, "groups/anonymous", svc, "read-allow-recursive")
+    recursive, match = {"read", "read-allow-recursive"}, {"read-match", "read-allow-match"}
+    cases = [
+        ("admin", child, {}, set()),
+        ("admin", child, {"inherit": "true"}, set()),
+        ("admin", parent, {}, set()),
+        ("admin", parent, {"inherit": "true"}, match),
+        ("admin", svc, {}, recursive),
+        ("admin", svc, {"inherit": "true"}, recursive | match),
+        ("anonymous", child, {"inherit": "true"}, set()),
+        ("anonymous", parent, {"inherit": "true"}, set()),
+        ("anonymous", svc, {}, set()),
+        ("anonymous", svc, {"inherit": "true"}, recursive),
+    ]
+    for user, resource, query, names in cases:
+        path = f"/users/{user}/resources/{resource}/permissions"
+        listed = admin.get(path, params=query).json()["permission_names"]
+        assert sorted(listed) == sorted(names), (user, query)  # each name once, as Magpie
