@@ -67,7 +67,11 @@ def test_service_lifecycle(start_service: ServiceFactory) -> None:
     assert listed["wps"]["weather"] == service
     assert set(listed["api"]) == {"catalog"}
     shown = admin.get("/services/WEATHER").json()["service"]
-    structure = {"resource_types_allowed": ["process"], "resource_child_allowed": True}
+    structure = {
+        "resource_types_allowed": ["process"],
+        "resource_child_allowed": True,
+        "resource_structure_allowed": {"service": ["process"], "process": []},
+    }
     assert shown == {**service, **structure}
 
     assert admin.delete("/services/weather").status_code == 200

@@ -129,7 +129,7 @@ def install(app: FastAPI) -> None:
         response = error_response(request, error.status_code, detail)
         if error.headers:
             response.headers.update(error.headers)
-        if error.status_code == 405 and "Allow" not in (error.headers or {}):
+        if error.status_code == 405:
             response.headers["Allow"] = ", ".join(allowed_methods(app, request))
         return response
 
@@ -149,7 +149,11 @@ def allowed_methods(app: FastAPI, request: Request) -> list[str]:
     """Every method some route accepts on this path (Starlette lists only one route's)."""
     methods: set[str] = set()
     for route in app.routes:
-        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+        if (
+            isinstance(route, APIRoute)
+            and route.path_regex.match(request.url.path)
+            and not getattr(route.endpoint, "refuses_every_method", False)
+        ):
             methods |= route.methods or set()
     return sorted(methods)
 

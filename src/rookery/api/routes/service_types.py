@@ -11,9 +11,9 @@ from functools import partial
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
 
 from rookery.api.auth import require_admin, rookery
+from rookery.api.errors import error_response
 from rookery.api.query import flag
 from rookery.api.reads import read
 from rookery.api.responses import respond
@@ -45,9 +45,15 @@ async def list_service_types(request: Request) -> JSONResponse:
 @router.api_route(
     "/services/types", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
 )
-async def service_types_are_read_only() -> JSONResponse:
+async def service_types_are_read_only(request: Request) -> JSONResponse:
     """405: ``/services/types`` is its own (read-only) route, never a service named ``types``."""
-    raise HTTPException(405, "/services/types can only be read", headers={"Allow": "GET"})
+    response = error_response(request, 405, "/services/types can only be read")
+    response.headers["Allow"] = "GET"
+    return response
+
+
+# A marker read by errors.allowed_methods: the methods of this route are the refused ones.
+service_types_are_read_only.refuses_every_method = True  # type: ignore[attr-defined]
 
 
 @router.get("/services/types/{service_type}")
