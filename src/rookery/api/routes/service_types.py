@@ -21,7 +21,10 @@ from rookery.domain.service_types import SERVICE_TYPES
 from rookery.errors import InvalidInputError, NotFoundError
 from rookery.services import catalog
 
-router = APIRouter(tags=["services"], dependencies=[Depends(require_admin)])
+router = APIRouter(tags=["services"])
+ADMIN = [Depends(require_admin)]
+"""Every route here is for administrators, except the 405 for methods ``/services/types``
+does not have (405 whoever asks, as for any other undeclared method)."""
 
 
 def _known(service_type: str, missing: type[InvalidInputError] | type[NotFoundError]) -> str:
@@ -35,7 +38,7 @@ def _known(service_type: str, missing: type[InvalidInputError] | type[NotFoundEr
     return service_type
 
 
-@router.get("/services/types")
+@router.get("/services/types", dependencies=ADMIN)
 async def list_service_types(request: Request) -> JSONResponse:
     """Every service type Magpie knows (and any other type in use), sorted."""
     kinds = await read(rookery(request), catalog.listed_service_types)
@@ -56,7 +59,7 @@ async def service_types_are_read_only(request: Request) -> JSONResponse:
 service_types_are_read_only.refuses_every_method = True  # type: ignore[attr-defined]
 
 
-@router.get("/services/types/{service_type}")
+@router.get("/services/types/{service_type}", dependencies=ADMIN)
 async def list_services_of_type(request: Request, service_type: str) -> JSONResponse:
     """The services of one type, grouped as ``GET /services`` groups them (or listed)."""
     app = rookery(request)
@@ -70,7 +73,7 @@ async def list_services_of_type(request: Request, service_type: str) -> JSONResp
     return respond(200, "Get services successful.", services=found)
 
 
-@router.get("/services/types/{service_type}/resources")
+@router.get("/services/types/{service_type}/resources", dependencies=ADMIN)
 async def service_type_resources(service_type: str) -> JSONResponse:
     """Each resource type of a service type with its allowed permissions."""
     kind = _known(service_type, NotFoundError)
@@ -81,7 +84,7 @@ async def service_type_resources(service_type: str) -> JSONResponse:
     )
 
 
-@router.get("/services/types/{service_type}/resources/types")
+@router.get("/services/types/{service_type}/resources/types", dependencies=ADMIN)
 async def service_type_resource_types(service_type: str) -> JSONResponse:
     """The names of the resource types a service type knows."""
     kind = _known(service_type, NotFoundError)
