@@ -506,3 +506,27 @@ def test_logged_user_listing_queries(service: Service) -> None:
         path = f"/users/{user}/resources/{resource}/permissions"
         listed = admin.get(path, params=query).json()["permission_names"]
         assert sorted(listed) == sorted(names), (user, query)  # each name once, as Magpie
+
+
+def test_thredds_resource_types(service: Service) -> None:
+    """``/resources/{id}/types`` on a THREDDS tree: the service and a directory may hold
+    directories and files, a file nothing; each answer names its root service."""
+    admin = service.admin
+    svc = add_service(admin, "thr", "thredds")["resource_id"]
+    folder = add_resource(admin, svc, "dir1", "directory")
+    leaf = add_resource(admin, folder, "file1", "file")
+    both = ["directory", "file"]
+    for resource, kind, children in (
+        (svc, "service", both),
+        (folder, "directory", both),
+        (leaf, "file", []),
+    ):
+        body = admin.get(f"/resources/{resource}/types").json()
+        assert body["resource_type"] == kind
+        assert body["children_resource_types"] == children
+        assert body["children_resource_allowed"] is bool(children)
+        assert (body["root_service_id"], body["root_service_name"], body["root_service_type"]) == (
+            svc,
+            "thr",
+            "thredds",
+        )
