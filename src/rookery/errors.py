@@ -55,6 +55,20 @@ class NotFoundError(RookeryError):
 class ConflictError(RookeryError):
     """The change would create a duplicate or repeat the current state."""
 
+    def __init__(
+        self,
+        detail: str,
+        *,
+        param: str | None = None,
+        value: Any = None,
+        compare: Any = None,
+        named: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail, param=param, value=value, compare=compare)
+        # Keys that identify the clashing item beyond ``param`` (Magpie's permission 409 names
+        # the permission, the resource and the user or group).
+        self.named = dict(named or {})
+
 
 class ConcurrentChangeError(ConflictError):
     """The database refused a write because a concurrent transaction made the same one."""

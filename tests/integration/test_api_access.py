@@ -23,6 +23,8 @@ PUBLIC = {
     ("GET", "/signout"),
     ("GET", "/session"),
     ("GET", "/providers"),
+    ("GET", "/providers/{provider_name}/signin"),
+    ("POST", "/providers/{provider_name}/signin"),
     ("GET", "/tmp/{token}"),
     ("GET", "/health"),
     # Public by decision of routes/health.py (for Prometheus scrapers); SPEC §2 lists /metrics

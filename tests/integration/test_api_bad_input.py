@@ -150,7 +150,7 @@ def test_wrong_types(service: Service) -> None:
 
 
 def test_missing_fields(service: Service) -> None:
-    """A missing required field is a 400 naming it."""
+    """A missing required field is a 400 naming it (422 for ``parent_id``, as in Magpie)."""
     seed_catalog(service)
     cases: list[Case] = [
         (
@@ -195,7 +195,7 @@ def test_missing_fields(service: Service) -> None:
             "POST",
             "/resources",
             {"json": {"resource_name": "r", "resource_type": "route"}},
-            400,
+            422,
             "parent_id",
         ),
         (

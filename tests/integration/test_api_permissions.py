@@ -280,7 +280,7 @@ def test_user_permission_further_up_beats_closer_group(service: Service) -> None
     assert effective(admin, "alice", europe)["read"] == {
         "name": "read",
         "access": "deny",
-        "scope": "recursive",
+        "scope": "match",
         "type": "effective",
         "reason": f"user:{alice}:alice",
     }

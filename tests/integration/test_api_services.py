@@ -67,7 +67,11 @@ def test_service_lifecycle(start_service: ServiceFactory) -> None:
     assert listed["wps"]["weather"] == service
     assert set(listed["api"]) == {"catalog"}
     shown = admin.get("/services/WEATHER").json()["service"]
-    structure = {"resource_types_allowed": ["process"], "resource_child_allowed": True}
+    structure = {
+        "resource_types_allowed": ["process"],
+        "resource_child_allowed": True,
+        "resource_structure_allowed": {"service": ["process"], "process": []},
+    }
     assert shown == {**service, **structure}
 
     assert admin.delete("/services/weather").status_code == 200
@@ -180,7 +184,7 @@ def test_resource_errors(service: Service) -> None:
         "/services/door/resources",
         json={"resource_name": "r", "resource_type": "route", "parent_id": maps},
     )
-    assert_error(foreign_parent, 400, "parent_id")
+    assert_error(foreign_parent, 403, "parent_id")
     assert_error(admin.get("/resources/999999"), 404, "resource_id")
 
 

@@ -109,7 +109,7 @@ def test_user_service_resources_and_inherited_alias(world: World) -> None:
     catalog = inherited["api"]["catalog"]
     assert catalog["permission_names"] == ["write-deny-recursive"]
     europe = catalog["resources"][str(world.maps)]["children"][str(world.europe)]
-    assert europe["permissions"][0]["type"] == "inherited"
+    assert europe["permissions"][0]["type"] == "direct"  # alice's own, even in an inherited listing
     assert_error(alice.get("/users/alice/services/nope/resources"), 404, "service_name")
 
 
@@ -196,7 +196,7 @@ def test_older_inherited_aliases(world: World, service: Service) -> None:
     assert service_perms["permission_names"] == ["write-deny-recursive"]
     assert alice.get("/users/alice/services/catalog/permissions").json()["permissions"] == []
     own = alice.get(f"/users/current/resources/{world.europe}/inherited_permissions").json()
-    assert [p["type"] for p in own["permissions"]] == ["inherited"]
+    assert [p["type"] for p in own["permissions"]] == ["direct"]
     tree = alice.get("/users/alice/services/catalog/inherited_resources").json()["service"]
     assert tree["permission_names"] == ["write-deny-recursive"]
     bob = service.client("bob", PASSWORD)

@@ -134,7 +134,7 @@ def test_rename_resource(service: Service) -> None:
     assert_error(admin.patch(f"/resources/{maps}", json={"resource_name": "atlas"}), 400)
     clash = admin.patch(f"/resources/{maps}", json={"resource_name": "CHARTS"})
     assert_error(clash, 409, "resource_name")
-    assert_error(admin.patch(f"/resources/{maps}", json={}), 400, "resource_name")
+    assert_error(admin.patch(f"/resources/{maps}", json={}), 422, "resource_name")
     renamed_service = admin.patch(
         f"/resources/{catalog['resource_id']}", json={"resource_name": "cat"}
     )

@@ -75,7 +75,8 @@ def test_services_list_every_type_and_flatten(service: Service) -> None:
 
 
 def test_service_bodies_carry_magpie_structure_keys(service: Service) -> None:
-    """A service shows its allowed permissions; ``GET /services/{s}`` adds the types it holds."""
+    """A service shows its allowed permissions; ``GET /services/{s}`` adds the types it holds
+    and Magpie's ``resource_structure_allowed`` (what each resource type may hold)."""
     admin = service.admin
     created = add_service(admin, "catalog")
     assert created["permission_names"] == ROUTE_NAMES
@@ -83,11 +84,17 @@ def test_service_bodies_carry_magpie_structure_keys(service: Service) -> None:
     shown = admin.get("/services/catalog").json()["service"]
     assert shown["resource_types_allowed"] == ["route"]
     assert shown["resource_child_allowed"] is True
+    assert shown["resource_structure_allowed"] == {"service": ["route"], "route": ["route"]}
+    add_service(admin, "thr", "thredds")
+    structure = admin.get("/services/thr").json()["service"]["resource_structure_allowed"]
+    both = ["directory", "file"]
+    assert structure == {"service": both, "directory": both, "file": []}
     door = add_service(admin, "door", "access")
     assert door["permission_names"][:2] == ["access-match", "access-allow-match"]
     shown = admin.get("/services/door").json()["service"]
     assert shown["resource_types_allowed"] == []
     assert shown["resource_child_allowed"] is False
+    assert shown["resource_structure_allowed"] == {}
 
 
 def test_service_permissions_are_the_allowed_names(service: Service) -> None:
@@ -102,7 +109,7 @@ def test_service_permissions_are_the_allowed_names(service: Service) -> None:
 
 
 def test_patch_service_renames_and_moves(service: Service) -> None:
-    """A renamed service keeps its tree; its public URL follows; url and configuration change."""
+    """A renamed service keeps its tree; its public URL follows; its url changes."""
     admin = service.admin
     created = add_service(admin, "catalog")
     maps = add_resource(admin, created["resource_id"], "maps")
@@ -111,7 +118,6 @@ def test_patch_service_renames_and_moves(service: Service) -> None:
         json={
             "service_name": "atlas",
             "service_url": "http://atlas.internal/",
-            "configuration": {"a": 1},
         },
     )
     assert response.status_code == 200, response.text
@@ -120,10 +126,42 @@ def test_patch_service_renames_and_moves(service: Service) -> None:
     assert renamed["resource_id"] == created["resource_id"]
     assert renamed["public_url"] == created["public_url"].replace("catalog", "atlas")
     assert renamed["service_url"] == "http://atlas.internal/"
-    assert renamed["configuration"] == {"a": 1}
     assert_error(admin.get("/services/catalog"), 404, "service_name")
     tree = admin.get("/services/atlas/resources").json()["atlas"]
     assert list(tree["resources"]) == [str(maps)]
+
+
+THREDDS_DEFAULTS = {
+    "skip_prefix": "thredds",
+    "file_patterns": [".*\\.nc"],
+    "data_type": {"prefixes": ["fileServer", "dodsC", "dap4", "wcs", "wms"]},
+    "metadata_type": {"prefixes": [None, "catalog\\.\\w+", "catalog", "ncml", "uddc", "iso"]},
+}
+
+
+def test_service_configuration_as_magpie(service: Service) -> None:
+    """``thredds`` reports its configuration with Magpie's defaults, ``null`` erases it, the
+    same configuration again is 400; a type that takes none (``api``) refuses any."""
+    admin = service.admin
+    add_service(admin, "thr", "thredds")
+    assert admin.get("/services/thr").json()["service"]["configuration"] == THREDDS_DEFAULTS
+    changed = admin.patch("/services/thr", json={"configuration": {"ignore_prefix": "x"}})
+    assert changed.status_code == 200, changed.text
+    full = changed.json()["service"]["configuration"]
+    assert full == {**THREDDS_DEFAULTS, "ignore_prefix": "x"}
+    for same in ({"configuration": full}, {"service_name": "thr", "configuration": full}, {}):
+        assert_error(admin.patch("/services/thr", json=same), 400)
+    erased = admin.patch("/services/thr", json={"service_name": "thr", "configuration": None})
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["service"]["configuration"] == THREDDS_DEFAULTS
+    assert_error(admin.patch("/services/thr", json={"configuration": None}), 400)
+    add_service(admin, "geo", "geoserver")
+    geo = admin.patch("/services/geo", json={"configuration": {"wps": False, "wfs": "yes"}})
+    assert geo.json()["service"]["configuration"] == {"wfs": True, "wms": True, "wps": False}
+    add_service(admin, "plain", "api")
+    for config in (None, {}, {"value": "test"}):
+        refused = admin.patch("/services/plain", json={"configuration": config})
+        assert_error(refused, 400, "configuration")
 
 
 def test_patch_service_refusals(service: Service) -> None:

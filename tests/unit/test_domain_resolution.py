@@ -96,9 +96,15 @@ CASES: list[tuple[str, tuple[Entry, ...], str, str]] = [
         "group:12:leads",
     ),
     (
-        "multiple-scope-from-lowest-group-id",
+        "recursive-beats-match-at-equal-priority",
         ((0, VIEWERS, "read-allow-recursive"), (0, EDITORS, "read-allow-match")),
-        "read-allow-match",
+        "read-allow-recursive",
+        "group:11:viewers",
+    ),
+    (
+        "equal-grants-of-two-groups-are-multiple",
+        ((0, VIEWERS, "read-deny-match"), (0, EDITORS, "read-deny-match")),
+        "read-deny-match",
         "multiple",
     ),
     (
@@ -144,8 +150,14 @@ CASES: list[tuple[str, tuple[Entry, ...], str, str]] = [
         "group:10:editors",
     ),
     (
-        "closer-group-beats-further-higher-priority-group",
+        "higher-priority-group-further-up-beats-closer-group",
         ((1, EDITORS, "read-allow"), (2, LEADS, "read-deny")),
+        "read-deny-recursive",
+        "group:12:leads",
+    ),
+    (
+        "default-group-on-service-beats-anonymous-on-target",
+        ((0, ANONYMOUS, "read-deny-match"), (2, EDITORS, "read-allow")),
         "read-allow-recursive",
         "group:10:editors",
     ),
@@ -233,12 +245,12 @@ def test_resolve_all_answers_each_name_in_order() -> None:
 
 
 def test_resolution_as_dict_is_effective_with_reason() -> None:
-    """A resolution renders as an effective permission object carrying its reason."""
+    """A resolution renders as an effective permission object (scope ``match``) with a reason."""
     result = resolve("read", chain_of((1, VIEWERS, "read-allow")), is_admin=False)
     assert result.as_dict() == {
         "name": "read",
         "access": "allow",
-        "scope": "recursive",
+        "scope": "match",
         "type": "effective",
         "reason": "group:11:viewers",
     }

@@ -90,9 +90,11 @@ def rookery_error_response(request: Request, error: RookeryError) -> JSONRespons
     A 409 also names the conflicting item at the top level (``"service_name": "x"``), as
     Magpie's conflict bodies do.
     """
-    named = {}
-    if isinstance(error, ConflictError) and error.param and error.value is not None:
-        named[error.param] = _jsonable(error.value)
+    named: dict[str, Any] = {}
+    if isinstance(error, ConflictError):
+        if error.param and error.value is not None:
+            named[error.param] = _jsonable(error.value)
+        named.update(error.named)
     response = error_response(request, status_for(error), error.detail, error_param(error), **named)
     retry_after = getattr(error, "retry_after_seconds", None)
     if retry_after is not None:
@@ -147,7 +149,11 @@ def allowed_methods(app: FastAPI, request: Request) -> list[str]:
     """Every method some route accepts on this path (Starlette lists only one route's)."""
     methods: set[str] = set()
     for route in app.routes:
-        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+        if (
+            isinstance(route, APIRoute)
+            and route.path_regex.match(request.url.path)
+            and not getattr(route.endpoint, "refuses_every_method", False)
+        ):
             methods |= route.methods or set()
     return sorted(methods)
 

@@ -20,6 +20,7 @@ from rookery.api.deep_json import dumps_deep
 from rookery.errors import InvalidInputError
 
 JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 class EnvelopeResponse(JSONResponse):
@@ -47,7 +48,9 @@ async def read_body(request: Request) -> dict[str, Any]:
         return {}
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     looks_like_json = raw.lstrip()[:1] in (b"{", b"[")
-    if content_type == "application/x-www-form-urlencoded" and not looks_like_json:
+    # Without a Content-Type, ``a=1&b=2`` is read as a form, as Magpie does.
+    untyped_form = not content_type and b"=" in raw
+    if (content_type == FORM_TYPE or untyped_form) and not looks_like_json:
         try:
             form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:

@@ -11,19 +11,24 @@ user is an administrator. :func:`resolve` then applies SPEC §1 (Magpie's docume
 3. the walk goes from R upwards; the first level holding an applicable grant **of the user**
    decides, even when a group grant was found closer: a user's own permission beats every group
    permission at any distance (reason ``user:<id>:<name>``);
-4. when no user grant applies anywhere, the **closest** level holding an applicable group grant
-   decides, and grants further up are not consulted; at that level the highest group priority
-   wins, and among grants of that priority ``deny`` beats ``allow``;
-5. nothing applicable anywhere means deny (reason ``no-permission``, scope ``match``).
+4. when no user grant applies anywhere, the highest group priority among all applicable group
+   grants decides first (a default group's grant on the service beats an ``anonymous`` grant on
+   R, as in Magpie's own suite); among grants of that priority the **closest** level decides;
+   at that level ``deny`` beats ``allow``, then ``recursive`` beats ``match``;
+5. nothing applicable anywhere means deny (reason ``no-permission``).
 
-Reason when groups decide: ``group:<id>:<name>`` when one group supplied the winning access at
-the winning priority; ``multiple`` when two or more distinct groups of that priority supplied the
-same winning access (e.g. two priority-0 groups both deny). Groups that lost (lower priority, or
-allow beaten by deny) never make the reason ``multiple``.
+Reason when groups decide: ``group:<id>:<name>`` when one group supplied the winning grant;
+``multiple`` when two or more distinct groups supplied equally strong winning grants (same
+priority, level, access and scope). Groups that lost never make the reason ``multiple``.
+
+An effective permission is reported with scope ``match`` (it answers for R alone, the tree
+already walked), as Magpie reports it. :func:`resolve_level` is the same rule on one resource
+alone (the ``resolve`` listings): the user's own grant, else the highest priority, then deny,
+then recursive.
 
 Invariants: the result never depends on the order of grants within one level; its permission
-always carries P's name; its scope is the one found (for ``multiple``, that of the group with the
-lowest id, so the answer is deterministic); administrators get ``allow``/``recursive``.
+always carries P's name; its scope is the one found (reported as ``match``); administrators get
+``allow``.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ __all__ = [
     "Resolution",
     "resolve",
     "resolve_all",
+    "resolve_level",
 ]
 
 # "max" priority of the administrators group; the largest value a 32-bit INTEGER column holds.
@@ -94,8 +100,9 @@ class Resolution:
         return self.permission.access is Access.ALLOW
 
     def as_dict(self) -> dict[str, str]:
-        """Render as the API's permission object with ``type`` effective and the reason."""
-        return {**self.permission.as_dict(PermissionType.EFFECTIVE), "reason": self.reason}
+        """Render as the API's permission object: scope ``match``, type ``effective``, reason."""
+        shown = Permission(self.permission.name, self.permission.access, Scope.MATCH)
+        return {**shown.as_dict(PermissionType.EFFECTIVE), "reason": self.reason}
 
 
 def _applicable(permission_name: str, grants: Sequence[Grant], on_target: bool) -> list[Grant]:
@@ -107,11 +114,15 @@ def _applicable(permission_name: str, grants: Sequence[Grant], on_target: bool) 
     ]
 
 
+def _strength(grant: Grant) -> tuple[bool, bool]:
+    """Deny beats allow; then recursive beats match."""
+    return (grant.permission.access is Access.DENY, grant.permission.scope is Scope.RECURSIVE)
+
+
 def _strongest(grants: Sequence[Grant]) -> list[Grant]:
-    """Return the grants carrying the winning access (deny over allow), lowest holder id first."""
-    denies = [grant for grant in grants if grant.permission.access is Access.DENY]
-    winners = denies or list(grants)
-    return sorted(winners, key=lambda grant: grant.holder.id)
+    """Return the grants of the winning strength, lowest holder id first."""
+    top = max(_strength(grant) for grant in grants)
+    return sorted((g for g in grants if _strength(g) == top), key=lambda grant: grant.holder.id)
 
 
 def _from_user(grants: Sequence[Grant]) -> Resolution:
@@ -121,11 +132,29 @@ def _from_user(grants: Sequence[Grant]) -> Resolution:
 
 
 def _from_groups(grants: Sequence[Grant]) -> Resolution:
-    top = max(grant.holder.priority for grant in grants)
-    winners = _strongest([grant for grant in grants if grant.holder.priority == top])
+    winners = _strongest(grants)
     holders = {grant.holder.id for grant in winners}
     reason = REASON_MULTIPLE if len(holders) > 1 else winners[0].holder.reason
     return Resolution(winners[0].permission, reason)
+
+
+def resolve_level(grants: Sequence[Grant]) -> list[tuple[Grant, str]]:
+    """One grant per name on a single resource, with its reason (``multiple`` for a tie)."""
+    by_name: dict[str, list[Grant]] = {}
+    for grant in grants:
+        by_name.setdefault(grant.permission.name, []).append(grant)
+    chosen: list[tuple[Grant, str]] = []
+    for same_name in by_name.values():
+        users = [grant for grant in same_name if grant.holder.kind == "user"]
+        if users:
+            winner = _strongest(users)[0]
+            chosen.append((winner, winner.holder.reason))
+            continue
+        top = max(grant.holder.priority for grant in same_name)
+        decided = _from_groups([g for g in same_name if g.holder.priority == top])
+        winner = next(g for g in same_name if g.permission == decided.permission)
+        chosen.append((winner, decided.reason))
+    return chosen
 
 
 def resolve(
@@ -136,17 +165,19 @@ def resolve(
         return Resolution(
             Permission(permission_name, Access.ALLOW, Scope.RECURSIVE), REASON_ADMINISTRATOR
         )
-    closest_groups: list[Grant] | None = None
+    groups: list[tuple[int, Grant]] = []
     for depth, grants in enumerate(chain):
         applicable = _applicable(permission_name, grants, on_target=depth == 0)
         users = [grant for grant in applicable if grant.holder.kind == "user"]
         if users:
             return _from_user(users)
-        groups = [grant for grant in applicable if grant.holder.kind == "group"]
-        if groups and closest_groups is None:
-            closest_groups = groups
-    if closest_groups:
-        return _from_groups(closest_groups)
+        groups += [(depth, grant) for grant in applicable if grant.holder.kind == "group"]
+    if groups:
+        top = max(grant.holder.priority for _, grant in groups)
+        closest = min(depth for depth, grant in groups if grant.holder.priority == top)
+        return _from_groups(
+            [g for depth, g in groups if depth == closest and g.holder.priority == top]
+        )
     return Resolution(Permission(permission_name, Access.DENY, Scope.MATCH), REASON_NO_PERMISSION)
 
 

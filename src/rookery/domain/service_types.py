@@ -31,6 +31,7 @@ allows the union of the three. A workspace carries the permissions of its servic
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
@@ -49,6 +50,7 @@ __all__ = [
     "check_child_type_allowed",
     "child_resource_allowed",
     "get_service_type",
+    "listed_types",
 ]
 
 SERVICE: Final = "service"
@@ -70,6 +72,9 @@ class ServiceType:
 
     name: str
     rules: tuple[ResourceTypeRule, ...]
+    magpie: bool = True
+    """Magpie 5.1.0 knows this type; listings of every type name only such types (and any other
+    type a service uses), so Magpie clients see the set of types they expect."""
 
     @property
     def resource_types(self) -> tuple[str, ...]:
@@ -207,6 +212,7 @@ SERVICE_TYPES: Final = _table(
             ResourceTypeRule(SERVICE, ("getcapabilities", *_WMS_REQUESTS), ("layer",)),
             ResourceTypeRule("layer", _WMS_REQUESTS),
         ),
+        magpie=False,
     ),
     ServiceType(
         "wps",
@@ -287,3 +293,10 @@ def check_child_type_allowed(
         value=child_resource_type,
         compare=list(allowed),
     )
+
+
+def listed_types(in_use: Iterable[str]) -> list[str]:
+    """The type names a listing of every type shows: Magpie's types, plus any other type that
+    a service in ``in_use`` has (Rookery's own ``wms``), sorted."""
+    used = set(in_use)
+    return sorted(name for name, kind in SERVICE_TYPES.items() if kind.magpie or name in used)

@@ -57,10 +57,11 @@ def read_steps(entries: object) -> list[Step]:
         if not isinstance(kind, str) or not kind:
             raise _bad(f"permissions[{index}] needs a resource_type", "resource_type", entry)
         if (index == 0) != (kind == SERVICE):
+            # Magpie reports the whole list here: the path it describes is what is wrong.
             raise _bad(
                 "the first entry, and only it, must be of resource_type 'service'",
                 "resource_type",
-                entry,
+                entries,
             )
         if entry.get("permission") and not (entry.get("user") or entry.get("group")):
             raise _bad(f"permissions[{index}] names no user or group", "permissions", entry)

@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 
 from rookery.db.models import Resource
 from rookery.domain.permissions import Access, Permission, PermissionType, Scope
+from rookery.domain.service_configurations import configuration_view
 from rookery.domain.service_types import (
     SERVICE,
-    SERVICE_TYPES,
     allowed_permissions,
     child_resource_allowed,
     get_service_type,
+    listed_types,
 )
 from rookery.services.lookups import root_of
 
@@ -102,7 +103,7 @@ def service_view(
         "service_sync_type": service.sync_type,
         "resource_id": service.id,
         "resource_type": SERVICE,
-        "configuration": service.configuration,
+        "configuration": configuration_view(kind, service.configuration),
     }
     if private:
         view["service_url"] = service.service_url
@@ -112,6 +113,7 @@ def service_view(
         rules = get_service_type(kind)
         view["resource_types_allowed"] = sorted(rules.resource_types[1:])
         view["resource_child_allowed"] = len(rules.resource_types) > 1
+        view["resource_structure_allowed"] = structure_allowed(kind)
     return view
 
 
@@ -242,6 +244,23 @@ def resource_parents(
     return top
 
 
+def structure_allowed(service_type: str) -> dict[str, list[str]]:
+    """Magpie's ``resource_structure_allowed``: the child types each resource type (the service
+    itself as ``service``) may hold; ``{}`` for a type that holds nothing."""
+    rules = get_service_type(service_type).rules
+    if not any(rule.children for rule in rules):
+        return {}
+    return {rule.resource_type: sorted(rule.children) for rule in rules}
+
+
+def listed_service_types(session: Session) -> list[str]:
+    """The service types a listing of every type shows (Magpie's, plus any other in use)."""
+    in_use = session.scalars(
+        select(Resource.service_type).where(Resource.parent_id.is_(None)).distinct()
+    )
+    return listed_types(kind for kind in in_use if kind)
+
+
 def services_by_type(
     session: Session,
     protected_url: str,
@@ -250,7 +269,7 @@ def services_by_type(
     flatten: bool = False,
 ) -> dict[str, dict[str, Any]] | list[dict[str, Any]]:
     """Every service grouped ``{type: {name: service}}`` (every known type listed), or a list."""
-    kinds = [service_type] if service_type else sorted(SERVICE_TYPES)
+    kinds = [service_type] if service_type else listed_service_types(session)
     query = select(Resource).where(Resource.parent_id.is_(None)).order_by(Resource.resource_name)
     grouped: dict[str, dict[str, Any]] = {kind: {} for kind in kinds}
     listed: list[dict[str, Any]] = []
@@ -266,7 +285,7 @@ def services_by_type(
 
 def resources_by_type(session: Session, protected_url: str) -> dict[str, dict[str, Any]]:
     """Every service with its tree, ``{type: {name: tree}}`` (``GET /resources``)."""
-    grouped: dict[str, dict[str, Any]] = {kind: {} for kind in sorted(SERVICE_TYPES)}
+    grouped: dict[str, dict[str, Any]] = {kind: {} for kind in listed_service_types(session)}
     query = select(Resource).where(Resource.parent_id.is_(None)).order_by(Resource.resource_name)
     for service in session.scalars(query):
         tree = service_tree(session, service, protected_url, private=False)

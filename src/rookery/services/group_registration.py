@@ -51,11 +51,11 @@ def get_discoverable(session: Session, group_name: str) -> Group:
 
 
 def public_view(group: Group) -> dict[str, Any]:
-    """What any signed-in user may see of a discoverable group."""
+    """What any signed-in user may see of a discoverable group (Magpie's public view: no id,
+    no members, no ``discoverable`` flag)."""
     return {
         "group_name": group.group_name,
         "description": group.description,
-        "discoverable": group.discoverable,
         "terms": group.terms,
     }
 

@@ -134,9 +134,12 @@ def update_group(uow: UnitOfWork, group_name: str, changes: dict[str, Any]) -> d
         if "description" in changes and changes["description"] != group.description:
             group.description, changed = _description(changes["description"]), True
         if "terms" in changes:
-            terms = _text(changes["terms"], "terms", MAX_TERMS_LENGTH) or None
-            changed = changed or terms != group.terms
-            group.terms = terms
+            # Members accepted the terms as they were: Magpie keeps them fixed once set.
+            raise InvalidInputError(
+                "a group's terms cannot be changed after it is created",
+                param="terms",
+                value=_jsonable_terms(changes["terms"]),
+            )
         if "discoverable" in changes:
             flag = _as_bool(changes["discoverable"], "discoverable")
             changed = changed or flag != group.discoverable
@@ -165,3 +168,7 @@ def delete_group(uow: UnitOfWork, group_name: str) -> None:
         )
         uow.session.delete(group)
         uow.commit()
+
+
+def _jsonable_terms(value: object) -> object:
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)

@@ -24,7 +24,7 @@ from rookery.domain.permissions import (
     check_permission_allowed,
     parse_permission,
 )
-from rookery.domain.resolution import Grant, Holder, resolve_all
+from rookery.domain.resolution import Grant, Holder, resolve_all, resolve_level
 from rookery.domain.service_types import allowed_permissions
 from rookery.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from rookery.services import catalog, events
@@ -164,6 +164,11 @@ def apply_permission(
                 f"{resource.id} for {ref.kind} '{ref.name}'",
                 param="permission",
                 value=perm.explicit,
+                named={
+                    "permission_name": perm.explicit,
+                    "resource_id": resource.id,
+                    f"{ref.kind}_id": holder.id,
+                },
             )
         session.delete(existing)
         session.flush()
@@ -254,21 +259,23 @@ def list_permissions(
         found = [r.as_dict() for r in resolve_all(allowed, chain, is_admin=is_admin(holder))]
     else:
         grants = _level_grants(session, holder, resource.id, with_groups=inherited or resolve)
-        if resolve:
-            grants = resolve_level(grants)
-        kind = _listing_type(holder, inherited or resolve)
-        found = [{**g.permission.as_dict(kind), "reason": g.holder.reason} for g in grants]
+        shown = resolve_level(grants) if resolve else [(g, g.holder.reason) for g in grants]
+        found = [
+            {**g.permission.as_dict(listing_type(holder, g)), "reason": reason}
+            for g, reason in shown
+        ]
     found.sort(key=lambda p: (p["name"], p["access"], p["scope"]))
     # Magpie's names: each permission's implicit form (none for a deny), then its explicit one.
     names = catalog.permission_listing(found)["permission_names"]
     return {"permission_names": names, "permissions": found}
 
 
-def _listing_type(holder: User | Group, with_groups: bool) -> PermissionType:
-    """Magpie's names: a group's own are ``applied``; a user's ``direct``, or ``inherited``."""
+def listing_type(holder: User | Group, grant: Grant) -> PermissionType:
+    """Magpie's names: a group's own are ``applied``; in a user's listing, the user's own are
+    ``direct`` and those coming from its groups ``inherited``."""
     if isinstance(holder, Group):
         return PermissionType.APPLIED
-    return PermissionType.INHERITED if with_groups else PermissionType.DIRECT
+    return PermissionType.DIRECT if grant.holder.kind == "user" else PermissionType.INHERITED
 
 
 def group_holder(group: Group) -> Holder:
@@ -295,24 +302,6 @@ def _level_grants(
                 for r in _rows(session, group, resource_id)
             ]
     return grants
-
-
-def resolve_level(grants: list[Grant]) -> list[Grant]:
-    """One grant per name on a single resource: user first, then priority, then deny."""
-    best: dict[str, Grant] = {}
-    for grant in grants:
-        current = best.get(grant.permission.name)
-        if current is None or _rank(grant) > _rank(current):
-            best[grant.permission.name] = grant
-    return list(best.values())
-
-
-def _rank(grant: Grant) -> tuple[int, int, int]:
-    return (
-        grant.holder.kind == "user",
-        grant.holder.priority,
-        grant.permission.access is Access.DENY,
-    )
 
 
 def _chain(session: Session, user: User, resource: Resource) -> list[list[Grant]]:

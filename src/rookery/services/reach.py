@@ -27,11 +27,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rookery.db.models import Group, GroupPermission, Resource, User, UserPermission
-from rookery.domain.permissions import PermissionType
-from rookery.domain.resolution import Grant, Holder
+from rookery.domain.resolution import Grant, Holder, resolve_level
 from rookery.domain.service_types import SERVICE_TYPES
 from rookery.services import catalog
-from rookery.services.permissions import as_permission, group_holder, resolve_level
+from rookery.services.permissions import as_permission, group_holder, listing_type
 
 Rendered = dict[int, list[dict[str, Any]]]
 
@@ -59,12 +58,19 @@ def _group_grants(session: Session, groups: Sequence[Group]) -> dict[int, list[G
     return found
 
 
+Shown = dict[int, list[tuple[Grant, str]]]
+"""The grants a listing shows by resource id, each with its reason."""
+
+
 def grants_of(
     session: Session, holder: User | Group, options: ReachOptions
-) -> tuple[dict[int, list[Grant]], PermissionType]:
-    """Every grant the listing shows, by resource id, and the type they are shown with."""
+) -> tuple[Shown, User | Group]:
+    """Every grant the listing shows, by resource id (with reasons), and whose listing it is."""
     if isinstance(holder, Group):
-        return _group_grants(session, [holder]), PermissionType.APPLIED
+        own_grants = _group_grants(session, [holder])
+        return {rid: [(g, g.holder.reason) for g in items] for rid, items in own_grants.items()}, (
+            holder
+        )
     own = Holder("user", holder.id, holder.user_name)
     found: dict[int, list[Grant]] = {}
     rows = session.scalars(select(UserPermission).where(UserPermission.user_id == holder.id))
@@ -74,15 +80,17 @@ def grants_of(
         for resource_id, grants in _group_grants(session, list(holder.groups)).items():
             found.setdefault(resource_id, []).extend(grants)
     if options.resolve:
-        found = {rid: resolve_level(grants) for rid, grants in found.items()}
-    kind = PermissionType.INHERITED if options.inherited else PermissionType.DIRECT
-    return found, kind
+        return {rid: resolve_level(grants) for rid, grants in found.items()}, holder
+    return {rid: [(g, g.holder.reason) for g in grants] for rid, grants in found.items()}, holder
 
 
-def render(grants: dict[int, list[Grant]], kind: PermissionType) -> Rendered:
+def render(grants: Shown, holder: User | Group) -> Rendered:
     """Grants as the API's permission objects (type and reason), by resource id."""
     return {
-        rid: [{**g.permission.as_dict(kind), "reason": g.holder.reason} for g in items]
+        rid: [
+            {**g.permission.as_dict(listing_type(holder, g)), "reason": reason}
+            for g, reason in items
+        ]
         for rid, items in grants.items()
     }
 
@@ -120,8 +128,8 @@ def reachable_services(
     session: Session, holder: User | Group, protected_url: str, options: ReachOptions
 ) -> dict[str, dict[str, Any]]:
     """``{type: {name: service with the holder's permissions on it}}``."""
-    grants, kind = grants_of(session, holder, options)
-    shown = render(grants, kind)
+    grants, whose = grants_of(session, holder, options)
+    shown = render(grants, whose)
     roots = _roots(session, set(shown))
     wanted = set(options.service_types) or set(SERVICE_TYPES)
     grouped: dict[str, dict[str, Any]] = {t: {} for t in options.service_types}
@@ -141,11 +149,11 @@ def reachable_resources(
     session: Session, holder: User | Group, protected_url: str, options: ReachOptions
 ) -> dict[str, dict[str, Any]]:
     """``{type: {name: service tree}}`` for every requested type (all by default)."""
-    grants, kind = grants_of(session, holder, options)
-    shown = render(grants, kind)
+    grants, whose = grants_of(session, holder, options)
+    shown = render(grants, whose)
     roots = _roots(session, set(shown))
     reached = set(roots.values())
-    types = options.service_types or tuple(SERVICE_TYPES)
+    types = options.service_types or tuple(catalog.listed_service_types(session))
     grouped: dict[str, dict[str, Any]] = {t: {} for t in sorted(types)}
     show_all = options.caller_is_admin and not options.filtered
     for service in _services(session):
@@ -165,8 +173,8 @@ def reachable_in_service(
     options: ReachOptions,
 ) -> dict[str, Any]:
     """One service with the holder's permissions on it and on the resources below."""
-    grants, kind = grants_of(session, holder, options)
-    shown = render(grants, kind)
+    grants, whose = grants_of(session, holder, options)
+    shown = render(grants, whose)
     roots = _roots(session, set(shown))
     mine = {rid: items for rid, items in shown.items() if roots.get(rid) == service.id}
     return service_resources(session, service, protected_url, mine)

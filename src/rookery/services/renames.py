@@ -7,13 +7,23 @@ none either), so they publish no event.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import select
 
 from rookery.db.models import Resource
 from rookery.domain.names import name_key, validate_resource_name
-from rookery.errors import ConflictError, ForbiddenError, InvalidInputError
+from rookery.domain.service_configurations import (
+    CONFIGURABLE_TYPES,
+    configuration_view,
+    is_configurable,
+)
+from rookery.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    UnprocessableError,
+)
 from rookery.services import catalog
 from rookery.services.lookups import find_service, get_resource, get_service
 from rookery.services.resources import check_configuration, check_service_name, check_url
@@ -27,21 +37,27 @@ def _given(value: object) -> bool:
     return value is not None and value != ""
 
 
+NOT_GIVEN: Final = object()
+"""``configuration`` absent from the request (``None`` given means: erase it)."""
+
+
 def update_service(
     uow: UnitOfWork,
     service_name: str,
     new_name: object = None,
     new_url: object = None,
-    configuration: object = None,
+    configuration: object = NOT_GIVEN,
 ) -> dict[str, Any]:
-    """Rename a service, move its URL or replace its configuration.
+    """Rename a service, move its URL or replace (``None``: erase) its configuration.
 
-    Nothing that differs from the current values is 400; ``types`` as a name is 403; a name
-    another service holds is 409.
+    Nothing that differs from the current values is 400 (a configuration counts with its
+    defaults filled in); a configuration for a type that takes none is 400; ``types`` as a name
+    is 403; a name another service holds is 409.
     """
     name = check_service_name(new_name) if _given(new_name) else None
     url = check_url(new_url) if _given(new_url) else None
-    check_configuration(configuration)
+    if configuration is not NOT_GIVEN:
+        check_configuration(configuration)
     if name is not None and name.lower() in RESERVED_SERVICE_NAMES:
         raise ForbiddenError(
             f"'{name}' is reserved and cannot name a service", param="service_name", value=name
@@ -50,7 +66,7 @@ def update_service(
         service = get_service(uow.session, service_name)
         renamed = name is not None and name != service.resource_name
         moved = url is not None and url != service.service_url
-        reconfigured = configuration is not None and configuration != service.configuration
+        reconfigured = configuration is not NOT_GIVEN and _reconfigures(service, configuration)
         if not (renamed or moved or reconfigured):
             raise InvalidInputError(
                 "nothing to update: give a new service_name, service_url or configuration",
@@ -65,11 +81,27 @@ def update_service(
         if moved:
             service.service_url = url
         if reconfigured:
-            service.configuration = configuration
+            service.configuration = configuration if isinstance(configuration, dict) else None
         uow.session.flush()
         view = catalog.service_view(service, uow.settings.twitcher_url)
         uow.commit()
     return view
+
+
+def _reconfigures(service: Resource, configuration: object) -> bool:
+    """Whether ``configuration`` changes the service's (400 for a type that takes none)."""
+    kind = service.service_type or ""
+    if not is_configurable(kind):
+        raise InvalidInputError(
+            f"services of type '{kind}' take no configuration",
+            param="configuration",
+            value=configuration,
+            compare=sorted(CONFIGURABLE_TYPES),
+        )
+    if configuration is None:
+        return service.configuration is not None
+    given = configuration if isinstance(configuration, dict) else None
+    return configuration_view(kind, given) != configuration_view(kind, service.configuration)
 
 
 def _check_free_service_name(uow: UnitOfWork, service: Resource, name: str) -> None:
@@ -86,7 +118,7 @@ def _check_free_service_name(uow: UnitOfWork, service: Resource, name: str) -> N
 def rename_resource(uow: UnitOfWork, resource_id: object, new_name: object) -> dict[str, Any]:
     """Rename a resource (or a service); same name 400, a sibling (or service) holding it 409."""
     if not _given(new_name):
-        raise InvalidInputError(
+        raise UnprocessableError(
             "resource_name is required (the new name)", param="resource_name", value=new_name
         )
     name = validate_resource_name(new_name)

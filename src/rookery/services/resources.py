@@ -22,7 +22,13 @@ from rookery.domain.names import (
     validate_resource_name,
 )
 from rookery.domain.service_types import SERVICE, check_child_type_allowed, get_service_type
-from rookery.errors import ConflictError, InvalidInputError, NotFoundError
+from rookery.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    UnprocessableError,
+)
 from rookery.services import catalog, events
 from rookery.services.conflicts import settle_races
 from rookery.services.lookups import find_service, get_resource, get_service, root_of
@@ -140,21 +146,22 @@ def delete_service(uow: UnitOfWork, service_name: str) -> None:
 def _parent(session: Session, parent_id: object, service_name: str | None) -> Resource:
     """The parent named by ``parent_id`` (errors name ``parent_id``), inside ``service_name``."""
     if parent_id is None or parent_id == "":
-        raise InvalidInputError("parent_id is required (an integer)", param="parent_id")
+        raise UnprocessableError("parent_id is required (an integer)", param="parent_id")
     try:
         parent = get_resource(session, parent_id)
     except (InvalidInputError, NotFoundError) as error:
         detail = error.detail.replace("resource_id", "parent_id")
         raise type(error)(detail, param="parent_id", value=error.value) from None
-    if (
-        service_name is not None
-        and root_of(session, parent).id != get_service(session, service_name).id
-    ):
-        raise InvalidInputError(
-            f"parent {parent.id} is not in service '{service_name}'",
-            param="parent_id",
-            value=parent.id,
-        )
+    if service_name is not None:
+        service = get_service(session, service_name)
+        if root_of(session, parent).id != service.id:
+            # Magpie: 403, comparing the parent with the service the path names.
+            raise ForbiddenError(
+                f"parent {parent.id} is not in service '{service_name}'",
+                param="parent_id",
+                value=parent.id,
+                compare=service.id,
+            )
     return parent
 
 

@@ -13,6 +13,7 @@ from rookery.domain.names import (
     RESERVED_USER_NAMES,
     name_key,
     validate_email,
+    validate_group_name,
     validate_password,
     validate_user_name,
 )
@@ -86,6 +87,24 @@ def _check_unique(session: Session, user_name: str | None, email: str | None) ->
         )
 
 
+def _new_user_name(session: Session, value: object, renamed: User | None = None) -> str:
+    """A valid new user name. Magpie compares names without case: a refused spelling of a
+    name already held (``ALICE`` when ``alice`` exists, even when renaming ``alice`` itself)
+    is the 409 of that clash rather than a 400 about its letters."""
+    try:
+        return validate_user_name(value)
+    except InvalidInputError:
+        twin = find_user(session, value) if isinstance(value, str) else None
+        if twin is not None and (renamed is None or value != renamed.user_name):
+            raise ConflictError(
+                f"user name '{value}' is already taken",
+                param="user_name",
+                value=value,
+                compare=[twin.user_name],
+            ) from None
+        raise
+
+
 def add_new_user(
     uow: UnitOfWork,
     user_name: object,
@@ -94,13 +113,18 @@ def add_new_user(
     group_name: object = None,
 ) -> User:
     """Create a user inside an open unit of work and publish ``create_user``."""
-    name = validate_user_name(user_name)
+    name = _new_user_name(uow.session, user_name)
     mail = validate_email(email)
     secret = validate_password(password, uow.settings.password_min_length)
-    if group_name is not None and not isinstance(group_name, str):
-        raise InvalidInputError(
-            "group_name must be a string", param="group_name", value=group_name, compare="Type[str]"
-        )
+    if group_name is not None:
+        if not isinstance(group_name, str):
+            raise InvalidInputError(
+                "group_name must be a string",
+                param="group_name",
+                value=group_name,
+                compare="Type[str]",
+            )
+        validate_group_name(group_name)  # a malformed (or empty) name is 400, as in Magpie
     # Hashed before the first statement: Argon2id's ~80 ms must not hold the transaction
     # (on SQLite, the process's one write lock; on PostgreSQL, a connection).
     password_hash = hash_password(secret)
@@ -210,7 +234,7 @@ def _apply_changes(
                 param="user_name",
                 value=changes["user_name"],
             )
-        new_name = validate_user_name(changes["user_name"])
+        new_name = _new_user_name(uow.session, changes["user_name"], user)
         if name_key(new_name) != user.name_key:
             _check_unique(uow.session, new_name, None)
         user.user_name, user.name_key = new_name, name_key(new_name)

@@ -16,6 +16,7 @@ from rookery import __version__
 from rookery.api.auth import rookery
 from rookery.api.errors import error_response
 from rookery.api.responses import respond
+from rookery.api.swagger import swagger_document
 from rookery.services.versions import schema_revision
 
 router = APIRouter(tags=["api"])
@@ -64,9 +65,17 @@ async def version(request: Request) -> JSONResponse:
 
 @router.get("/json", include_in_schema=False)
 async def api_document(request: Request) -> JSONResponse:
-    """The OpenAPI document (as Magpie serves its own at ``/json``); like ``/openapi.json``
-    it is not listed in itself."""
-    return JSONResponse(request.app.openapi())
+    """The API document in Swagger 2.0, as Magpie serves its own at ``/json`` (``info.version``
+    is the Magpie API version); ``/openapi.json`` has the OpenAPI 3 original. Neither is listed
+    in itself."""
+    document = swagger_document(
+        request.app.openapi(),
+        version=MAGPIE_API_VERSION,
+        host=request.url.netloc,
+        base_path=request.scope.get("root_path", "") or "/",
+        scheme=request.url.scheme,
+    )
+    return JSONResponse(document)
 
 
 NETWORK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]

@@ -97,7 +97,7 @@ async def update_service(
         service_name,
         body.get("service_name"),
         body.get("service_url"),
-        body.get("configuration"),
+        body.get("configuration", renames.NOT_GIVEN),
     )
     return respond(200, "Update service successful.", service=service)
 

@@ -13,11 +13,15 @@ from starlette.concurrency import run_in_threadpool
 from rookery.api.auth import principal, rookery
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.api.signin import check_credentials, end_session, start_session
-from rookery.errors import UnprocessableError
+from rookery.domain.names import name_key
+from rookery.errors import ForbiddenError, NotFoundError, UnprocessableError
 from rookery.services import token_links, users
-from rookery.services.lookups import get_user
+from rookery.services.lookups import ANONYMOUS, get_user
 
 router = APIRouter(tags=["session"])
+
+SIGNED_IN = "Login successful."
+"""Magpie's ``detail`` of a successful sign-in; its clients compare it."""
 
 
 @router.post(
@@ -47,12 +51,15 @@ def _credentials(values: Mapping[str, Any]) -> tuple[Any, Any]:
         raise UnprocessableError("user_name is required to sign in", param="user_name")
     if not password:
         raise UnprocessableError("password is required to sign in", param="password")
+    if isinstance(login, str) and name_key(login) == name_key(ANONYMOUS):
+        # Magpie refuses the anonymous account outright (403), whatever the password.
+        raise ForbiddenError("the anonymous user cannot sign in", param="user_name", value=login)
     return login, password
 
 
 async def _sign_in(request: Request, body: Mapping[str, Any]) -> JSONResponse:
     account = await check_credentials(request, *_credentials(body))
-    response = respond(200, "signed in", user_name=account.user_name)
+    response = respond(200, SIGNED_IN, user_name=account.user_name)
     start_session(request, response, account)
     return response
 
@@ -93,6 +100,35 @@ async def providers() -> JSONResponse:
         "Get providers successful.",
         providers={"internal": INTERNAL_PROVIDERS, "external": []},
     )
+
+
+INTERNAL_PROVIDER = "ziggurat"
+"""Magpie's name for its own user table as a sign-in provider (``provider_name``)."""
+
+
+@router.post("/providers/{provider_name}/signin")
+async def provider_signin(request: Request, provider_name: str) -> JSONResponse:
+    """Magpie's sign-in through a named provider: ``ziggurat`` (the internal one) signs in
+    exactly like ``POST /signin``; any other provider is 404 (none is supported)."""
+    _internal_provider(provider_name)
+    return await _sign_in(request, await read_body(request))
+
+
+@router.get("/providers/{provider_name}/signin")
+async def provider_signin_from_query(request: Request, provider_name: str) -> JSONResponse:
+    """``GET`` form of the provider sign-in, credentials in the query (as ``GET /signin``)."""
+    _internal_provider(provider_name)
+    return await _sign_in(request, dict(request.query_params))
+
+
+def _internal_provider(provider_name: str) -> None:
+    if provider_name.lower() != INTERNAL_PROVIDER:
+        raise NotFoundError(
+            f"sign-in provider '{provider_name}' is not supported; only '{INTERNAL_PROVIDER}'",
+            param="provider_name",
+            value=provider_name,
+            compare=[INTERNAL_PROVIDER],
+        )
 
 
 @router.get("/tmp/{token}")

@@ -9,12 +9,14 @@ from starlette.concurrency import run_in_threadpool
 from rookery.api.auth import (
     Principal,
     current_session_version,
+    principal,
     require_admin,
     require_reader,
     require_self_or_admin,
     rookery,
     set_session_cookie,
 )
+from rookery.api.reads import read
 from rookery.api.responses import STRING, body_schema, read_body, respond
 from rookery.api.routes.register import PENDING_TERMS
 from rookery.services import group_registration, self_registration, users
@@ -69,9 +71,14 @@ async def create_user(request: Request, who: Principal = Depends(require_admin))
 
 @router.get("/users/{user_name}")
 async def get_user(request: Request, user_name: str) -> JSONResponse:
-    """One user (``current`` is the caller; without a session, the anonymous user)."""
-    _, target = await require_reader(request, user_name)
+    """One user (``current`` is the caller; without a session, the anonymous user).
+
+    Without a session, a user that does not exist is 404 before the 401, as in Magpie.
+    """
     app = rookery(request)
+    if not (await principal(request)).signed_in and user_name.lower() != "current":
+        await read(app, find_user_or_404, user_name)
+    _, target = await require_reader(request, user_name)
 
     def query() -> dict[str, object]:
         with app.read_session() as session:
