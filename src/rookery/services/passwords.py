@@ -38,6 +38,7 @@ from rookery.errors import TooManyRequestsError
 
 T = TypeVar("T")
 HASH_NICENESS = 10  # added to the hashing threads' nice value (lower priority)
+MAX_NICENESS = 19  # the lowest priority Linux has
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
@@ -62,9 +63,15 @@ _hashing = _Hashing(1)
 
 
 def _yield_cpu() -> None:
-    """Lower this hashing thread's priority (Linux: per thread): requests and workers go first."""
+    """Lower this hashing thread's priority (Linux: per thread): requests and workers go first.
+
+    Relative to the process's own nice value (a thread starts with its creator's), so a service
+    already started under ``nice`` does not see its hashing raised above its requests.
+    """
     with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+        thread = threading.get_native_id()
+        lowered = min(MAX_NICENESS, os.getpriority(os.PRIO_PROCESS, thread) + HASH_NICENESS)
+        os.setpriority(os.PRIO_PROCESS, thread, lowered)
 
 
 def limit_hashing(threads: int) -> None:
