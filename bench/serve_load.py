@@ -16,7 +16,8 @@ from ``/proc`` for ``serve`` and every process below it: at start, after each ro
 (``--rounds R`` repeats the three phases with new users: 3 x users events a round), at the
 end, and the peak (``VmHWM``). ``--profile DIR`` runs
 ``py-spy record --subprocesses`` on the serve tree during the webhook run and writes
-collapsed stacks there. Prints one line per figure.
+collapsed stacks there; ``--keep DIR`` keeps the logs of ``serve`` and the receiver there.
+Prints one line per figure, with the 1-minute load average (the machine may be shared).
 """
 
 from __future__ import annotations
