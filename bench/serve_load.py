@@ -16,7 +16,8 @@ from ``/proc`` for ``serve`` and every process below it: at start, after each ro
 (``--rounds R`` repeats the three phases with new users: 3 x users events a round), at the
 end, and the peak (``VmHWM``). ``--profile DIR`` runs
 ``py-spy record --subprocesses`` on the serve tree during the webhook run and writes
-collapsed stacks there. Prints one line per figure.
+collapsed stacks there; ``--keep DIR`` keeps the logs of ``serve`` and the receiver there.
+Prints one line per figure, with the 1-minute load average (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -136,6 +138,11 @@ def _rss(pids: list[int], key: str = "VmRSS") -> str:
     return ", ".join(f"{n} {memory_mb(pid, key):.0f}" for n, pid in zip(names, pids, strict=True))
 
 
+def _load() -> str:
+    """The 1-minute load average (the machine is shared: figures move with it)."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def _phases(
     args: argparse.Namespace, base: str, cookies: httpx.Cookies, receiver: Receiver, rnd: int
 ) -> None:
@@ -146,15 +153,16 @@ def _phases(
     for step, action in zip(
         ("create_user", "create_permission", "delete_permission"), ACTIONS, strict=True
     ):
+        before = receiver.stats()["count"]  # counted before: some arrive during the phase
         rate, done = _phase(base, cookies, names, step)
         line = f"  [{args.db}, {label}] {step}: {rate:.1f}/s with {args.clients} clients"
         if args.hooked:
-            lat = _latencies(receiver, action, done, len(receiver.bodies()) + len(done))
+            lat = _latencies(receiver, action, done, before + len(done))
             line += (
                 f"; webhook latency p50 {percentile(lat, 50):.1f} ms, "
                 f"p99 {percentile(lat, 99):.1f} ms, max {max(lat, default=0):.1f} ms"
             )
-        print(line, flush=True)
+        print(f"{line}; load {_load()}", flush=True)
 
 
 def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked: bool) -> None:
@@ -215,12 +223,13 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
                 )
             if hooked:
                 single = [[f"s{k}" for k in range(args.single)]]
+                before = receiver.stats()["count"]
                 rate, done = _phase(base, cookies, single, "create_user")
-                lat = _latencies(receiver, "create_user", done, len(receiver.bodies()) + len(done))
+                lat = _latencies(receiver, "create_user", done, before + len(done))
                 print(
                     f"  [{args.db}, {label}] create_user, 1 client: {rate:.1f}/s; webhook latency "
                     f"p50 {percentile(lat, 50):.1f} ms, p95 {percentile(lat, 95):.1f} ms, "
-                    f"p99 {percentile(lat, 99):.1f} ms",
+                    f"p99 {percentile(lat, 99):.1f} ms; load {_load()}",
                     flush=True,
                 )
             print(f"  [{args.db}, {label}] RSS at end (MB): {_rss(pids)}", flush=True)
@@ -249,13 +258,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--profile", help="directory for py-spy's collapsed stacks")
     parser.add_argument("--only", choices=("hooked", "plain"), help="one of the two runs")
+    parser.add_argument("--keep", help="directory for the logs, kept after the run")
     args = parser.parse_args(argv)
     print(
         f"serve_load on {args.db}, ROOKERY_API_PROCESSES={args.processes or 'default'}, "
         f"{args.users} users, {args.clients} clients",
         flush=True,
     )
-    with tempfile.TemporaryDirectory(prefix="rookery-serve-load-") as tmp:
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
+            tmp = args.keep
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="rookery-serve-load-"))
         receiver = Receiver(Path(tmp))
         try:
             for hooked in (True, False):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
+from rookery.db import queue
 from rookery.db.models import Delivery, WorkerBeat
+from rookery.db.outcomes import AttemptResult, record_results
 from rookery.delivery.heartbeat import Heartbeat
 from rookery.delivery.outage import OutageLog
+from rookery.domain.delivery_states import DeliveryState
 from tests.conftest import ServiceFactory
 from tests.support.delivery_log import create_user, hook
 from tests.support.receiver import Receiver
@@ -45,3 +50,62 @@ def test_a_beat_frees_only_the_claims_of_silent_workers(
         beats = set(session.scalars(select(WorkerBeat.worker_id)))
     assert [states[i] for i in ids] == ["pending", "sending", "sending"]
     assert beats == {"dead", "busy", "live"}
+
+
+def _attempt(delivery: Delivery, worker: str) -> AttemptResult:
+    return AttemptResult(
+        delivery_id=delivery.id,
+        number=1,
+        started_at=datetime.now(UTC),
+        latency_ms=1.0,
+        status_code=200,
+        error=None,
+        response_excerpt=None,
+        retry_after=None,
+        worker=worker,
+    )
+
+
+def test_a_beat_never_deadlocks_with_the_worker_recording_what_it_holds(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """A beat renewing the leases of the deliveries the worker is recording meanwhile (one
+    row already updated by the recording transaction, the next one not yet) finishes, and so
+    does the recording: no deadlock (PostgreSQL aborted one after 1 s, which stalled every
+    delivery of a busy worker behind it)."""
+    service = start_service([hook(receiver, "mirror", "/h")], worker=False)
+    if service.app.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: SQLite has one writer at a time")
+    for name in ("alice", "bob"):
+        create_user(service, name)
+    now = datetime.now(UTC)
+    with service.app.session() as session:
+        held = queue.claim_due(session, "live", 10, timedelta(seconds=60), now)
+        session.commit()
+    low, high = held
+    beat_errors: list[BaseException] = []
+
+    def beat() -> None:
+        try:
+            Heartbeat(service.app, "live", list, timedelta(seconds=60), OutageLog()).beat(
+                [low.id, high.id]
+            )
+        except BaseException as error:  # reported by the assertion below
+            beat_errors.append(error)
+
+    with service.app.session() as session:
+        # The recording transaction holds the newer delivery's row...
+        record_results(session, "live", {high.id: high}, [_attempt(high, "live")], now)
+        beating = threading.Thread(target=beat)
+        beating.start()
+        beating.join(0.5)  # ...while the beat renews the leases of both...
+        # ...and then updates the older one's.
+        record_results(session, "live", {low.id: low}, [_attempt(low, "live")], now)
+        session.commit()
+    beating.join(10)
+    assert not beat_errors, beat_errors
+    with service.app.session() as session:
+        states = set(
+            session.scalars(select(Delivery.state).where(Delivery.id.in_([low.id, high.id])))
+        )
+    assert states == {DeliveryState.DELIVERED}

@@ -4,7 +4,8 @@ SQLite gets WAL, foreign keys and a busy timeout on every connection, so concurr
 and the in-process worker share one file safely. A writer waits at most the busy timeout
 (``ROOKERY_SQLITE_BUSY_TIMEOUT``) for the write lock in this process's queue, then as long in
 SQLite's; past it the error is "database is locked", which ``db.availability`` calls an outage.
-PostgreSQL URLs are routed to psycopg 3.
+PostgreSQL URLs are routed to psycopg 3; a pooled connection is pinged before use only after
+it sat idle (a busy pool saves a round trip per transaction).
 
 Invariants for every engine: statement parameters never appear in an error's text
 (``hide_parameters``: they hold password hashes and header values), and a database outage
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections import deque
 from functools import partial
 from typing import Any
@@ -25,6 +27,8 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.db.availability import is_unavailable, unavailable_error
+
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def normalize_url(url: str) -> str:
@@ -56,12 +60,39 @@ def make_engine(url: str, *, sqlite_busy_timeout: float = 30.0, **kwargs: Any) -
     else:
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 20)
-        kwargs.setdefault("pool_pre_ping", True)
         # An unreachable server fails a connection attempt in 10 s instead of the OS's minutes.
         kwargs.setdefault("connect_args", {"connect_timeout": 10})
+        ping_idle = "pool_pre_ping" not in kwargs
         engine = create_engine(url, **kwargs)
+        if ping_idle:
+            _ping_idle_connections(engine)
     event.listen(engine, "handle_error", _translate_outage)
     return engine
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Check a pooled connection before use only when it sat idle ``PING_AFTER_IDLE_SECONDS``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one more round trip for every
+    transaction of the API and the worker. A connection handed back moments ago is as good
+    as the statement that just used it; one that idled (through a restart or an outage,
+    say) is pinged, and replaced transparently when the ping fails.
+    """
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["rookery_idle_since"] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("rookery_idle_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool replaces the connection and tries again
+            raise exc.DisconnectionError(str(error)) from error
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
 
 
 def _translate_outage(context: ExceptionContext) -> BaseException | None:

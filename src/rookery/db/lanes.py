@@ -1,7 +1,7 @@
 """The lanes table: each lane's head and when it is due, so a claim reads due lanes only.
 
 Invariants (kept by :func:`refresh`, called in every transaction that opens, claims, releases
-or finishes a delivery):
+or finishes a delivery, or by :func:`open_heads` in one that only opens deliveries):
 - a lane has a row exactly while it has an unfinished delivery; ``head_id`` is the lowest
   unfinished id of the lane, ``due_at`` the head's ``next_attempt_at`` while the head is
   ``pending`` and NULL while it is ``sending``;
@@ -14,7 +14,7 @@ or finishes a delivery):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -113,3 +113,49 @@ def rebuild(session: Session, now: datetime) -> None:
     keys = sorted(found)
     for start in range(0, len(keys), batch):
         refresh(session, {k: found[k] for k in keys[start : start + batch]}, now)
+
+
+def open_heads(
+    session: Session, opened: Sequence[Delivery], now: datetime, *, notify: str | None = None
+) -> None:
+    """Make the new ``pending`` deliveries ``opened`` heads where they come first: one statement.
+
+    For a transaction that only added deliveries (the outbox's), this is what :func:`refresh`
+    computes, without reading the deliveries: a lane with no row gets one headed by its new
+    delivery; a lane with a row keeps its head unless the new delivery has the lower id (an
+    id drawn earlier, committed later). The upsert waits for, then sees, any transaction
+    that moved the lane meanwhile (PostgreSQL retries the insert when that one deleted the
+    row). With ``notify`` (PostgreSQL), the same statement sends ``NOTIFY notify``, which
+    PostgreSQL delivers once the transaction commits.
+    """
+    first: dict[str, Delivery] = {}
+    for delivery in opened:
+        if delivery.lane not in first or delivery.id < first[delivery.lane].id:
+            first[delivery.lane] = delivery
+    if not first:
+        return
+    rows = [
+        {
+            "lane": lane,
+            "receiver": d.receiver,
+            "head_id": d.id,
+            "due_at": d.next_attempt_at,
+            "head_since": now,
+        }
+        for lane, d in sorted(first.items())  # lane order, as refresh locks them
+    ]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = (postgresql.insert if postgres else sqlite.insert)(DeliveryLane).values(rows)
+    earlier = insert.excluded.head_id < DeliveryLane.head_id
+    upsert = insert.on_conflict_do_update(
+        index_elements=[DeliveryLane.lane],
+        set_={
+            name: case((earlier, insert.excluded[name]), else_=getattr(DeliveryLane, name))
+            for name in ("head_id", "due_at", "head_since")
+        },
+    )
+    if postgres and notify:
+        done = upsert.returning(DeliveryLane.lane).cte("opened")
+        session.execute(select(func.pg_notify(notify, "")).select_from(done).limit(1))
+    else:
+        session.execute(upsert)

@@ -165,15 +165,26 @@ def claim_due(
 
 
 def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: datetime) -> None:
-    """Extend the leases of deliveries this worker is still sending."""
+    """Extend the leases of deliveries this worker is still sending.
+
+    Rows locked by another transaction are skipped, not waited for: the lock is this
+    worker's own outcome being recorded (the lease no longer matters), and waiting for it
+    while holding the rows renewed so far deadlocked with that recording transaction, which
+    locks the same rows in its own order (PostgreSQL aborted one of the two after 1 s).
+    """
     if ids:
-        session.execute(
-            update(Delivery)
+        mine = (
+            select(Delivery.id)
             .where(
                 Delivery.id.in_(ids),
                 Delivery.claimed_by == worker_id,
                 Delivery.state == DeliveryState.SENDING,
             )
+            .with_for_update(skip_locked=True)
+        )
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(mine.scalar_subquery()))
             .values(lease_until=until)
             .execution_options(synchronize_session=False)
         )

@@ -4,7 +4,8 @@ Invariants:
 - a delivery is written here only, ``pending``, in its event's transaction, with its request
   rendered once (method, URL, headers, body), its lane (``receiver|subject``, or a lane of
   its own when its webhook declares ``ordering: none``) and its ``receiver``; the rows
-  written are returned to the caller, and their lanes' rows are refreshed at commit;
+  written are returned to the caller, and their lanes' rows are brought up to date at
+  commit (one upsert when the transaction only opened deliveries);
 - every state change a use case makes goes through here and is checked against
   :mod:`rookery.domain.delivery_states`; the worker's own moves (claim, release, outcome)
   are the queue SQL's (:mod:`rookery.db.queue`, :mod:`rookery.db.outcomes`);
@@ -53,7 +54,7 @@ def write_deliveries(
     rows = [_delivery(event, webhook, subject, status_user) for webhook in webhooks]
     uow.session.add_all(rows)
     uow.deliveries_written += len(rows)
-    uow.lanes_touched.update((row.lane, row.receiver) for row in rows)
+    uow.deliveries_opened += rows
     return rows
 
 

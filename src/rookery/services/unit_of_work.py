@@ -24,7 +24,11 @@ from rookery.config import Settings
 from rookery.db import lanes
 from rookery.services.conflicts import concurrent_change_error, race_kind
 
+# The channel every worker LISTENs on (rookery.delivery.listener.CHANNEL).
+CHANNEL = "rookery_deliveries"
+
 if TYPE_CHECKING:
+    from rookery.db.models import Delivery
     from rookery.webhooks.registry import WebhookRegistry
 
 
@@ -47,14 +51,18 @@ class UnitOfWork:
         self._wake_worker = wake_worker
         self._after_commit: list[Callable[[], None]] = []
         self.deliveries_written = 0
-        # Lanes (lane → receiver) whose deliveries this transaction opened or held: their
-        # rows are refreshed together, in lane order, just before the commit.
+        # Deliveries this transaction wrote (pending), and lanes (lane → receiver) whose
+        # deliveries it moved otherwise (held for a sender): just before the commit, the
+        # first become their lanes' heads in one upsert when nothing else was touched;
+        # otherwise every lane's row is refreshed together, in lane order.
+        self.deliveries_opened: list[Delivery] = []
         self.lanes_touched: dict[str, str] = {}
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         self._after_commit.clear()
         self.deliveries_written = 0
+        self.deliveries_opened = []
         self.lanes_touched = {}
         return self
 
@@ -71,18 +79,31 @@ class UnitOfWork:
         if exc is not None and race_kind(exc) is not None:
             raise concurrent_change_error(exc) from exc
 
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once this transaction has committed (never on rollback)."""
         self._after_commit.append(callback)
 
     def commit(self) -> None:
         """Commit the transaction, then run the after-commit callbacks."""
+        # Delivered by PostgreSQL only if the transaction commits: wakes every worker.
+        notify = bool(self.deliveries_written) and self._postgres()
+        opened, self.deliveries_opened = self.deliveries_opened, []
+        if opened and not self.lanes_touched:
+            # The common case (a use case's events): lanes and the wake-up in one statement.
+            self.session.flush()
+            channel = CHANNEL if notify else None
+            lanes.open_heads(self.session, opened, datetime.now(UTC), notify=channel)
+            notify = False
+        elif opened:
+            self.lanes_touched.update((row.lane, row.receiver) for row in opened)
         if self.lanes_touched:
             lanes.refresh(self.session, self.lanes_touched, datetime.now(UTC))
             self.lanes_touched = {}
-        if self.deliveries_written and self.session.get_bind().dialect.name == "postgresql":
-            # Delivered by PostgreSQL only if the transaction commits: wakes every worker.
-            self.session.execute(text("NOTIFY rookery_deliveries"))
+        if notify:
+            self.session.execute(text(f"NOTIFY {CHANNEL}"))
         self.session.commit()
         if self.deliveries_written and self._wake_worker is not None:
             self._wake_worker()
