@@ -34,15 +34,15 @@ import aiohttp
 
 from rookery.db import queue
 from rookery.db.availability import is_unavailable
-from rookery.db.models import Delivery
 from rookery.db.outcomes import AttemptResult, record_results
+from rookery.db.queue import ClaimedDelivery
 from rookery.delivery.budget import claim_budget
 from rookery.delivery.heartbeat import Heartbeat
 from rookery.delivery.host import WorkerHost
 from rookery.delivery.listener import Listener
 from rookery.delivery.outage import Outage, OutageLog, keep_trying, pause_unless_stopped
 from rookery.delivery.retention import Retention
-from rookery.delivery.sender import make_client, refused, send, webhook_for
+from rookery.delivery.sender import PreparedRequests, make_client, refused, send, webhook_for
 from rookery.domain.delivery_states import DeliveryState
 from rookery.services.delivery_metrics import InProcessWorker
 from rookery.webhooks.registry import WebhookRegistry
@@ -72,18 +72,19 @@ class Worker:
         # commit (or a poll interval) could have brought work for other receivers.
         self._commits = 0
         self._idle_since = -1
+        self._look = True  # whether a claim could find something now
         self.poll_seconds = poll_seconds
         self.lease = lease
         self.registry: WebhookRegistry = app.webhooks
-        self._inflight: dict[int, Delivery] = {}
+        self.prepared = PreparedRequests()
+        self._inflight: dict[int, ClaimedDelivery] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: asyncio.Queue[AttemptResult] = asyncio.Queue()
         self._wake = asyncio.Event()
         self.sent = 0
         self.outages = OutageLog()
         self.heartbeat = Heartbeat(app, self.id, lambda: list(self._inflight), lease, self.outages)
-        self.claim_outage = Outage("delivery claims", self.outages)
-        self.record_outage = Outage("recording delivery attempts", self.outages)
+        self.store_outage = Outage("recording attempts and claiming deliveries", self.outages)
         self.start_outage = Outage("re-queueing claims left by a restart", self.outages)
         self.retention = Retention(app, self.outages)
         self.listener: Listener | None = None
@@ -91,7 +92,7 @@ class Worker:
     @property
     def database_trouble(self) -> str | None:
         """The cause of an outage one of this worker's loops is in now (None when none)."""
-        outages = [self.claim_outage, self.record_outage, self.heartbeat.outage, self.start_outage]
+        outages = [self.store_outage, self.heartbeat.outage, self.start_outage]
         if self.listener is not None:
             outages.append(self.listener.outage)
         return next((o.cause for o in outages if o.ongoing), None)
@@ -106,12 +107,11 @@ class Worker:
             await keep_trying(self.start_outage, self._release_orphans, stop)
         async with make_client(self.concurrency) as client:
             tasks = [
-                asyncio.create_task(self._record_loop()),
                 asyncio.create_task(self.heartbeat.run()),
                 asyncio.create_task(self.retention.run()),
             ]
             try:
-                await self._claim_loop(client, stop)
+                await self._store_loop(client, stop)
             finally:
                 await asyncio.to_thread(self.listener.stop)
                 await self._drain()
@@ -123,7 +123,14 @@ class Worker:
                     with suppress(Exception):
                         await asyncio.to_thread(self.heartbeat.forget)
 
-    async def _claim_loop(self, client: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+    async def _store_loop(self, client: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+        """Record what was sent and claim what is due, in one transaction per turn.
+
+        Each turn takes every answer that arrived meanwhile and, when a claim could find
+        something (new deliveries were committed, a batch moved its lanes on, or a poll
+        interval passed), claims up to the budget in the same transaction: one transaction,
+        one thread hop and one wake-up per burst, however many commits or answers it holds.
+        """
         # Claims are covered by this worker's beat (see heartbeat.py): beat first.
         waits = {
             asyncio.create_task(self.heartbeat.beaten.wait()),
@@ -132,31 +139,59 @@ class Worker:
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         for task in waits:
             task.cancel()
+        batch: list[AttemptResult] = []  # answers not recorded yet (kept through outages)
         while not stop.is_set():
             self._wake.clear()
-            # Counted here, on the loop that owns _inflight, not in the claim thread.
-            budget = claim_budget(
-                (d.receiver for d in self._inflight.values()), self.concurrency, self.per_receiver
-            )
-            want, full = budget.want, list(budget.full)
-            if want > 0 and not (full and self._idle_since == self._commits):
-                seen = self._commits
-                # After a failed claim its commit may still have landed: claims this worker
-                # never learnt of go back to the queue before the next claim.
-                held = list(self._inflight) if self.claim_outage.ongoing else None
-                try:
-                    claimed = await asyncio.to_thread(self._claim, want, full, held)
-                except Exception as error:  # never dies: back off, claim again
-                    await pause_unless_stopped(stop, self.claim_outage.failed(error))
-                    continue
-                self.claim_outage.succeeded()
-                # Nothing for anyone but full receivers, as of commit `seen`: scan again only
-                # after a later commit (or a poll interval).
-                self._idle_since = seen if (full and not claimed) else -1
-                self._start(client, claimed)
-                if len(claimed) == want:
-                    continue
-            await self._wait_for_work(stop)
+            while not self._results.empty():
+                batch.append(self._results.get_nowait())
+            want, full = self._budget(batch)
+            if not batch and want <= 0:
+                await self._wait_for_work(stop)
+                continue
+            seen = self._commits
+            # After a failed turn its commit may still have landed: claims this worker never
+            # learnt of go back to the queue before the next claim.
+            held = list(self._inflight) if self.store_outage.ongoing else None
+            tried = list(batch)
+            try:
+                claimed = await asyncio.to_thread(self._store, batch, want, full, held)
+            except Exception as error:  # never dies: keep the answers, back off, try again
+                self._finish([r for r in tried if r not in batch])
+                await pause_unless_stopped(stop, self.store_outage.failed(error))
+                continue
+            self.store_outage.succeeded()
+            self._finish(tried)
+            batch = []
+            # A full claim may have left more due lanes; a short one saw all there were.
+            self._look = want > 0 and len(claimed) == want
+            # Nothing for anyone but full receivers, as of commit `seen`: scan again only
+            # after a later commit (or a poll interval).
+            self._idle_since = seen if (full and want > 0 and not claimed) else -1
+            self._start(client, claimed)
+
+    def _budget(self, batch: list[AttemptResult]) -> tuple[int, list[str]]:
+        """How many to claim this turn (0: no claim), and the receivers to leave alone."""
+        if not (self._look or batch):
+            return 0, []
+        # Counted here, on the loop that owns _inflight; the batch's deliveries are done
+        # once it is recorded (in the same transaction as the claim).
+        finishing = {r.delivery_id for r in batch}
+        budget = claim_budget(
+            (d.receiver for i, d in self._inflight.items() if i not in finishing),
+            self.concurrency,
+            self.per_receiver,
+        )
+        full = list(budget.full)
+        if full and self._idle_since == self._commits and not batch:
+            return 0, full
+        return budget.want, full
+
+    def _finish(self, recorded: list[AttemptResult]) -> None:
+        for result in recorded:
+            self._inflight.pop(result.delivery_id, None)
+            if result.succeeded:
+                self.prepared.forget(result.delivery_id)
+        self.sent += len(recorded)
 
     async def _wait_for_work(self, stop: asyncio.Event) -> None:
         waiter = asyncio.create_task(self._wake.wait())
@@ -168,8 +203,9 @@ class Worker:
         stopper.cancel()
         if not done:
             self._idle_since = -1  # retries may have come due for other receivers
+            self._look = True
 
-    def _start(self, client: aiohttp.ClientSession, claimed: list[Delivery]) -> None:
+    def _start(self, client: aiohttp.ClientSession, claimed: list[ClaimedDelivery]) -> None:
         for delivery in claimed:
             self._inflight[delivery.id] = delivery
             task = asyncio.create_task(self._send(client, delivery))
@@ -179,6 +215,7 @@ class Worker:
     def _new_deliveries(self) -> None:
         """A commit queued deliveries (this process, or any via NOTIFY): look again."""
         self._commits += 1
+        self._look = True
         self._wake.set()
 
     def _release_orphans(self) -> None:
@@ -191,80 +228,64 @@ class Worker:
         if released:
             LOG.warning("re-queued %d deliveries claimed before a restart", released)
 
-    def _claim(self, limit: int, full: list[str], held: list[int] | None) -> list[Delivery]:
-        now = datetime.now(UTC)
-        with self.app.session() as session:
-            if held is not None:
-                lost = queue.release_own_claims(session, self.id, held)
-                if lost:
-                    LOG.info("re-queued %d claim(s) made as the database went away", lost)
-            claimed = queue.claim_due(session, self.id, limit, self.lease, now, full)
-            session.commit()
-            return claimed
-
-    async def _send(self, client: aiohttp.ClientSession, delivery: Delivery) -> None:
+    async def _send(self, client: aiohttp.ClientSession, delivery: ClaimedDelivery) -> None:
         webhook, reason = webhook_for(delivery, self.registry)
         if webhook is None:
             result = refused(delivery, reason or "webhook not found", self.id)
         else:
-            result = await send(client, delivery, webhook, self.id)
+            result = await send(client, delivery, webhook, self.id, self.prepared)
         _log_attempt(delivery, result)
-        await self._results.put(result)
+        self._results.put_nowait(result)
+        self._wake.set()
 
-    async def _record_loop(self) -> None:
-        batch: list[AttemptResult] = []
-        while True:
-            if not batch:
-                batch.append(await self._results.get())
-            while not self._results.empty():
-                batch.append(self._results.get_nowait())
-            tried = list(batch)
-            try:
-                await asyncio.to_thread(self._record, batch)
-            except Exception as error:  # kept, recorded when the database is back
-                pause = self.record_outage.failed(error)
-            else:
-                self.record_outage.succeeded()
-                pause, batch = 0.0, []
-            done = [result for result in tried if result not in batch]
-            for result in done:
-                self._inflight.pop(result.delivery_id, None)
-            self.sent += len(done)
-            self._wake.set()
-            if pause:
-                await asyncio.sleep(pause)
-
-    def _record(self, batch: list[AttemptResult]) -> None:
-        """Record ``batch``; an outage raises (the caller keeps the batch and tries again)."""
+    def _store(
+        self, batch: list[AttemptResult], want: int, full: list[str], held: list[int] | None
+    ) -> list[ClaimedDelivery]:
+        """Record ``batch`` and claim up to ``want``; an outage raises (the caller keeps the
+        batch and tries again). Recorded results leave ``batch``."""
         try:
-            self._record_together(batch)
+            claimed = self._store_together(batch, want, full, held)
         except Exception as error:
-            if is_unavailable(error):
+            if is_unavailable(error) or not batch:
                 raise
-            if len(batch) > 1:
-                LOG.warning(
-                    "recording %d attempts together failed; recording one by one",
-                    len(batch),
-                    exc_info=True,
-                )
-            for result in list(batch):
-                try:
-                    self._record_together([result])
-                except Exception as one_error:
-                    if is_unavailable(one_error):
-                        raise
-                    # A bug, not an outage: the lease (no longer renewed) re-queues it.
-                    LOG.exception(
-                        "could not record attempt %d of delivery %s",
-                        result.number,
-                        result.delivery_id,
-                    )
-                batch.remove(result)  # recorded (or given up): not tried again after an outage
+            LOG.warning(
+                "recording %d attempts together failed; recording one by one",
+                len(batch),
+                exc_info=True,
+            )
+            self._record_one_by_one(batch)
+            return []
+        batch.clear()
+        return claimed
 
-    def _record_together(self, batch: list[AttemptResult]) -> None:
+    def _store_together(
+        self, batch: list[AttemptResult], want: int, full: list[str], held: list[int] | None
+    ) -> list[ClaimedDelivery]:
+        now = datetime.now(UTC)
         with self.app.session() as session:
-            record_results(session, self.id, self._inflight, batch, datetime.now(UTC))
+            if held is not None:
+                lost = queue.release_own_claims(session, self.id, held, now)
+                if lost:
+                    LOG.info("re-queued %d claim(s) made as the database went away", lost)
+            record_results(session, self.id, self._inflight, batch, now)
+            claimed = queue.claim_due(session, self.id, want, self.lease, now, full)
             session.commit()
+        return claimed
+
+    def _record_one_by_one(self, batch: list[AttemptResult]) -> None:
+        for result in list(batch):
+            try:
+                self._store_together([result], 0, [], None)
+            except Exception as one_error:
+                if is_unavailable(one_error):
+                    raise
+                # A bug, not an outage: the lease (no longer renewed) re-queues it.
+                LOG.exception(
+                    "could not record attempt %d of delivery %s",
+                    result.number,
+                    result.delivery_id,
+                )
+            batch.remove(result)  # recorded (or given up): not tried again after an outage
 
     async def _drain(self, timeout: float = 15.0) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -278,7 +299,7 @@ def _call(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None
         loop.call_soon_threadsafe(callback)
 
 
-def _log_attempt(delivery: Delivery, result: AttemptResult) -> None:
+def _log_attempt(delivery: ClaimedDelivery, result: AttemptResult) -> None:
     outcome = DeliveryState.DELIVERED if result.succeeded else DeliveryState.FAILED
     LOG.log(
         logging.DEBUG if result.succeeded else logging.WARNING,
