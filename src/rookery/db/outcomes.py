@@ -34,8 +34,8 @@ Sent = Delivery | ClaimedDelivery  # what was sent: the worker's claim, or an OR
 
 _DELIVERIES = cast(Table, Delivery.__table__)
 # PostgreSQL: one statement records the batch (attempts from arrays, deliveries moved on from
-# arrays, only those this worker still holds) and locks the lanes it moved, in lane order.
-_RECORD_POSTGRESQL = text(
+# arrays, only those this worker still holds) and locks the batch's lanes, in lane order.
+RECORD_POSTGRESQL = text(
     """
     WITH tried AS (
         INSERT INTO attempts (delivery_id, number, started_at, latency_ms, status_code, error,
@@ -59,10 +59,9 @@ _RECORD_POSTGRESQL = text(
         ) AS m(id, state, completed_at, next_attempt_at, attempt_count, last_status_code,
                last_error, error_status_version)
         WHERE d.id = m.id AND d.claimed_by = :worker
-        RETURNING d.lane
     )
-    SELECT lane FROM delivery_lanes WHERE lane IN (SELECT lane FROM moved)
-    ORDER BY lane FOR UPDATE OF delivery_lanes
+    SELECT lane FROM delivery_lanes WHERE lane = ANY(CAST(:lanes AS text[]))
+    ORDER BY lane FOR UPDATE
     """
 )
 # Built once: the worker records a batch after every burst of answers.
@@ -139,35 +138,69 @@ def record_results(
 
     Set-based, with statements built once, in the caller's transaction: the attempts are
     inserted and the deliveries moved on by one statement per table (on PostgreSQL one
-    statement for both, which also locks the batch's lanes), then the lanes' heads move on
-    in one more. The delivery UPDATE only touches rows this worker still holds, so a
-    delivery whose lease ran out and was claimed elsewhere is left to its new owner (its
-    lane is not refreshed either: nothing of it changed). The attempt itself is recorded
-    either way: it happened.
+    statement for both, which also locks the batch's lanes), then the lanes' heads move on.
+    The delivery UPDATE only touches rows this worker still holds, so a delivery whose lease
+    ran out and was claimed elsewhere is left to its new owner. The attempt itself is
+    recorded either way: it happened.
     """
     if not results:
         return
-    session.flush()
-    rows = [_delivery_row(session, deliveries[r.delivery_id], r, now) for r in results]
-    touched = {d.lane: d.receiver for d in (deliveries[r.delivery_id] for r in results)}
+    batch = RecordedBatch.of(session, worker_id, deliveries, results, now)
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         connection.execute(_ADD_ATTEMPTS, [_attempt_row(r) for r in results])
-        connection.execute(_MOVE_ON, [{**row, "b_worker": worker_id} for row in rows])
-        lanes.refresh(session, touched, now)
+        connection.execute(_MOVE_ON, [{**row, "b_worker": worker_id} for row in batch.rows])
+        lanes.refresh(session, batch.lanes, now)
         return
-    params = _columns("a_", [_attempt_row(r) for r in results])
-    params.update(_columns("d_", rows))
-    params["d_state"] = [DeliveryState(state).value for state in params["d_state"]]
-    for cleared in ("d_lease_until", "d_claimed_by"):  # NULL for all: written as literals
-        del params[cleared]
-    held = set(connection.execute(_RECORD_POSTGRESQL, {**params, "worker": worker_id}).scalars())
-    lanes.move_on(session, sorted(held), now)
-    # A lane this worker moved on always has its row; one without (a bulk load rebuilding
-    # the lanes meanwhile) is written afresh, the general way.
-    lost = {lane: receiver for lane, receiver in touched.items() if lane not in held}
-    if lost:
-        lanes.refresh(session, lost, now)
+    held = connection.execute(RECORD_POSTGRESQL, batch.params()).scalars().all()
+    lanes.move_on(session, sorted(batch.lanes), now)
+    batch.refresh_unheld(session, held, now)
+
+
+@dataclass(frozen=True)
+class RecordedBatch:
+    """A batch's rows to write: the deliveries' new columns and the lanes they are in."""
+
+    worker_id: str
+    results: Sequence[AttemptResult]
+    rows: list[dict[str, Any]]
+    lanes: dict[str, str]  # lane -> receiver
+    now: datetime
+
+    @classmethod
+    def of(
+        cls,
+        session: Session,
+        worker_id: str,
+        deliveries: Mapping[int, Sent],
+        results: Sequence[AttemptResult],
+        now: datetime,
+    ) -> RecordedBatch:
+        """Decide each delivery's next state (and update users' statuses: SPEC §6)."""
+        session.flush()
+        sent = [deliveries[r.delivery_id] for r in results]
+        rows = [_delivery_row(session, d, r, now) for d, r in zip(sent, results, strict=True)]
+        return cls(worker_id, results, rows, {d.lane: d.receiver for d in sent}, now)
+
+    def params(self) -> dict[str, Any]:
+        """The parameters of :data:`RECORD_POSTGRESQL`."""
+        params = _columns("a_", [_attempt_row(r) for r in self.results])
+        params.update(_columns("d_", self.rows))
+        params["d_state"] = [DeliveryState(state).value for state in params["d_state"]]
+        for cleared in ("d_lease_until", "d_claimed_by"):  # NULL for all: written as literals
+            del params[cleared]
+        return {**params, "worker": self.worker_id, "lanes": sorted(self.lanes)}
+
+    def refresh_unheld(self, session: Session, held: Sequence[str], now: datetime) -> None:
+        """Write afresh, the general way, a lane of the batch that had no row to lock.
+
+        A lane with a delivery in flight always has its row; one without (a bulk load
+        rebuilding the lanes meanwhile) must not be left without.
+        """
+        found = set(held)
+        lost = {lane: receiver for lane, receiver in self.lanes.items() if lane not in found}
+        if lost:
+            lanes.refresh(session, lost, now)
 
 
 def _columns(prefix: str, rows: list[dict[str, Any]]) -> dict[str, list[Any]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -150,7 +150,7 @@ _TIMES = (bindparam("now", type_=UTCDateTime), bindparam("until", type_=UTCDateT
 # Built once: the claim runs after every recorded batch, and building and compiling the
 # ORM statement each time was ~40 % of a claim (docs/BENCHMARKS.md, issue 12 profile).
 # States are SQL literals: SQLite uses a partial index only when the WHERE visibly implies it.
-_CLAIM_POSTGRESQL = (
+CLAIM_POSTGRESQL = (
     text(
         f"""
         WITH due AS (
@@ -214,18 +214,37 @@ def claim_due(
     if limit <= 0:
         return []
     connection = session.connection()
-    params: dict[str, Any] = {"now": now, "until": now + lease, "worker": worker_id, "limit": limit}
+    params = claim_params(worker_id, limit, lease, now, skip_receivers)
     if connection.dialect.name == "postgresql":
-        rows = connection.execute(_CLAIM_POSTGRESQL, {**params, "skip": list(skip_receivers)})
+        rows = connection.execute(CLAIM_POSTGRESQL, params)
     else:
-        skip = json.dumps(list(skip_receivers))
-        heads = connection.execute(_TAKE_LANES_SQLITE, {**params, "skip": skip}).scalars().all()
+        params["skip"] = json.dumps(params["skip"])
+        heads = connection.execute(_TAKE_LANES_SQLITE, params).scalars().all()
         if not heads:
             return []
         rows = connection.execute(_CLAIM_HEADS_SQLITE, {**params, "heads": json.dumps(heads)})
     claimed = [ClaimedDelivery(*row) for row in rows]
     claimed.sort(key=lambda d: d.id)
     return claimed
+
+
+def claim_params(
+    worker_id: str, limit: int, lease: timedelta, now: datetime, skip: Sequence[str]
+) -> dict[str, Any]:
+    """The parameters of the claim statements."""
+    return {
+        "now": now,
+        "until": now + lease,
+        "worker": worker_id,
+        "limit": limit,
+        "skip": list(skip),
+    }
+
+
+def claimed_from_driver(row: Sequence[Any]) -> ClaimedDelivery:
+    """A claimed row as psycopg returns it (JSON decoded; times in the session's zone)."""
+    claimed = ClaimedDelivery(*row)
+    return replace(claimed, next_attempt_at=claimed.next_attempt_at.astimezone(UTC))
 
 
 def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: datetime) -> None:

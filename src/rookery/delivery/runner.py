@@ -23,19 +23,23 @@ import asyncio
 import logging
 import os
 import socket
+import sys
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from rookery.db import queue
 from rookery.db.availability import is_unavailable
-from rookery.db.outcomes import AttemptResult, record_results
+from rookery.db.outcomes import AttemptResult
 from rookery.db.queue import ClaimedDelivery
+from rookery.db.turns import record_and_claim
 from rookery.delivery.budget import claim_budget
 from rookery.delivery.heartbeat import Heartbeat
 from rookery.delivery.host import WorkerHost
@@ -88,6 +92,7 @@ class Worker:
         self.start_outage = Outage("re-queueing claims left by a restart", self.outages)
         self.retention = Retention(app, self.outages)
         self.listener: Listener | None = None
+        self._connection: Connection | None = None  # the turns' own (PostgreSQL)
 
     @property
     def database_trouble(self) -> str | None:
@@ -100,6 +105,7 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, then let in-flight sends finish (bounded)."""
         loop = asyncio.get_running_loop()
+        sys.setswitchinterval(0.0005)
         self.app.on_wake(lambda: _call(loop, self._new_deliveries))
         self.listener = Listener(self.app, lambda: _call(loop, self._new_deliveries), self.outages)
         self.listener.start()
@@ -119,6 +125,7 @@ class Worker:
                     task.cancel()
                 with suppress(asyncio.CancelledError):
                     await asyncio.gather(*tasks)
+                await asyncio.to_thread(self._close_connection)
                 if not self._inflight:
                     with suppress(Exception):
                         await asyncio.to_thread(self.heartbeat.forget)
@@ -262,15 +269,42 @@ class Worker:
         self, batch: list[AttemptResult], want: int, full: list[str], held: list[int] | None
     ) -> list[ClaimedDelivery]:
         now = datetime.now(UTC)
-        with self.app.session() as session:
+        with self._turn_session() as session:
             if held is not None:
                 lost = queue.release_own_claims(session, self.id, held, now)
+                session.commit()
                 if lost:
                     LOG.info("re-queued %d claim(s) made as the database went away", lost)
-            record_results(session, self.id, self._inflight, batch, now)
-            claimed = queue.claim_due(session, self.id, want, self.lease, now, full)
-            session.commit()
-        return claimed
+            return record_and_claim(
+                session, self.id, self._inflight, batch, want, self.lease, now, full
+            )
+
+    @contextmanager
+    def _turn_session(self) -> Iterator[Session]:
+        """A session for one turn; on PostgreSQL on a connection this worker keeps.
+
+        Kept between turns, so no turn waits for a pool checkout and its liveness ping (a
+        round trip as long as the turn's own on a busy host); dropped on any error, and the
+        next turn checks out a fresh, pinged one.
+        """
+        if self.app.engine.dialect.name != "postgresql":
+            with self.app.session() as session:  # SQLite: the process's write turn
+                yield session
+            return
+        if self._connection is None or self._connection.invalidated:
+            self._connection = self.app.engine.connect()
+        try:
+            with Session(bind=self._connection) as session:
+                yield session
+        except BaseException:
+            self._close_connection()
+            raise
+
+    def _close_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with suppress(Exception):
+                connection.close()
 
     def _record_one_by_one(self, batch: list[AttemptResult]) -> None:
         for result in list(batch):
