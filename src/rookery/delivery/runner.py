@@ -3,12 +3,16 @@
 One asyncio loop per worker. Database calls run in threads (SQLAlchemy is synchronous);
 HTTP runs on the loop with one pooled aiohttp session. The worker wakes at once when a commit
 in this process queued deliveries (``Rookery.wake_worker``) or, on PostgreSQL, when any
-process did (``LISTEN rookery_deliveries``); otherwise it polls. Outcomes are written in
-batches, and every write is followed by another claim so a lane's next delivery goes out
-right after the previous one is recorded.
+process did (``LISTEN rookery_deliveries``); otherwise it polls. The database work is done
+in *turns* (:mod:`rookery.db.turns`): one transaction records every answer that arrived since
+the last turn and claims up to the budget, so a lane's next delivery goes out right after
+the previous one is recorded, and a burst of wake-ups (commits, answers) costs one turn, not
+one claim each. Nothing per delivery is an ORM object: claims are plain values
+(``ClaimedDelivery``) and each delivery's request headers are prepared once, for all its
+attempts (:class:`.sender.PreparedRequests`).
 
-Outages (:mod:`.outage`): every loop survives the database going away. The claim loop backs
-off (0.1 s doubling to 2 s) and claims again; sends already under way finish, and their
+Outages (:mod:`.outage`): every loop survives the database going away. The turn loop backs
+off (0.1 s doubling to 2 s) and tries again; sends already under way finish, and their
 outcomes stay in memory and are recorded once the database is back (if the process stops
 first, the heartbeat of any live worker, or the lease, returns those deliveries to the
 queue and they are sent again: at-least-once). Heartbeats (:mod:`.heartbeat`), retention
@@ -72,7 +76,7 @@ class Worker:
         # the slots at most, and the others flow on (SPEC §6 "Isolation").
         self.per_receiver = max(1, self.concurrency // 2)
         # Commits seen so far, and the count at which a claim that skipped full receivers
-        # last found nothing (-1: none): the claim loop does not scan again until a newer
+        # last found nothing (-1: none): the turn loop does not scan again until a newer
         # commit (or a poll interval) could have brought work for other receivers.
         self._commits = 0
         self._idle_since = -1
