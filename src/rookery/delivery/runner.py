@@ -27,7 +27,6 @@ import asyncio
 import logging
 import os
 import socket
-import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -109,7 +108,6 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, then let in-flight sends finish (bounded)."""
         loop = asyncio.get_running_loop()
-        sys.setswitchinterval(0.0005)
         self.app.on_wake(lambda: _call(loop, self._new_deliveries))
         self.listener = Listener(self.app, lambda: _call(loop, self._new_deliveries), self.outages)
         self.listener.start()
@@ -173,8 +171,9 @@ class Worker:
             self.store_outage.succeeded()
             self._finish(tried)
             batch = []
-            # A full claim may have left more due lanes; a short one saw all there were.
-            self._look = want > 0 and len(claimed) == want
+            # A full claim may have left more due lanes; a short one saw all there were,
+            # unless a commit came in while the turn ran (its claim may have missed it).
+            self._look = (want > 0 and len(claimed) == want) or self._commits != seen
             # Nothing for anyone but full receivers, as of commit `seen`: scan again only
             # after a later commit (or a poll interval).
             self._idle_since = seen if (full and want > 0 and not claimed) else -1
