@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from rookery.db import queue
 from rookery.db.models import Delivery, DeliveryLane
-from rookery.db.queue import ClaimedDelivery
 from rookery.db.outcomes import AttemptResult, record_results
+from rookery.db.queue import ClaimedDelivery
 from tests.conftest import ServiceFactory
 from tests.support.delivery_log import create_user, hook
 from tests.support.receiver import Receiver
