@@ -4,6 +4,7 @@ a lane that lost its row gets it back."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select
@@ -124,3 +125,21 @@ def test_a_turn_writes_back_a_lane_row_that_went_missing(
     assert [(head, due is not None) for head, due in rows] == [(first.id + 1, True)]
     (second,) = _claim(service, "w")
     assert second.id == first.id + 1
+
+
+def test_a_stopping_worker_records_the_answers_of_sends_under_way(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """Stopping the service while a send is under way waits for its answer and records it:
+    the delivery ends delivered, not left claimed for another worker to send again."""
+    receiver.script("/slow", delay=1.0)
+    service = start_service([hook(receiver, "slow", "/slow")])
+    create_user(service, "alice")
+    deadline = time.monotonic() + 10
+    while _states(service)[0][1] != DeliveryState.SENDING:
+        assert time.monotonic() < deadline, "the delivery was never claimed"
+        time.sleep(0.02)
+    service.stop()
+    assert len(receiver.on("/slow")) == 1
+    ((_, state, claimed_by),) = _states(service)
+    assert (state, claimed_by) == (DeliveryState.DELIVERED, None)

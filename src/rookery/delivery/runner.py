@@ -55,6 +55,8 @@ from rookery.services.delivery_metrics import InProcessWorker
 from rookery.webhooks.registry import WebhookRegistry
 
 LOG = logging.getLogger("rookery.delivery")
+# Once stopped, a worker records the answers of sends under way for at most this long.
+DRAIN_SECONDS = 15.0
 
 
 class Worker:
@@ -122,7 +124,6 @@ class Worker:
                 await self._store_loop(client, stop)
             finally:
                 await asyncio.to_thread(self.listener.stop)
-                await self._drain()
                 for task in tasks:
                     task.cancel()
                 with suppress(asyncio.CancelledError):
@@ -149,13 +150,19 @@ class Worker:
         for task in waits:
             task.cancel()
         batch: list[AttemptResult] = []  # answers not recorded yet (kept through outages)
-        while not stop.is_set():
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None  # once stopped: record what is in flight, then go
+        while True:
+            if stop.is_set():
+                deadline = deadline or loop.time() + DRAIN_SECONDS
+                if not (self._inflight or batch) or loop.time() >= deadline:
+                    return
             self._wake.clear()
             while not self._results.empty():
                 batch.append(self._results.get_nowait())
-            want, full = self._budget(batch)
+            want, full = self._budget(batch) if deadline is None else (0, [])
             if not batch and want <= 0:
-                await self._wait_for_work(stop)
+                await self._wait_for_work(stop, stopping=deadline is not None)
                 continue
             seen = self._commits
             # After a failed turn its commit may still have landed: claims this worker never
@@ -166,7 +173,11 @@ class Worker:
                 claimed = await asyncio.to_thread(self._store, batch, want, full, held)
             except Exception as error:  # never dies: keep the answers, back off, try again
                 self._finish([r for r in tried if r not in batch])
-                await pause_unless_stopped(stop, self.store_outage.failed(error))
+                pause = self.store_outage.failed(error)
+                if deadline is None:
+                    await pause_unless_stopped(stop, pause)
+                else:
+                    await asyncio.sleep(min(pause, 0.5))
                 continue
             self.store_outage.succeeded()
             self._finish(tried)
@@ -203,7 +214,11 @@ class Worker:
                 self.prepared.forget(result.delivery_id)
         self.sent += len(recorded)
 
-    async def _wait_for_work(self, stop: asyncio.Event) -> None:
+    async def _wait_for_work(self, stop: asyncio.Event, *, stopping: bool = False) -> None:
+        if stopping:  # only answers matter now
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=0.05)
+            return
         waiter = asyncio.create_task(self._wake.wait())
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait(
@@ -323,11 +338,6 @@ class Worker:
                     result.delivery_id,
                 )
             batch.remove(result)  # recorded (or given up): not tried again after an outage
-
-    async def _drain(self, timeout: float = 15.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while self._inflight and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.05)
 
 
 def _call(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
