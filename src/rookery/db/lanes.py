@@ -111,23 +111,25 @@ def refresh(session: Session, receivers: Mapping[str, str], now: datetime) -> No
     move_on(session, lanes, now)
 
 
-def move_on(session: Session, lanes: Sequence[str], now: datetime) -> None:
+def move_on(session: Session, lanes: Sequence[str], now: datetime) -> list[str]:
     """Recompute the heads of ``lanes``, whose rows this transaction already holds locked.
 
     Statements of their own, so on PostgreSQL a fresh snapshot: they see whatever the
     transactions the lock waited for committed. A lane left with no unfinished delivery
-    gets head 0, and its row goes.
+    gets head 0, and its row goes. Returns the lanes that had a row (on PostgreSQL the
+    caller knows them from its lock: all of ``lanes`` are returned).
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         params = {"lanes": list(lanes), "now": now}
         connection.execute(MOVE_ON_POSTGRESQL, params)
         connection.execute(DROP_EMPTIED_POSTGRESQL, params)
-        return
+        return list(lanes)
     moved = connection.execute(_MOVE, {"lanes": list(lanes), "now": now}).all()
     gone = [lane for lane, head_id in moved if not head_id]
     if gone:
         connection.execute(_DROP, {"lanes": gone})
+    return [lane for lane, _ in moved]
 
 
 def _lock(connection: Connection, lanes: list[tuple[str, str]], now: datetime) -> None:
