@@ -6,6 +6,8 @@ then puts every delivery back to ``pending`` (``rookery.db.queue.requeue``, the 
 ``rookery deliveries retry``), starts the worker — ``rookery worker`` on PostgreSQL, ``rookery
 serve`` (worker inside) on SQLite — and times the receiver's first to last arrival, until the
 backlog is drained or ``Plan.drain_seconds`` have passed (a sustained rate, bounded time).
+On PostgreSQL each run then drains the same backlog once more with two ``rookery worker``
+processes sharing the queue (the "2 / 1" figure, with the receiver's CPU beside it).
 In the same run the ceiling clients send the very same requests (URL, headers, body) to the
 same receiver.
 """
@@ -83,30 +85,37 @@ def _drain(
     expected: int,
     workdir: Path,
     window: float,
+    workers: int = 1,
 ) -> tuple[float, float, float]:
-    """Run a worker on the backlog for ``window`` s or until drained.
+    """Run ``workers`` worker processes on the backlog for ``window`` s or until drained.
 
-    Returns (deliveries/s from first to last arrival, worker CPU %, receiver CPU %).
+    Returns (deliveries/s from first to last arrival, workers' CPU %, receiver CPU %).
     """
     receiver.reset()
-    proc: Proc
-    if kind == "sqlite":
-        proc, _ = start_serve(url, hooks, workdir, worker=True)
-    else:
-        proc = start_worker(url, hooks, workdir)
+    procs: list[Proc] = []
     try:
+        if kind == "sqlite":
+            procs.append(start_serve(url, hooks, workdir, worker=True)[0])
+        else:
+            procs += [start_worker(url, hooks, workdir) for _ in range(workers)]
         first = receiver.wait_for(1, 60)
-        t0, w0, r0 = time.monotonic(), proc.cpu(), receiver.proc.cpu()
+        t0, w0, r0 = time.monotonic(), _cpu(procs), receiver.proc.cpu()
         stats = receiver.wait_for(expected, window)
         elapsed = time.monotonic() - t0
-        w1, r1 = proc.cpu(), receiver.proc.cpu()
+        w1, r1 = _cpu(procs), receiver.proc.cpu()
     finally:
-        proc.stop()
+        for proc in procs:
+            proc.stop()
     if stats["count"] < 2:
-        print(f"    ! only {stats['count']}/{expected} arrived; worker log:\n{proc.tail(10)}")
+        logs = "\n".join(proc.tail(10) for proc in procs)
+        print(f"    ! only {stats['count']}/{expected} arrived; worker log:\n{logs}")
     span = (stats["last_ns"] - first["first_ns"]) / 1e9
     rate = (stats["count"] - 1) / span if span > 0 else float("nan")
     return rate, 100 * (w1 - w0) / elapsed, 100 * (r1 - r0) / elapsed
+
+
+def _cpu(procs: list[Proc]) -> float:
+    return sum(proc.cpu() for proc in procs)
 
 
 def _ceiling(
@@ -143,6 +152,7 @@ def _shape(
     ]
     hooks = write_webhooks(workdir / f"throughput-{hooks_n}.yml", items)
     rates, wcpu, rcpu, raw, raw_cpu, hx = [], [], [], [], [], []
+    pair, pair_cpu, pair_rcpu = [], [], []  # two worker processes (PostgreSQL)
     with database(kind, workdir) as url:
         started = time.monotonic()
         expected = queue_group_permission_events(url, hooks, events, plan.lanes)
@@ -163,6 +173,19 @@ def _shape(
                 f" {got:,} delivered; ceiling raw {ceil_raw:,.0f}/s (receiver {ceil_cpu:.0f}%),"
                 f" aiohttp {ceil_hx:,.0f}/s"
             )
+            if kind == "postgresql":
+                # Side by side with the one-process drain above: the same backlog again.
+                _requeue(url)
+                two, w2, r2 = _drain(
+                    kind, url, hooks, receiver, expected, workdir, plan.drain_seconds, workers=2
+                )
+                print(
+                    f"    run {run_no + 1}: 2 worker processes {two:,.0f}/s "
+                    f"(cpu {w2:.0f}%, receiver {r2:.0f}%), {two / rate:.2f} x one"
+                )
+                pair.append(two)
+                pair_cpu.append(w2)
+                pair_rcpu.append(r2)
             rates.append(rate)
             wcpu.append(w)
             rcpu.append(r)
@@ -170,7 +193,7 @@ def _shape(
             raw_cpu.append(ceil_cpu)
             hx.append(ceil_hx)
     name = f"{label}"
-    return [
+    figures = [
         Figure("throughput", kind, f"{name}: worker", "deliveries/s", rates),
         Figure("throughput", kind, f"{name}: worker CPU", "% of a core", wcpu),
         Figure("throughput", kind, f"{name}: receiver CPU during drain", "% of a core", rcpu),
@@ -183,6 +206,15 @@ def _shape(
             f"{name}: worker / aiohttp ceiling",
             "ratio",
             [a / b for a, b in zip(rates, hx, strict=True)],
+            target=">= 0.5",
+        ),
+        Figure(
+            "throughput",
+            kind,
+            f"{name}: worker, last run / first run",
+            "ratio",
+            [rates[-1] / rates[0]],
+            target=">= 0.9",
         ),
         Figure(
             "throughput",
@@ -190,6 +222,37 @@ def _shape(
             f"{name}: worker / raw ceiling",
             "ratio",
             [a / b for a, b in zip(rates, raw, strict=True)],
-            target=">= 0.5",
+        ),
+    ]
+    if pair:
+        figures += _pair_figures(kind, name, rates, pair, pair_cpu, pair_rcpu)
+    return figures
+
+
+def _pair_figures(
+    kind: str,
+    name: str,
+    one: list[float],
+    two: list[float],
+    cpu: list[float],
+    receiver_cpu: list[float],
+) -> list[Figure]:
+    return [
+        Figure("throughput", kind, f"{name}: 2 worker processes", "deliveries/s", two),
+        Figure("throughput", kind, f"{name}: 2 worker processes, CPU", "% of a core", cpu),
+        Figure(
+            "throughput",
+            kind,
+            f"{name}: receiver CPU during the 2-process drain",
+            "% of a core",
+            receiver_cpu,
+        ),
+        Figure(
+            "throughput",
+            kind,
+            f"{name}: 2 worker processes / 1",
+            "ratio",
+            [b / a for a, b in zip(one, two, strict=True)],
+            target=">= 1.6",
         ),
     ]

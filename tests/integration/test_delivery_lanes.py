@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from rookery.db import queue
 from rookery.db.models import Delivery, DeliveryLane
 from rookery.db.outcomes import AttemptResult, record_results
+from rookery.db.queue import ClaimedDelivery
 from tests.conftest import ServiceFactory
 from tests.support.delivery_log import create_user, hook
 from tests.support.receiver import Receiver
@@ -32,7 +33,7 @@ def _lanes(service: Service) -> dict[str, tuple[int, bool]]:
         return {lane: (head, due is not None) for lane, head, due in rows}
 
 
-def _delivered(delivery: Delivery, worker: str) -> AttemptResult:
+def _delivered(delivery: ClaimedDelivery, worker: str) -> AttemptResult:
     return AttemptResult(
         delivery_id=delivery.id,
         number=1,
@@ -46,7 +47,7 @@ def _delivered(delivery: Delivery, worker: str) -> AttemptResult:
     )
 
 
-def _claim(session: Session, worker: str) -> list[Delivery]:
+def _claim(session: Session, worker: str) -> list[ClaimedDelivery]:
     return queue.claim_due(session, worker, 64, LEASE, datetime.now(UTC))
 
 

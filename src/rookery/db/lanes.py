@@ -16,20 +16,88 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, delete, func, literal_column, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
-from rookery.db.models import Delivery, DeliveryLane
+from rookery.db.models import Delivery, DeliveryLane, UTCDateTime
 from rookery.domain.delivery_states import OPEN, DeliveryState
 
 # Literals, not parameters: SQLite uses a partial index only when the WHERE visibly implies it.
 _OPEN: tuple[ColumnClause[str], ...] = tuple(literal_column(f"'{s.value}'") for s in sorted(OPEN))
 _PENDING: ColumnClause[str] = literal_column(f"'{DeliveryState.PENDING.value}'")
-_INNER = aliased(Delivery)
+
+
+_LANES = cast(Table, DeliveryLane.__table__)
+_DELIVERIES = cast(Table, Delivery.__table__)
+_INNER = _DELIVERIES.alias("inner")
+_HEAD = _DELIVERIES.alias("head")
+_KEYS: BindParameter[str] = bindparam("lanes", expanding=True)
+# Built once (a refresh follows every recorded batch): building and compiling these per call
+# was most of a refresh's CPU time (docs/BENCHMARKS.md, issue 10 hot path).
+_LOWEST = (
+    select(func.min(_INNER.c.id))
+    .where(_INNER.c.lane == _LANES.c.lane, _INNER.c.state.in_(_OPEN))
+    .correlate(_LANES)
+    .scalar_subquery()
+)
+_MOVE = (
+    update(_LANES)
+    .where(_LANES.c.lane.in_(_KEYS))
+    .values(
+        head_id=func.coalesce(_LOWEST, 0),
+        due_at=select(case((_HEAD.c.state == _PENDING, _HEAD.c.next_attempt_at), else_=None))
+        .where(_HEAD.c.id == _LOWEST)
+        .correlate(_LANES)
+        .scalar_subquery(),
+        head_since=case(
+            (_LANES.c.head_id == _LOWEST, _LANES.c.head_since),
+            else_=bindparam("now", type_=UTCDateTime),
+        ),
+    )
+    .returning(_LANES.c.lane, _LANES.c.head_id)
+)
+_DROP = delete(_LANES).where(_LANES.c.lane.in_(_KEYS))
+_HOLD = (
+    select(_LANES.c.lane).where(_LANES.c.lane.in_(_KEYS)).order_by(_LANES.c.lane).with_for_update()
+)
+
+
+# PostgreSQL, for the worker's batches: the same moves, each lane's head found once (LATERAL),
+# and the emptied lanes dropped by a statement that needs no answer from this one, so that
+# both can go to the server in one flight (:mod:`rookery.db.turns`).
+MOVE_ON_POSTGRESQL = text(
+    """
+    UPDATE delivery_lanes AS l
+    SET head_id = COALESCE(h.id, 0),
+        due_at = CASE WHEN h.state = 'pending' THEN h.next_attempt_at END,
+        head_since = CASE WHEN h.id = l.head_id THEN l.head_since ELSE :now END
+    FROM delivery_lanes AS k
+    LEFT JOIN LATERAL (
+        SELECT d.id, d.state, d.next_attempt_at FROM deliveries AS d
+        WHERE d.lane = k.lane AND d.state IN ('pending', 'sending')
+        ORDER BY d.id LIMIT 1
+    ) AS h ON true
+    WHERE l.lane = k.lane AND k.lane = ANY(CAST(:lanes AS text[]))
+    """
+)
+DROP_EMPTIED_POSTGRESQL = text(
+    "DELETE FROM delivery_lanes WHERE lane = ANY(CAST(:lanes AS text[])) AND head_id = 0"
+)
 
 
 def refresh(session: Session, receivers: Mapping[str, str], now: datetime) -> None:
@@ -37,65 +105,48 @@ def refresh(session: Session, receivers: Mapping[str, str], now: datetime) -> No
     if not receivers:
         return
     lanes = sorted(receivers)
-    _lock(session, [(lane, receivers[lane]) for lane in lanes], now)
-    # A new statement, so on PostgreSQL a fresh snapshot: it sees whatever the transactions
-    # the lock waited for committed. Lanes left with no unfinished delivery get head 0.
-    lowest = (
-        select(func.min(_INNER.id))
-        .where(_INNER.lane == DeliveryLane.lane, _INNER.state.in_(_OPEN))
-        .correlate(DeliveryLane)
-        .scalar_subquery()
-    )
-    head = aliased(Delivery)
-    due = (
-        select(case((head.state == _PENDING, head.next_attempt_at), else_=None))
-        .where(head.id == lowest)
-        .correlate(DeliveryLane)
-        .scalar_subquery()
-    )
-    moved = session.execute(
-        update(DeliveryLane)
-        .where(DeliveryLane.lane.in_(lanes))
-        .values(
-            head_id=func.coalesce(lowest, 0),
-            due_at=due,
-            head_since=case((lowest == DeliveryLane.head_id, DeliveryLane.head_since), else_=now),
-        )
-        .returning(DeliveryLane.lane, DeliveryLane.head_id)
-        .execution_options(synchronize_session=False)
-    ).all()
+    session.flush()  # the statements below go to the connection, past the ORM
+    connection = session.connection()
+    _lock(connection, [(lane, receivers[lane]) for lane in lanes], now)
+    move_on(session, lanes, now)
+
+
+def move_on(session: Session, lanes: Sequence[str], now: datetime) -> list[str]:
+    """Recompute the heads of ``lanes``, whose rows this transaction already holds locked.
+
+    Statements of their own, so on PostgreSQL a fresh snapshot: they see whatever the
+    transactions the lock waited for committed. A lane left with no unfinished delivery
+    gets head 0, and its row goes. Returns the lanes that had a row (on PostgreSQL the
+    caller knows them from its lock: all of ``lanes`` are returned).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        params = {"lanes": list(lanes), "now": now}
+        connection.execute(MOVE_ON_POSTGRESQL, params)
+        connection.execute(DROP_EMPTIED_POSTGRESQL, params)
+        return list(lanes)
+    moved = connection.execute(_MOVE, {"lanes": list(lanes), "now": now}).all()
     gone = [lane for lane, head_id in moved if not head_id]
     if gone:
-        session.execute(
-            delete(DeliveryLane)
-            .where(DeliveryLane.lane.in_(gone))
-            .execution_options(synchronize_session=False)
-        )
+        connection.execute(_DROP, {"lanes": gone})
+    return [lane for lane, _ in moved]
 
 
-def _lock(session: Session, lanes: list[tuple[str, str]], now: datetime) -> None:
+def _lock(connection: Connection, lanes: list[tuple[str, str]], now: datetime) -> None:
     """Insert missing lane rows and hold all of them until the transaction ends."""
-    if session.get_bind().dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql":
         # SQLite: this transaction already holds the only write lock (BEGIN IMMEDIATE).
-        add = sqlite.insert(DeliveryLane).values(_new_rows(lanes, now))
-        session.execute(add.on_conflict_do_nothing(index_elements=[DeliveryLane.lane]))
+        add = sqlite.insert(_LANES).values(_new_rows(lanes, now))
+        connection.execute(add.on_conflict_do_nothing(index_elements=[_LANES.c.lane]))
         return
-    keys = [lane for lane, _ in lanes]
-    held = set(
-        session.scalars(
-            select(DeliveryLane.lane)
-            .where(DeliveryLane.lane.in_(keys))
-            .order_by(DeliveryLane.lane)
-            .with_for_update()
-        )
-    )
+    held = set(connection.execute(_HOLD, {"lanes": [lane for lane, _ in lanes]}).scalars())
     missing = [(lane, receiver) for lane, receiver in lanes if lane not in held]
     if missing:
         # Inserted meanwhile by another transaction: wait for it, then lock its row.
-        insert = postgresql.insert(DeliveryLane).values(_new_rows(missing, now))
-        session.execute(
+        insert = postgresql.insert(_LANES).values(_new_rows(missing, now))
+        connection.execute(
             insert.on_conflict_do_update(
-                index_elements=[DeliveryLane.lane], set_={"receiver": insert.excluded.receiver}
+                index_elements=[_LANES.c.lane], set_={"receiver": insert.excluded.receiver}
             )
         )
 

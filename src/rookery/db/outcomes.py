@@ -18,17 +18,74 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, text, update
 from sqlalchemy.orm import Session
 
 from rookery.db import lanes
 from rookery.db.models import Attempt, Delivery, User
+from rookery.db.queue import ClaimedDelivery
 from rookery.domain.delivery_states import DeliveryState
 from rookery.domain.statuses import UserStatus
 from rookery.webhooks.retry import RetryPolicy, retry_after_delay
 
 RETRY_AFTER_CAP = timedelta(hours=1)
 _RNG = random.Random()
+Sent = Delivery | ClaimedDelivery  # what was sent: the worker's claim, or an ORM row
+
+_DELIVERIES = cast(Table, Delivery.__table__)
+# PostgreSQL: one statement records the batch (attempts from arrays, deliveries moved on from
+# arrays, only those this worker still holds) and locks the batch's lanes, in lane order.
+RECORD_POSTGRESQL = text(
+    """
+    WITH tried AS (
+        INSERT INTO attempts (delivery_id, number, started_at, latency_ms, status_code, error,
+                              response_excerpt, worker)
+        SELECT * FROM unnest(
+            CAST(:a_delivery_id AS bigint[]), CAST(:a_number AS integer[]),
+            CAST(:a_started_at AS timestamptz[]), CAST(:a_latency_ms AS double precision[]),
+            CAST(:a_status_code AS integer[]), CAST(:a_error AS text[]),
+            CAST(:a_response_excerpt AS text[]), CAST(:a_worker AS text[]))
+    ), moved AS (
+        UPDATE deliveries AS d
+        SET state = m.state, completed_at = m.completed_at, next_attempt_at = m.next_attempt_at,
+            attempt_count = m.attempt_count, last_status_code = m.last_status_code,
+            last_error = m.last_error, lease_until = NULL, claimed_by = NULL,
+            error_status_version = m.error_status_version
+        FROM unnest(
+            CAST(:d_b_id AS bigint[]), CAST(:d_state AS text[]),
+            CAST(:d_completed_at AS timestamptz[]), CAST(:d_next_attempt_at AS timestamptz[]),
+            CAST(:d_attempt_count AS integer[]), CAST(:d_last_status_code AS integer[]),
+            CAST(:d_last_error AS text[]), CAST(:d_error_status_version AS integer[])
+        ) AS m(id, state, completed_at, next_attempt_at, attempt_count, last_status_code,
+               last_error, error_status_version)
+        WHERE d.id = m.id AND d.claimed_by = :worker
+    )
+    SELECT lane FROM delivery_lanes WHERE lane = ANY(CAST(:lanes AS text[]))
+    ORDER BY lane FOR UPDATE
+    """
+)
+# Built once: the worker records a batch after every burst of answers.
+_ADD_ATTEMPTS = insert(cast(Table, Attempt.__table__))
+_MOVE_ON = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.claimed_by == bindparam("b_worker"))
+    .values(
+        {
+            name: bindparam(name, type_=_DELIVERIES.c[name].type)
+            for name in (
+                "state",
+                "completed_at",
+                "next_attempt_at",
+                "attempt_count",
+                "last_status_code",
+                "last_error",
+                "lease_until",
+                "claimed_by",
+                "error_status_version",
+            )
+        }
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +111,7 @@ class AttemptResult:
 
 
 def next_attempt_delay(
-    delivery: Delivery, result: AttemptResult, rng: random.Random = _RNG
+    delivery: Sent, result: AttemptResult, rng: random.Random = _RNG
 ) -> timedelta | None:
     """The pause before the next attempt, or None when the delivery is finished."""
     if result.succeeded or result.final or result.status_code == 410:
@@ -73,31 +130,83 @@ def next_attempt_delay(
 def record_results(
     session: Session,
     worker_id: str,
-    deliveries: Mapping[int, Delivery],
+    deliveries: Mapping[int, Sent],
     results: Sequence[AttemptResult],
     now: datetime,
 ) -> None:
     """Record a batch of attempts and move each delivery (and maybe its user) on.
 
-    Two statements for the whole batch (an INSERT of the attempts, an executemany UPDATE of
-    the deliveries); the UPDATE only touches rows this worker still holds, so a delivery
-    whose lease ran out and was claimed elsewhere is left to its new owner. The attempt
-    itself is recorded either way: it happened. The lanes of the batch are refreshed last
-    (their heads move on), in the same transaction.
+    Set-based, with statements built once, in the caller's transaction: the attempts are
+    inserted and the deliveries moved on by one statement per table (on PostgreSQL one
+    statement for both, which also locks the batch's lanes), then the lanes' heads move on.
+    The delivery UPDATE only touches rows this worker still holds, so a delivery whose lease
+    ran out and was claimed elsewhere is left to its new owner. The attempt itself is
+    recorded either way: it happened.
     """
     if not results:
         return
-    session.execute(insert(Attempt), [_attempt_row(r) for r in results])
-    rows = [_delivery_row(session, deliveries[r.delivery_id], r, now) for r in results]
-    table = cast(Table, Delivery.__table__)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.claimed_by == bindparam("b_worker"))
-        .values({key: bindparam(key) for key in rows[0] if not key.startswith("b_")})
-    )
-    session.execute(statement, [{**row, "b_worker": worker_id} for row in rows])
-    moved = (deliveries[r.delivery_id] for r in results)
-    lanes.refresh(session, {d.lane: d.receiver for d in moved}, now)
+    batch = RecordedBatch.of(session, worker_id, deliveries, results, now)
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(_ADD_ATTEMPTS, [_attempt_row(r) for r in results])
+        connection.execute(_MOVE_ON, [{**row, "b_worker": worker_id} for row in batch.rows])
+        # SQLite: this transaction is the only writer, so the rows need no lock first.
+        batch.refresh_unheld(session, lanes.move_on(session, sorted(batch.lanes), now), now)
+        return
+    held = connection.execute(RECORD_POSTGRESQL, batch.params()).scalars().all()
+    lanes.move_on(session, sorted(batch.lanes), now)
+    batch.refresh_unheld(session, held, now)
+
+
+@dataclass(frozen=True)
+class RecordedBatch:
+    """A batch's rows to write: the deliveries' new columns and the lanes they are in."""
+
+    worker_id: str
+    results: Sequence[AttemptResult]
+    rows: list[dict[str, Any]]
+    lanes: dict[str, str]  # lane -> receiver
+    now: datetime
+
+    @classmethod
+    def of(
+        cls,
+        session: Session,
+        worker_id: str,
+        deliveries: Mapping[int, Sent],
+        results: Sequence[AttemptResult],
+        now: datetime,
+    ) -> RecordedBatch:
+        """Decide each delivery's next state (and update users' statuses: SPEC §6)."""
+        session.flush()
+        sent = [deliveries[r.delivery_id] for r in results]
+        rows = [_delivery_row(session, d, r, now) for d, r in zip(sent, results, strict=True)]
+        return cls(worker_id, results, rows, {d.lane: d.receiver for d in sent}, now)
+
+    def params(self) -> dict[str, Any]:
+        """The parameters of :data:`RECORD_POSTGRESQL`."""
+        params = _columns("a_", [_attempt_row(r) for r in self.results])
+        params.update(_columns("d_", self.rows))
+        params["d_state"] = [DeliveryState(state).value for state in params["d_state"]]
+        for cleared in ("d_lease_until", "d_claimed_by"):  # NULL for all: written as literals
+            del params[cleared]
+        return {**params, "worker": self.worker_id, "lanes": sorted(self.lanes)}
+
+    def refresh_unheld(self, session: Session, held: Sequence[str], now: datetime) -> None:
+        """Write afresh, the general way, a lane of the batch that had no row to lock.
+
+        A lane with a delivery in flight always has its row; one without (a bulk load
+        rebuilding the lanes meanwhile) must not be left without.
+        """
+        found = set(held)
+        lost = {lane: receiver for lane, receiver in self.lanes.items() if lane not in found}
+        if lost:
+            lanes.refresh(session, lost, now)
+
+
+def _columns(prefix: str, rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Rows as one list per column (PostgreSQL arrays for ``unnest``)."""
+    return {prefix + key: [row[key] for row in rows] for key in rows[0]}
 
 
 def apply_result(
@@ -121,7 +230,7 @@ def _attempt_row(result: AttemptResult) -> dict[str, Any]:
 
 
 def _delivery_row(
-    session: Session, delivery: Delivery, result: AttemptResult, now: datetime
+    session: Session, delivery: Sent, result: AttemptResult, now: datetime
 ) -> dict[str, Any]:
     pause = next_attempt_delay(delivery, result)
     if result.succeeded:
@@ -147,7 +256,7 @@ def _delivery_row(
     }
 
 
-def _update_user_status(session: Session, delivery: Delivery, succeeded: bool) -> int | None:
+def _update_user_status(session: Session, delivery: Sent, succeeded: bool) -> int | None:
     """Apply SPEC §6's status rule; returns the delivery's new ``error_status_version``."""
     # Conditional UPDATEs, not ORM loads: the user may be deleted or edited concurrently.
     if not succeeded and delivery.error_status_version is None:

@@ -18,23 +18,20 @@ Invariants:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, and_, delete, exists, func, literal_column, select, update
+from sqlalchemy import Row, Table, and_, bindparam, delete, exists, func, select, text, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnClause
 
 from rookery.db import lanes
-from rookery.db.models import Delivery, DeliveryLane, WorkerBeat
+from rookery.db.models import Delivery, DeliveryLane, UTCDateTime, WorkerBeat
 from rookery.domain.delivery_states import FINISHED, OPEN, DeliveryState
 
 OPEN_STATES = tuple(sorted(OPEN))
-# The claim query writes states as SQL literals, not bound parameters: SQLite uses a partial
-# index only when the query's WHERE visibly implies the index's (measured: 3.3 s → 0.2 ms per
-# claim at 20,000 pending; docs/BENCHMARKS.md).
-_PENDING: ColumnClause[str] = literal_column(f"'{DeliveryState.PENDING.value}'")
 
 
 def release_expired_leases(session: Session, now: datetime) -> int:
@@ -115,6 +112,90 @@ def release_all_claims(session: Session, now: datetime | None = None) -> int:
     return _refresh_returned(session, result.all(), now)
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    """What a worker needs of a delivery it claimed: a plain value, no ORM state behind it."""
+
+    id: int
+    uid: str
+    event_id: str
+    action: str
+    webhook_name: str
+    webhook_key: str
+    lane: str
+    receiver: str
+    attempt_count: int
+    next_attempt_at: datetime
+    claimed_by: str | None
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+    timeout_seconds: float
+    retry_schedule: list[float]
+    user_id: int | None
+    error_status_version: int | None
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> ClaimedDelivery:
+        """The value of an ORM row (``rookery webhooks test`` claims one through the ORM)."""
+        return cls(**{name: getattr(delivery, name) for name in _CLAIMED_COLUMNS})
+
+
+_CLAIMED_COLUMNS = tuple(f.name for f in fields(ClaimedDelivery))
+_DELIVERIES = cast(Table, Delivery.__table__)
+_RETURNED = ", ".join(_CLAIMED_COLUMNS)
+_TYPED = tuple(_DELIVERIES.c[name] for name in _CLAIMED_COLUMNS)
+_TIMES = (bindparam("now", type_=UTCDateTime), bindparam("until", type_=UTCDateTime))
+# Built once: the claim runs after every recorded batch, and building and compiling the
+# ORM statement each time was ~40 % of a claim (docs/BENCHMARKS.md, issue 12 profile).
+# States are SQL literals: SQLite uses a partial index only when the WHERE visibly implies it.
+CLAIM_POSTGRESQL = (
+    text(
+        f"""
+        WITH due AS (
+            SELECT lane FROM delivery_lanes
+            WHERE due_at <= :now AND due_at IS NOT NULL
+              AND NOT (receiver = ANY(CAST(:skip AS text[])))
+            ORDER BY due_at LIMIT :limit
+            FOR UPDATE SKIP LOCKED
+        ), taken AS (
+            UPDATE delivery_lanes SET due_at = NULL
+            WHERE lane IN (SELECT lane FROM due) RETURNING head_id
+        )
+        UPDATE deliveries SET state = 'sending', lease_until = :until, claimed_by = :worker
+        WHERE id IN (SELECT head_id FROM taken) AND state = 'pending'
+        RETURNING {_RETURNED}
+        """  # noqa: S608 -- the f-string inserts the model's column names, never input
+    )
+    .bindparams(*_TIMES)
+    .columns(*_TYPED)
+)
+_TAKE_LANES_SQLITE = text(
+    """
+    UPDATE delivery_lanes SET due_at = NULL
+    WHERE lane IN (
+        SELECT lane FROM delivery_lanes
+        WHERE due_at <= :now AND due_at IS NOT NULL
+          AND receiver NOT IN (SELECT value FROM json_each(:skip))
+        ORDER BY due_at LIMIT :limit
+    )
+    RETURNING head_id
+    """
+).bindparams(_TIMES[0])
+_CLAIM_HEADS_SQLITE = (
+    text(
+        f"""
+        UPDATE deliveries SET state = 'sending', lease_until = :until, claimed_by = :worker
+        WHERE id IN (SELECT value FROM json_each(:heads)) AND state = 'pending'
+        RETURNING {_RETURNED}
+        """  # noqa: S608 -- the f-string inserts the model's column names, never input
+    )
+    .bindparams(_TIMES[1])
+    .columns(*_TYPED)
+)
+
+
 def claim_due(
     session: Session,
     worker_id: str,
@@ -122,46 +203,48 @@ def claim_due(
     lease: timedelta,
     now: datetime,
     skip_receivers: Sequence[str] = (),
-) -> list[Delivery]:
+) -> list[ClaimedDelivery]:
     """Claim up to ``limit`` due deliveries that head their lane; caller commits.
 
     Deliveries to ``skip_receivers`` (receivers this worker already keeps busy enough) are
-    left for later, so a hanging receiver cannot take every slot.
+    left for later, so a hanging receiver cannot take every slot. PostgreSQL: one statement
+    (``FOR UPDATE SKIP LOCKED`` on the due lanes' rows, so concurrent claimers never take a
+    lane twice); SQLite: two, inside the one writer's transaction.
     """
-    due = (
-        select(DeliveryLane.lane)
-        .where(
-            DeliveryLane.due_at <= now,
-            DeliveryLane.due_at.is_not(None),
-            *((DeliveryLane.receiver.not_in(skip_receivers),) if skip_receivers else ()),
-        )
-        .order_by(DeliveryLane.due_at)
-        .limit(limit)
-    )
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # Another worker's claim holds its lanes' rows: skip them rather than wait.
-        due = due.with_for_update(skip_locked=True)
-    taken = (
-        update(DeliveryLane)
-        .where(DeliveryLane.lane.in_(due.scalar_subquery()))
-        .values(due_at=None)
-        .returning(DeliveryLane.head_id)
-    )
-    if postgres:  # one round trip: the lanes taken and their heads claimed
-        heads: Any = select(taken.cte("taken").c.head_id)
+    if limit <= 0:
+        return []
+    connection = session.connection()
+    params = claim_params(worker_id, limit, lease, now, skip_receivers)
+    if connection.dialect.name == "postgresql":
+        rows = connection.execute(CLAIM_POSTGRESQL, params)
     else:
-        heads = session.scalars(taken.execution_options(synchronize_session=False)).all()
+        params["skip"] = json.dumps(params["skip"])
+        heads = connection.execute(_TAKE_LANES_SQLITE, params).scalars().all()
         if not heads:
             return []
-    claimed = session.scalars(
-        update(Delivery)
-        .where(Delivery.id.in_(heads), Delivery.state == _PENDING)
-        .values(state=DeliveryState.SENDING, lease_until=now + lease, claimed_by=worker_id)
-        .returning(Delivery)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return sorted(claimed, key=lambda d: d.id)
+        rows = connection.execute(_CLAIM_HEADS_SQLITE, {**params, "heads": json.dumps(heads)})
+    claimed = [ClaimedDelivery(*row) for row in rows]
+    claimed.sort(key=lambda d: d.id)
+    return claimed
+
+
+def claim_params(
+    worker_id: str, limit: int, lease: timedelta, now: datetime, skip: Sequence[str]
+) -> dict[str, Any]:
+    """The parameters of the claim statements."""
+    return {
+        "now": now,
+        "until": now + lease,
+        "worker": worker_id,
+        "limit": limit,
+        "skip": list(skip),
+    }
+
+
+def claimed_from_driver(row: Sequence[Any]) -> ClaimedDelivery:
+    """A claimed row as psycopg returns it (JSON decoded; times in the session's zone)."""
+    claimed = ClaimedDelivery(*row)
+    return replace(claimed, next_attempt_at=claimed.next_attempt_at.astimezone(UTC))
 
 
 def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: datetime) -> None:

@@ -5,7 +5,7 @@ the deliveries it is sending, and returns to the queue the claims of every worke
 ``SILENT_AFTER`` — so a killed worker's deliveries are sent again by any live worker within
 ``SILENT_AFTER + BEAT_SECONDS`` (10 s), not after the 60 s lease, which stays as the last
 resort. Invariants:
-- a worker beats before it claims anything (the claim loop waits for :attr:`Heartbeat.beaten`),
+- a worker beats before it claims anything (the turn loop waits for :attr:`Heartbeat.beaten`),
   so every claim of a beating worker is covered by its beat;
 - a worker's own beat is written in the same transaction that releases silent workers' claims,
   before the release: a worker never frees its own claims;

@@ -3,12 +3,16 @@
 One asyncio loop per worker. Database calls run in threads (SQLAlchemy is synchronous);
 HTTP runs on the loop with one pooled aiohttp session. The worker wakes at once when a commit
 in this process queued deliveries (``Rookery.wake_worker``) or, on PostgreSQL, when any
-process did (``LISTEN rookery_deliveries``); otherwise it polls. Outcomes are written in
-batches, and every write is followed by another claim so a lane's next delivery goes out
-right after the previous one is recorded.
+process did (``LISTEN rookery_deliveries``); otherwise it polls. The database work is done
+in *turns* (:mod:`rookery.db.turns`): one transaction records every answer that arrived since
+the last turn and claims up to the budget, so a lane's next delivery goes out right after
+the previous one is recorded, and a burst of wake-ups (commits, answers) costs one turn, not
+one claim each. Nothing per delivery is an ORM object: claims are plain values
+(``ClaimedDelivery``) and each delivery's request headers are prepared once, for all its
+attempts (:class:`.sender.PreparedRequests`).
 
-Outages (:mod:`.outage`): every loop survives the database going away. The claim loop backs
-off (0.1 s doubling to 2 s) and claims again; sends already under way finish, and their
+Outages (:mod:`.outage`): every loop survives the database going away. The turn loop backs
+off (0.1 s doubling to 2 s) and tries again; sends already under way finish, and their
 outcomes stay in memory and are recorded once the database is back (if the process stops
 first, the heartbeat of any live worker, or the lease, returns those deliveries to the
 queue and they are sent again: at-least-once). Heartbeats (:mod:`.heartbeat`), retention
@@ -25,29 +29,34 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from rookery.db import queue
 from rookery.db.availability import is_unavailable
-from rookery.db.models import Delivery
-from rookery.db.outcomes import AttemptResult, record_results
+from rookery.db.outcomes import AttemptResult
+from rookery.db.queue import ClaimedDelivery
+from rookery.db.turns import record_and_claim
 from rookery.delivery.budget import claim_budget
 from rookery.delivery.heartbeat import Heartbeat
 from rookery.delivery.host import WorkerHost
 from rookery.delivery.listener import Listener
 from rookery.delivery.outage import Outage, OutageLog, keep_trying, pause_unless_stopped
 from rookery.delivery.retention import Retention
-from rookery.delivery.sender import make_client, refused, send, webhook_for
+from rookery.delivery.sender import PreparedRequests, make_client, refused, send, webhook_for
 from rookery.domain.delivery_states import DeliveryState
 from rookery.services.delivery_metrics import InProcessWorker
 from rookery.webhooks.registry import WebhookRegistry
 
 LOG = logging.getLogger("rookery.delivery")
+# Once stopped, a worker records the answers of sends under way for at most this long.
+DRAIN_SECONDS = 15.0
 
 
 class Worker:
@@ -68,30 +77,32 @@ class Worker:
         # the slots at most, and the others flow on (SPEC §6 "Isolation").
         self.per_receiver = max(1, self.concurrency // 2)
         # Commits seen so far, and the count at which a claim that skipped full receivers
-        # last found nothing (-1: none): the claim loop does not scan again until a newer
+        # last found nothing (-1: none): the turn loop does not scan again until a newer
         # commit (or a poll interval) could have brought work for other receivers.
         self._commits = 0
         self._idle_since = -1
+        self._look = True  # whether a claim could find something now
         self.poll_seconds = poll_seconds
         self.lease = lease
         self.registry: WebhookRegistry = app.webhooks
-        self._inflight: dict[int, Delivery] = {}
+        self.prepared = PreparedRequests()
+        self._inflight: dict[int, ClaimedDelivery] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: asyncio.Queue[AttemptResult] = asyncio.Queue()
         self._wake = asyncio.Event()
         self.sent = 0
         self.outages = OutageLog()
         self.heartbeat = Heartbeat(app, self.id, lambda: list(self._inflight), lease, self.outages)
-        self.claim_outage = Outage("delivery claims", self.outages)
-        self.record_outage = Outage("recording delivery attempts", self.outages)
+        self.store_outage = Outage("recording attempts and claiming deliveries", self.outages)
         self.start_outage = Outage("re-queueing claims left by a restart", self.outages)
         self.retention = Retention(app, self.outages)
         self.listener: Listener | None = None
+        self._connection: Connection | None = None  # the turns' own (PostgreSQL)
 
     @property
     def database_trouble(self) -> str | None:
         """The cause of an outage one of this worker's loops is in now (None when none)."""
-        outages = [self.claim_outage, self.record_outage, self.heartbeat.outage, self.start_outage]
+        outages = [self.store_outage, self.heartbeat.outage, self.start_outage]
         if self.listener is not None:
             outages.append(self.listener.outage)
         return next((o.cause for o in outages if o.ongoing), None)
@@ -106,24 +117,30 @@ class Worker:
             await keep_trying(self.start_outage, self._release_orphans, stop)
         async with make_client(self.concurrency) as client:
             tasks = [
-                asyncio.create_task(self._record_loop()),
                 asyncio.create_task(self.heartbeat.run()),
                 asyncio.create_task(self.retention.run()),
             ]
             try:
-                await self._claim_loop(client, stop)
+                await self._store_loop(client, stop)
             finally:
                 await asyncio.to_thread(self.listener.stop)
-                await self._drain()
                 for task in tasks:
                     task.cancel()
                 with suppress(asyncio.CancelledError):
                     await asyncio.gather(*tasks)
+                await asyncio.to_thread(self._close_connection)
                 if not self._inflight:
                     with suppress(Exception):
                         await asyncio.to_thread(self.heartbeat.forget)
 
-    async def _claim_loop(self, client: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+    async def _store_loop(self, client: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+        """Record what was sent and claim what is due, in one transaction per turn.
+
+        Each turn takes every answer that arrived meanwhile and, when a claim could find
+        something (new deliveries were committed, a batch moved its lanes on, or a poll
+        interval passed), claims up to the budget in the same transaction: one transaction,
+        one thread hop and one wake-up per burst, however many commits or answers it holds.
+        """
         # Claims are covered by this worker's beat (see heartbeat.py): beat first.
         waits = {
             asyncio.create_task(self.heartbeat.beaten.wait()),
@@ -132,33 +149,76 @@ class Worker:
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         for task in waits:
             task.cancel()
-        while not stop.is_set():
+        batch: list[AttemptResult] = []  # answers not recorded yet (kept through outages)
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None  # once stopped: record what is in flight, then go
+        while True:
+            if stop.is_set():
+                deadline = deadline or loop.time() + DRAIN_SECONDS
+                if not (self._inflight or batch) or loop.time() >= deadline:
+                    return
             self._wake.clear()
-            # Counted here, on the loop that owns _inflight, not in the claim thread.
-            budget = claim_budget(
-                (d.receiver for d in self._inflight.values()), self.concurrency, self.per_receiver
-            )
-            want, full = budget.want, list(budget.full)
-            if want > 0 and not (full and self._idle_since == self._commits):
-                seen = self._commits
-                # After a failed claim its commit may still have landed: claims this worker
-                # never learnt of go back to the queue before the next claim.
-                held = list(self._inflight) if self.claim_outage.ongoing else None
-                try:
-                    claimed = await asyncio.to_thread(self._claim, want, full, held)
-                except Exception as error:  # never dies: back off, claim again
-                    await pause_unless_stopped(stop, self.claim_outage.failed(error))
-                    continue
-                self.claim_outage.succeeded()
-                # Nothing for anyone but full receivers, as of commit `seen`: scan again only
-                # after a later commit (or a poll interval).
-                self._idle_since = seen if (full and not claimed) else -1
-                self._start(client, claimed)
-                if len(claimed) == want:
-                    continue
-            await self._wait_for_work(stop)
+            while not self._results.empty():
+                batch.append(self._results.get_nowait())
+            want, full = self._budget(batch) if deadline is None else (0, [])
+            if not batch and want <= 0:
+                await self._wait_for_work(stop, stopping=deadline is not None)
+                continue
+            seen = self._commits
+            # After a failed turn its commit may still have landed: claims this worker never
+            # learnt of go back to the queue before the next claim.
+            held = list(self._inflight) if self.store_outage.ongoing else None
+            tried = list(batch)
+            try:
+                claimed = await asyncio.to_thread(self._store, batch, want, full, held)
+            except Exception as error:  # never dies: keep the answers, back off, try again
+                self._finish([r for r in tried if r not in batch])
+                pause = self.store_outage.failed(error)
+                if deadline is None:
+                    await pause_unless_stopped(stop, pause)
+                else:
+                    await asyncio.sleep(min(pause, 0.5))
+                continue
+            self.store_outage.succeeded()
+            self._finish(tried)
+            batch = []
+            # A full claim may have left more due lanes; a short one saw all there were,
+            # unless a commit came in while the turn ran (its claim may have missed it).
+            self._look = (want > 0 and len(claimed) == want) or self._commits != seen
+            # Nothing for anyone but full receivers, as of commit `seen`: scan again only
+            # after a later commit (or a poll interval).
+            self._idle_since = seen if (full and want > 0 and not claimed) else -1
+            self._start(client, claimed)
 
-    async def _wait_for_work(self, stop: asyncio.Event) -> None:
+    def _budget(self, batch: list[AttemptResult]) -> tuple[int, list[str]]:
+        """How many to claim this turn (0: no claim), and the receivers to leave alone."""
+        if not (self._look or batch):
+            return 0, []
+        # Counted here, on the loop that owns _inflight; the batch's deliveries are done
+        # once it is recorded (in the same transaction as the claim).
+        finishing = {r.delivery_id for r in batch}
+        budget = claim_budget(
+            (d.receiver for i, d in self._inflight.items() if i not in finishing),
+            self.concurrency,
+            self.per_receiver,
+        )
+        full = list(budget.full)
+        if full and self._idle_since == self._commits and not batch:
+            return 0, full
+        return budget.want, full
+
+    def _finish(self, recorded: list[AttemptResult]) -> None:
+        for result in recorded:
+            self._inflight.pop(result.delivery_id, None)
+            if result.succeeded:
+                self.prepared.forget(result.delivery_id)
+        self.sent += len(recorded)
+
+    async def _wait_for_work(self, stop: asyncio.Event, *, stopping: bool = False) -> None:
+        if stopping:  # only answers matter now
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=0.05)
+            return
         waiter = asyncio.create_task(self._wake.wait())
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait(
@@ -168,8 +228,9 @@ class Worker:
         stopper.cancel()
         if not done:
             self._idle_since = -1  # retries may have come due for other receivers
+            self._look = True
 
-    def _start(self, client: aiohttp.ClientSession, claimed: list[Delivery]) -> None:
+    def _start(self, client: aiohttp.ClientSession, claimed: list[ClaimedDelivery]) -> None:
         for delivery in claimed:
             self._inflight[delivery.id] = delivery
             task = asyncio.create_task(self._send(client, delivery))
@@ -179,6 +240,7 @@ class Worker:
     def _new_deliveries(self) -> None:
         """A commit queued deliveries (this process, or any via NOTIFY): look again."""
         self._commits += 1
+        self._look = True
         self._wake.set()
 
     def _release_orphans(self) -> None:
@@ -191,85 +253,91 @@ class Worker:
         if released:
             LOG.warning("re-queued %d deliveries claimed before a restart", released)
 
-    def _claim(self, limit: int, full: list[str], held: list[int] | None) -> list[Delivery]:
-        now = datetime.now(UTC)
-        with self.app.session() as session:
-            if held is not None:
-                lost = queue.release_own_claims(session, self.id, held)
-                if lost:
-                    LOG.info("re-queued %d claim(s) made as the database went away", lost)
-            claimed = queue.claim_due(session, self.id, limit, self.lease, now, full)
-            session.commit()
-            return claimed
-
-    async def _send(self, client: aiohttp.ClientSession, delivery: Delivery) -> None:
+    async def _send(self, client: aiohttp.ClientSession, delivery: ClaimedDelivery) -> None:
         webhook, reason = webhook_for(delivery, self.registry)
         if webhook is None:
             result = refused(delivery, reason or "webhook not found", self.id)
         else:
-            result = await send(client, delivery, webhook, self.id)
+            result = await send(client, delivery, webhook, self.id, self.prepared)
         _log_attempt(delivery, result)
-        await self._results.put(result)
+        self._results.put_nowait(result)
+        self._wake.set()
 
-    async def _record_loop(self) -> None:
-        batch: list[AttemptResult] = []
-        while True:
-            if not batch:
-                batch.append(await self._results.get())
-            while not self._results.empty():
-                batch.append(self._results.get_nowait())
-            tried = list(batch)
-            try:
-                await asyncio.to_thread(self._record, batch)
-            except Exception as error:  # kept, recorded when the database is back
-                pause = self.record_outage.failed(error)
-            else:
-                self.record_outage.succeeded()
-                pause, batch = 0.0, []
-            done = [result for result in tried if result not in batch]
-            for result in done:
-                self._inflight.pop(result.delivery_id, None)
-            self.sent += len(done)
-            self._wake.set()
-            if pause:
-                await asyncio.sleep(pause)
-
-    def _record(self, batch: list[AttemptResult]) -> None:
-        """Record ``batch``; an outage raises (the caller keeps the batch and tries again)."""
+    def _store(
+        self, batch: list[AttemptResult], want: int, full: list[str], held: list[int] | None
+    ) -> list[ClaimedDelivery]:
+        """Record ``batch`` and claim up to ``want``; an outage raises (the caller keeps the
+        batch and tries again). Recorded results leave ``batch``."""
         try:
-            self._record_together(batch)
+            claimed = self._store_together(batch, want, full, held)
         except Exception as error:
-            if is_unavailable(error):
+            if is_unavailable(error) or not batch:
                 raise
-            if len(batch) > 1:
-                LOG.warning(
-                    "recording %d attempts together failed; recording one by one",
-                    len(batch),
-                    exc_info=True,
+            LOG.warning(
+                "recording %d attempts together failed; recording one by one",
+                len(batch),
+                exc_info=True,
+            )
+            self._record_one_by_one(batch)
+            return []
+        batch.clear()
+        return claimed
+
+    def _store_together(
+        self, batch: list[AttemptResult], want: int, full: list[str], held: list[int] | None
+    ) -> list[ClaimedDelivery]:
+        now = datetime.now(UTC)
+        with self._turn_session() as session:
+            if held is not None:
+                lost = queue.release_own_claims(session, self.id, held, now)
+                session.commit()
+                if lost:
+                    LOG.info("re-queued %d claim(s) made as the database went away", lost)
+            return record_and_claim(
+                session, self.id, self._inflight, batch, want, self.lease, now, full
+            )
+
+    @contextmanager
+    def _turn_session(self) -> Iterator[Session]:
+        """A session for one turn; on PostgreSQL on a connection this worker keeps.
+
+        Kept between turns, so no turn waits for a pool checkout and its liveness ping (a
+        round trip as long as the turn's own on a busy host); dropped on any error, and the
+        next turn checks out a fresh, pinged one.
+        """
+        if self.app.engine.dialect.name != "postgresql":
+            with self.app.session() as session:  # SQLite: the process's write turn
+                yield session
+            return
+        if self._connection is None or self._connection.invalidated:
+            self._connection = self.app.engine.connect()
+        try:
+            with Session(bind=self._connection) as session:
+                yield session
+        except BaseException:
+            self._close_connection()
+            raise
+
+    def _close_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with suppress(Exception):
+                connection.close()
+
+    def _record_one_by_one(self, batch: list[AttemptResult]) -> None:
+        for result in list(batch):
+            try:
+                self._store_together([result], 0, [], None)
+            except Exception as one_error:
+                if is_unavailable(one_error):
+                    raise
+                # A bug, not an outage: the lease (no longer renewed) re-queues it.
+                LOG.exception(
+                    "could not record attempt %d of delivery %s",
+                    result.number,
+                    result.delivery_id,
                 )
-            for result in list(batch):
-                try:
-                    self._record_together([result])
-                except Exception as one_error:
-                    if is_unavailable(one_error):
-                        raise
-                    # A bug, not an outage: the lease (no longer renewed) re-queues it.
-                    LOG.exception(
-                        "could not record attempt %d of delivery %s",
-                        result.number,
-                        result.delivery_id,
-                    )
-                batch.remove(result)  # recorded (or given up): not tried again after an outage
-
-    def _record_together(self, batch: list[AttemptResult]) -> None:
-        with self.app.session() as session:
-            record_results(session, self.id, self._inflight, batch, datetime.now(UTC))
-            session.commit()
-
-    async def _drain(self, timeout: float = 15.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while self._inflight and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.05)
+            batch.remove(result)  # recorded (or given up): not tried again after an outage
 
 
 def _call(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
@@ -278,7 +346,7 @@ def _call(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None
         loop.call_soon_threadsafe(callback)
 
 
-def _log_attempt(delivery: Delivery, result: AttemptResult) -> None:
+def _log_attempt(delivery: ClaimedDelivery, result: AttemptResult) -> None:
     outcome = DeliveryState.DELIVERED if result.succeeded else DeliveryState.FAILED
     LOG.log(
         logging.DEBUG if result.succeeded else logging.WARNING,

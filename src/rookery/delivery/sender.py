@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import aiohttp
 
 from rookery.db.models import Delivery
 from rookery.db.outcomes import AttemptResult
+from rookery.db.queue import ClaimedDelivery
 from rookery.webhooks.config import WebhookConfig
 from rookery.webhooks.redaction import REDACTED, redact_url
 from rookery.webhooks.registry import WebhookRegistry
@@ -30,6 +33,45 @@ from rookery.webhooks.signing import signature_headers
 
 EXCERPT_BYTES = 2048
 USER_AGENT = "Rookery-Webhooks"
+PREPARED_KEPT = 4096
+
+
+class PreparedRequests:
+    """Each delivery's unsigned headers, kept across its retries (bounded, oldest dropped).
+
+    A retry sends the same stored body with the same headers; only the signatures, which
+    carry the attempt's time, are computed again. Kept with the webhook they were made
+    with: a reloaded webhook (maybe other headers) prepares them anew.
+    """
+
+    def __init__(self, kept: int = PREPARED_KEPT) -> None:
+        self.kept = kept
+        self._kept: OrderedDict[int, tuple[WebhookConfig, dict[str, str]]] = OrderedDict()
+
+    def headers(
+        self, delivery: ClaimedDelivery, webhook: WebhookConfig, now: datetime
+    ) -> dict[str, str]:
+        """The request headers of this attempt: the prepared ones and fresh signatures."""
+        found = self._kept.get(delivery.id)
+        if found is not None and found[0] is webhook:
+            fixed = found[1]
+        else:
+            fixed = unsigned_headers(delivery, webhook)
+            self._kept[delivery.id] = (webhook, fixed)
+            if len(self._kept) > self.kept:
+                self._kept.popitem(last=False)
+        if not webhook.secrets:
+            return fixed
+        signed = dict(fixed)
+        signed.update(signature_headers(webhook.secrets, delivery.uid, now, delivery.body or b""))
+        return signed
+
+    def forget(self, delivery_id: int) -> None:
+        """Drop what was kept for a delivery that is finished."""
+        self._kept.pop(delivery_id, None)
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 def make_client(max_connections: int) -> aiohttp.ClientSession:
@@ -45,8 +87,13 @@ def make_client(max_connections: int) -> aiohttp.ClientSession:
     )
 
 
+@lru_cache(maxsize=1024)
+def _redacted(url: str) -> str:
+    return redact_url(url)
+
+
 def webhook_for(
-    delivery: Delivery, registry: WebhookRegistry
+    delivery: ClaimedDelivery, registry: WebhookRegistry
 ) -> tuple[WebhookConfig | None, str | None]:
     """The webhook to send ``delivery`` with, or None and the reason it must not be sent."""
     webhook = registry.by_key(delivery.webhook_key)
@@ -56,7 +103,7 @@ def webhook_for(
             f"{what} is no longer configured (key {delivery.webhook_key!r}); not sent. "
             "Retry it once the webhook is configured again"
         )
-    if redact_url(webhook.url) != delivery.url:
+    if _redacted(webhook.url) != delivery.url:
         return None, (
             f"{what} now sends to {redact_url(webhook.url)}, not {delivery.url}; not sent, "
             "so that its headers and secrets never reach a receiver they were not configured for"
@@ -64,7 +111,7 @@ def webhook_for(
     return webhook, None
 
 
-def refused(delivery: Delivery, reason: str, worker_id: str) -> AttemptResult:
+def refused(delivery: ClaimedDelivery, reason: str, worker_id: str) -> AttemptResult:
     """The attempt recorded for a delivery that was not sent: final, with ``reason``."""
     return AttemptResult(
         delivery_id=delivery.id,
@@ -80,19 +127,21 @@ def refused(delivery: Delivery, reason: str, worker_id: str) -> AttemptResult:
     )
 
 
-def request_headers(delivery: Delivery, webhook: WebhookConfig, now: datetime) -> dict[str, str]:
-    """The stored computed headers, the webhook's configured values and fresh signatures."""
+def unsigned_headers(delivery: ClaimedDelivery, webhook: WebhookConfig) -> dict[str, str]:
+    """The stored computed headers and the webhook's configured values (no signatures)."""
     headers = {k: v for k, v in delivery.headers.items() if v != REDACTED}
     headers.update(webhook.headers)
     if delivery.body is not None:
         headers["Content-Type"] = delivery.headers.get("Content-Type", webhook.content_type)
-    if webhook.secrets:
-        headers.update(signature_headers(webhook.secrets, delivery.uid, now, delivery.body or b""))
     return headers
 
 
 async def send(
-    client: aiohttp.ClientSession, delivery: Delivery, webhook: WebhookConfig, worker_id: str
+    client: aiohttp.ClientSession,
+    delivery: ClaimedDelivery,
+    webhook: WebhookConfig,
+    worker_id: str,
+    prepared: PreparedRequests | None = None,
 ) -> AttemptResult:
     """Send ``delivery`` once with ``webhook``'s secrets; describe what happened (no I/O raise).
 
@@ -109,7 +158,7 @@ async def send(
             delivery.method,
             webhook.url,
             data=delivery.body,
-            headers=request_headers(delivery, webhook, started),
+            headers=(prepared or PreparedRequests(1)).headers(delivery, webhook, started),
             allow_redirects=False,
             timeout=aiohttp.ClientTimeout(total=delivery.timeout_seconds),
             # No body, no Content-Type (aiohttp would add application/octet-stream).
@@ -145,4 +194,4 @@ async def send(
 async def send_once(delivery: Delivery, webhook: WebhookConfig, worker_id: str) -> AttemptResult:
     """Send ``delivery`` once on a client of its own (``rookery webhooks test``)."""
     async with make_client(1) as client:
-        return await send(client, delivery, webhook, worker_id)
+        return await send(client, ClaimedDelivery.of(delivery), webhook, worker_id)

@@ -1,0 +1,109 @@
+"""One worker turn: record a batch of attempts and claim what is due, in one transaction.
+
+Invariants:
+- the same statements, and so the same guarantees, as :func:`rookery.db.outcomes.record_results`
+  followed by :func:`rookery.db.queue.claim_due` in one transaction (the claim sees the lanes
+  the batch moved on);
+- on PostgreSQL the statements and the COMMIT go to the server in one flight (psycopg's
+  pipeline mode: no statement waits for the previous one's answer, the server still runs
+  them in order and stops at the first error, which rolls the whole turn back): one round
+  trip per turn, whatever the batch, instead of one per statement. On a busy host each
+  round trip costs a wake-up of the server's process and of the worker's thread, which is
+  what a turn's time was made of (docs/BENCHMARKS.md, issue 10 hot path);
+- a lane of the batch with no row to lock (a bulk load rebuilt the lanes meanwhile) is
+  written afresh by a second transaction right after the turn;
+- the driver's exceptions are translated here into SQLAlchemy's, as the rest of ``db`` raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+import psycopg
+from sqlalchemy import Connection, TextClause, exc
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from rookery.db import lanes, queue
+from rookery.db.outcomes import (
+    RECORD_POSTGRESQL,
+    AttemptResult,
+    RecordedBatch,
+    Sent,
+    record_results,
+)
+from rookery.db.queue import ClaimedDelivery
+
+_DIALECT = postgresql.dialect(paramstyle="pyformat")  # type: ignore[no-untyped-call]
+
+
+@cache
+def _driver_sql(statement: TextClause) -> str:
+    """A statement as psycopg takes it (``%(name)s`` parameters)."""
+    return str(statement.compile(dialect=_DIALECT))
+
+
+def record_and_claim(
+    session: Session,
+    worker_id: str,
+    deliveries: Mapping[int, Sent],
+    results: Sequence[AttemptResult],
+    want: int,
+    lease: timedelta,
+    now: datetime,
+    skip_receivers: Sequence[str] = (),
+) -> list[ClaimedDelivery]:
+    """Record ``results`` and claim up to ``want`` due deliveries, and commit."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        record_results(session, worker_id, deliveries, results, now)
+        claimed = queue.claim_due(session, worker_id, want, lease, now, skip_receivers)
+        session.commit()
+        return claimed
+    batch = RecordedBatch.of(session, worker_id, deliveries, results, now) if results else None
+    held, rows = _one_flight(connection, worker_id, batch, want, lease, now, skip_receivers)
+    session.commit()  # the flight committed: this only closes the session's transaction
+    if batch is not None:
+        batch.refresh_unheld(session, held, now)
+        session.commit()
+    return sorted((queue.claimed_from_driver(row) for row in rows), key=lambda d: d.id)
+
+
+def _one_flight(
+    connection: Connection,
+    worker_id: str,
+    batch: RecordedBatch | None,
+    want: int,
+    lease: timedelta,
+    now: datetime,
+    skip: Sequence[str],
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Send the turn's statements together; the lanes locked and the claimed rows."""
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    try:
+        with driver.pipeline():
+            locked = moved = claimed = None
+            if batch is not None:
+                locked = driver.execute(_driver_sql(RECORD_POSTGRESQL), batch.params())
+                moved = {"lanes": sorted(batch.lanes), "now": now}
+                driver.execute(_driver_sql(lanes.MOVE_ON_POSTGRESQL), moved)
+                driver.execute(_driver_sql(lanes.DROP_EMPTIED_POSTGRESQL), moved)
+            if want > 0:
+                claimed = driver.execute(
+                    _driver_sql(queue.CLAIM_POSTGRESQL),
+                    queue.claim_params(worker_id, want, lease, now, skip),
+                )
+            driver.execute("COMMIT")
+        held = [row[0] for row in locked.fetchall()] if locked is not None else []
+        return held, claimed.fetchall() if claimed is not None else []
+    except psycopg.Error as error:
+        broken = driver.closed or isinstance(error, psycopg.OperationalError)
+        if broken:
+            connection.invalidate(error)
+        raise exc.DBAPIError.instance(
+            "worker turn", None, error, psycopg.Error, connection_invalidated=broken
+        ) from error

@@ -1,0 +1,87 @@
+"""A delivery's request is prepared once and reused across its retries (delivery/sender.py
+``PreparedRequests``): only the signatures are made again, for each attempt's time."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rookery.db.queue import ClaimedDelivery
+from rookery.delivery.sender import PreparedRequests
+from rookery.webhooks.config import WebhookConfig, validate_webhook_item
+from rookery.webhooks.redaction import REDACTED
+
+WHSEC = "whsec_" + base64.b64encode(b"a 24-byte signing key!!!").decode()
+NOW = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+
+
+def _webhook(**extra: Any) -> WebhookConfig:
+    item = {
+        "name": "cowbird",
+        "action": "create_user",
+        "method": "POST",
+        "url": "http://127.0.0.1:9/users",
+        **extra,
+    }
+    return validate_webhook_item(item, "test.yml", 0)
+
+
+def _delivery(number: int) -> ClaimedDelivery:
+    return ClaimedDelivery(
+        id=number,
+        uid=f"msg_{number}",
+        event_id="ev",
+        action="create_user",
+        webhook_name="cowbird",
+        webhook_key="k",
+        lane="r|s",
+        receiver="r",
+        attempt_count=0,
+        next_attempt_at=NOW,
+        claimed_by="w",
+        method="POST",
+        url="http://127.0.0.1:9/users",
+        headers={"X-Stored": "1", "X-Secret": REDACTED},
+        body=b'{"user": "alice"}',
+        timeout_seconds=5.0,
+        retry_schedule=[1.0],
+        user_id=None,
+        error_status_version=None,
+    )
+
+
+def test_a_retry_reuses_the_prepared_headers_and_signs_again() -> None:
+    """The second attempt sends the same unsigned headers, with a signature of its own time."""
+    prepared = PreparedRequests()
+    webhook = _webhook(secret=WHSEC, headers={"X-Secret": "s3cret"})
+    delivery = _delivery(1)
+    first = prepared.headers(delivery, webhook, NOW)
+    second = prepared.headers(delivery, webhook, NOW + timedelta(minutes=5))
+    unsigned = {k: v for k, v in first.items() if not k.startswith("webhook-")}
+    assert unsigned == {k: v for k, v in second.items() if not k.startswith("webhook-")}
+    assert unsigned["X-Secret"] == "s3cret"  # the configured value, never the stored mark
+    assert unsigned["X-Stored"] == "1"
+    assert first["webhook-timestamp"] != second["webhook-timestamp"]
+    assert first["webhook-signature"] != second["webhook-signature"]
+    assert len(prepared) == 1
+
+
+def test_a_reloaded_webhook_prepares_the_request_anew() -> None:
+    """A webhook loaded again (maybe with other header values) is not sent stale headers."""
+    prepared = PreparedRequests()
+    delivery = _delivery(1)
+    prepared.headers(delivery, _webhook(headers={"X-Secret": "old"}), NOW)
+    again = prepared.headers(delivery, _webhook(headers={"X-Secret": "new"}), NOW)
+    assert again["X-Secret"] == "new"
+
+
+def test_prepared_requests_are_bounded_and_forgotten() -> None:
+    """The oldest prepared request goes first past the bound; a finished one is forgotten."""
+    prepared = PreparedRequests(kept=2)
+    webhook = _webhook()
+    for number in (1, 2, 3):
+        prepared.headers(_delivery(number), webhook, NOW)
+    assert len(prepared) == 2
+    prepared.forget(3)
+    assert len(prepared) == 1
