@@ -37,8 +37,8 @@ run: install
 
 lint: install-dev
 	$(BIN)/ruff check src tests $(wildcard bench)
-	$(BIN)/ruff format --check src
-	$(BIN)/mypy
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy -p rookery -p tests -p bench
 	$(BIN)/lint-imports
 
 # The whole suite: lint, types, import boundaries, then every test (SQLite, and PostgreSQL

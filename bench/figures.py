@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,14 +21,14 @@ class Figure:
     database: str
     name: str
     unit: str
-    runs: list[float]
+    runs: Sequence[float]
     target: str = ""
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def value(self) -> float:
-        return median(self.runs)
+        return median(list(self.runs))
 
     @property
     def verdict(self) -> str:

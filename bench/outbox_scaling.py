@@ -126,7 +126,9 @@ def claim_ms(engine: Any) -> float:
     return median(times)
 
 
-def _shape(plan: Plan, kind: str, workdir: Path, lanes: int, sizes: tuple[int, int]):
+def _shape(
+    plan: Plan, kind: str, workdir: Path, lanes: int, sizes: tuple[int, int]
+) -> dict[int, list[float]]:
     small, big = sizes
     per_size: dict[int, list[float]] = {small: [], big: []}
     with database(kind, workdir) as url:

@@ -122,7 +122,11 @@ def test_sigkill_of_a_postgresql_worker_resends_its_claims_within_15s(
         time.sleep(0.5)  # mid-send: the receiver holds each request for 3 s
         held = _ids(engine, "sending")
         with engine.connect() as conn:
-            dead = set(conn.scalars(select(Delivery.claimed_by).where(Delivery.id.in_(held))))
+            dead = {
+                worker
+                for worker in conn.scalars(select(Delivery.claimed_by).where(Delivery.id.in_(held)))
+                if worker is not None
+            }
         process.send_signal(signal.SIGKILL)
         process.wait()
         killed = time.monotonic()

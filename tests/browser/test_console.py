@@ -13,7 +13,7 @@ from tests.support.delivery_log import PASSWORD, hook
 from tests.support.receiver import Receiver
 from tests.support.service import ADMIN_PASSWORD, Service
 
-ONCE = {"schedule": []}
+ONCE: dict[str, list[float]] = {"schedule": []}
 
 
 def _sign_in(page: Page, service: Service, user: str, password: str) -> None:

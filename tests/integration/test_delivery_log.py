@@ -20,7 +20,7 @@ from tests.support.delivery_log import (
 from tests.support.receiver import Receiver
 from tests.support.service import Service
 
-ONCE = {"schedule": []}
+ONCE: dict[str, list[float]] = {"schedule": []}
 
 
 def test_failed_delivery_shows_attempt_and_retry_delivers(

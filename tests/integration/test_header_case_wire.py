@@ -8,7 +8,7 @@ from tests.support.service import Service
 
 def test_api_headers_are_canonical_on_the_wire(service: Service) -> None:
     """A JSON answer, an error and a sign-in all send ``Content-Type``-style names, and a Date."""
-    password = service.settings.admin_password.encode()
+    password = (service.settings.admin_password or "").encode()
     signin = b'{"user_name": "admin", "password": "%s"}' % password
     requests = [
         b"GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",

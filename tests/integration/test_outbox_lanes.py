@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from rookery.db import queue
-from rookery.db.models import DeliveryLane
+from rookery.db.models import Delivery, DeliveryLane
 from rookery.db.outcomes import AttemptResult, record_results
 from rookery.domain.delivery_states import DeliveryState
 from rookery.services import events
@@ -100,4 +100,6 @@ def test_an_event_opening_a_lane_its_last_delivery_is_leaving_gets_a_row(
         claimed = queue.claim_due(session, "w", 10, timedelta(seconds=60), datetime.now(UTC))
         session.commit()
     assert [d.id for d in claimed] == new_ids
-    assert {d.state for d in claimed} == {DeliveryState.SENDING}
+    with service.app.session() as session:
+        states = session.scalars(select(Delivery.state).where(Delivery.id.in_(new_ids)))
+        assert set(states) == {DeliveryState.SENDING}

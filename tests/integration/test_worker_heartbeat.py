@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from rookery.db import queue
 from rookery.db.models import Delivery, WorkerBeat
 from rookery.db.outcomes import AttemptResult, record_results
+from rookery.db.queue import ClaimedDelivery
 from rookery.delivery.heartbeat import Heartbeat
 from rookery.delivery.outage import OutageLog
 from rookery.domain.delivery_states import DeliveryState
@@ -52,7 +53,7 @@ def test_a_beat_frees_only_the_claims_of_silent_workers(
     assert beats == {"dead", "busy", "live"}
 
 
-def _attempt(delivery: Delivery, worker: str) -> AttemptResult:
+def _attempt(delivery: Delivery | ClaimedDelivery, worker: str) -> AttemptResult:
     return AttemptResult(
         delivery_id=delivery.id,
         number=1,

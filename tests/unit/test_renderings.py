@@ -74,6 +74,6 @@ def test_requested_type_rules() -> None:
     assert requested_type(_scope(b"format=XML", accept="text/plain")) == "text/xml"
     assert requested_type(_scope(b"format=bogus", accept="text/plain")) == "text/plain"
     assert requested_type(_scope(accept="Image/PNG;q=1")) == "image/png"
-    browser = {"accept": "text/html,*/*", "user_agent": "Mozilla/5.0"}
-    assert requested_type(_scope(**browser)) == "application/json"
+    browser: dict[str, str] = {"accept": "text/html,*/*", "user_agent": "Mozilla/5.0"}
+    assert requested_type(_scope(b"", **browser)) == "application/json"
     assert requested_type(_scope(b"format=html", **browser)) == "text/html"
