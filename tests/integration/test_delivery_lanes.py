@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from rookery.db import queue
 from rookery.db.models import Delivery, DeliveryLane
-from rookery.db.outcomes import AttemptResult, record_results
+from rookery.db.outcomes import record_results
 from rookery.db.queue import ClaimedDelivery
 from tests.conftest import ServiceFactory
+from tests.support.attempts import answered
 from tests.support.delivery_log import create_user, hook
 from tests.support.receiver import Receiver
 from tests.support.service import Service
@@ -31,20 +32,6 @@ def _lanes(service: Service) -> dict[str, tuple[int, bool]]:
     with service.app.session() as session:
         rows = session.execute(select(DeliveryLane.lane, DeliveryLane.head_id, DeliveryLane.due_at))
         return {lane: (head, due is not None) for lane, head, due in rows}
-
-
-def _delivered(delivery: ClaimedDelivery, worker: str) -> AttemptResult:
-    return AttemptResult(
-        delivery_id=delivery.id,
-        number=1,
-        started_at=datetime.now(UTC),
-        latency_ms=1.0,
-        status_code=200,
-        error=None,
-        response_excerpt=None,
-        retry_after=None,
-        worker=worker,
-    )
 
 
 def _claim(session: Session, worker: str) -> list[ClaimedDelivery]:
@@ -76,7 +63,7 @@ def test_a_lane_row_follows_its_head_until_the_lane_empties(
                 session,
                 "w",
                 {expected: claimed[0]},
-                [_delivered(claimed[0], "w")],
+                [answered(claimed[0].id, "w")],
                 datetime.now(UTC),
             )
             session.commit()

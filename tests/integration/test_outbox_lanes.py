@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from rookery.db import queue
 from rookery.db.models import Delivery, DeliveryLane
-from rookery.db.outcomes import AttemptResult, record_results
+from rookery.db.outcomes import record_results
 from rookery.domain.delivery_states import DeliveryState
 from rookery.services import events
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.actions import WebhookAction
 from tests.conftest import ServiceFactory
+from tests.support.attempts import answered
 from tests.support.delivery_log import hook
 from tests.support.receiver import Receiver
 from tests.support.service import Service
@@ -77,7 +78,7 @@ def test_an_event_opening_a_lane_its_last_delivery_is_leaving_gets_a_row(
     with service.app.session() as session:
         (sending,) = queue.claim_due(session, "w", 10, timedelta(seconds=60), now)
         session.commit()
-    result = AttemptResult(sending.id, 1, now, 1.0, 200, None, None, None, "w")
+    result = answered(sending.id, "w", at=now)
     new_ids: list[int] = []
 
     def publish_new() -> None:

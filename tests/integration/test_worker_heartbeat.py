@@ -10,12 +10,12 @@ from sqlalchemy import select, update
 
 from rookery.db import queue
 from rookery.db.models import Delivery, WorkerBeat
-from rookery.db.outcomes import AttemptResult, record_results
-from rookery.db.queue import ClaimedDelivery
+from rookery.db.outcomes import record_results
 from rookery.delivery.heartbeat import Heartbeat
 from rookery.delivery.outage import OutageLog
 from rookery.domain.delivery_states import DeliveryState
 from tests.conftest import ServiceFactory
+from tests.support.attempts import answered
 from tests.support.delivery_log import create_user, hook
 from tests.support.receiver import Receiver
 
@@ -53,20 +53,6 @@ def test_a_beat_frees_only_the_claims_of_silent_workers(
     assert beats == {"dead", "busy", "live"}
 
 
-def _attempt(delivery: Delivery | ClaimedDelivery, worker: str) -> AttemptResult:
-    return AttemptResult(
-        delivery_id=delivery.id,
-        number=1,
-        started_at=datetime.now(UTC),
-        latency_ms=1.0,
-        status_code=200,
-        error=None,
-        response_excerpt=None,
-        retry_after=None,
-        worker=worker,
-    )
-
-
 def test_a_beat_never_deadlocks_with_the_worker_recording_what_it_holds(
     start_service: ServiceFactory, receiver: Receiver
 ) -> None:
@@ -96,12 +82,12 @@ def test_a_beat_never_deadlocks_with_the_worker_recording_what_it_holds(
 
     with service.app.session() as session:
         # The recording transaction holds the newer delivery's row...
-        record_results(session, "live", {high.id: high}, [_attempt(high, "live")], now)
+        record_results(session, "live", {high.id: high}, [answered(high.id, "live")], now)
         beating = threading.Thread(target=beat)
         beating.start()
         beating.join(0.5)  # ...while the beat renews the leases of both...
         # ...and then updates the older one's.
-        record_results(session, "live", {low.id: low}, [_attempt(low, "live")], now)
+        record_results(session, "live", {low.id: low}, [answered(low.id, "live")], now)
         session.commit()
     beating.join(10)
     assert not beat_errors, beat_errors

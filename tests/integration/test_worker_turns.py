@@ -11,11 +11,11 @@ from sqlalchemy import delete, func, select
 
 from rookery.db import queue
 from rookery.db.models import Attempt, Delivery, DeliveryLane
-from rookery.db.outcomes import AttemptResult
 from rookery.db.queue import ClaimedDelivery
 from rookery.db.turns import record_and_claim
 from rookery.domain.delivery_states import DeliveryState
 from tests.conftest import ServiceFactory
+from tests.support.attempts import answered
 from tests.support.delivery_log import create_user, hook
 from tests.support.receiver import Receiver
 from tests.support.service import Service
@@ -38,20 +38,6 @@ def _claim(service: Service, worker: str) -> list[ClaimedDelivery]:
     return claimed
 
 
-def _answered(delivery: ClaimedDelivery, worker: str, status: int = 200) -> AttemptResult:
-    return AttemptResult(
-        delivery_id=delivery.id,
-        number=delivery.attempt_count + 1,
-        started_at=datetime.now(UTC),
-        latency_ms=1.0,
-        status_code=status,
-        error=None,
-        response_excerpt="ok",
-        retry_after=None,
-        worker=worker,
-    )
-
-
 def _turn(
     service: Service, worker: str, sent: list[ClaimedDelivery], want: int = 64
 ) -> list[ClaimedDelivery]:
@@ -60,7 +46,7 @@ def _turn(
             session,
             worker,
             {d.id: d for d in sent},
-            [_answered(d, worker) for d in sent],
+            [answered(d.id, worker, number=d.attempt_count + 1, excerpt="ok") for d in sent],
             want,
             LEASE,
             datetime.now(UTC),
