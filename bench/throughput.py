@@ -211,19 +211,22 @@ def _shape(
         Figure(
             "throughput",
             kind,
-            f"{name}: worker, last run / first run",
-            "ratio",
-            [rates[-1] / rates[0]],
-            target=">= 0.9",
-        ),
-        Figure(
-            "throughput",
-            kind,
             f"{name}: worker / raw ceiling",
             "ratio",
             [a / b for a, b in zip(rates, raw, strict=True)],
         ),
     ]
+    if len(rates) > 1:  # decay needs runs to compare (--quick has one)
+        figures.append(
+            Figure(
+                "throughput",
+                kind,
+                f"{name}: worker, last run / first run",
+                "ratio",
+                [rates[-1] / rates[0]],
+                target=">= 0.9",
+            )
+        )
     if pair:
         figures += _pair_figures(kind, name, rates, pair, pair_cpu, pair_rcpu)
     return figures
