@@ -220,7 +220,9 @@ def test_a_dead_child_takes_the_tree_down_with_one_line(
 
 def test_sqlite_refuses_several_api_processes(tmp_path: Path) -> None:
     """ROOKERY_API_PROCESSES=2 on SQLite is one sentence naming the setting, exit 2."""
-    env = rookery_env(f"sqlite:///{tmp_path / 'r.db'}", ROOKERY_API_PROCESSES="2")
+    env = rookery_env(
+        f"sqlite:///{tmp_path / 'r.db'}", ROOKERY_API_PROCESSES="2", ROOKERY_PORT=str(free_port())
+    )
     done = subprocess.run(
         [*ROOKERY, "serve"], env=env, capture_output=True, text=True, timeout=60, check=False
     )

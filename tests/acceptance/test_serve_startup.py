@@ -58,7 +58,9 @@ def test_bad_database_is_one_sentence(database_url: str, expected: str) -> None:
 
 def test_database_password_is_not_printed() -> None:
     """The error for an unreachable database never shows the URL's password."""
-    env = rookery_env("postgresql://postgres:s3cret-pw@127.0.0.1:1/rookery")
+    env = rookery_env(
+        "postgresql://postgres:s3cret-pw@127.0.0.1:1/rookery", ROOKERY_PORT=str(_free_port())
+    )
     done = _serve(env)
     assert done.returncode != 0
     assert "s3cret-pw" not in done.stdout + done.stderr
@@ -83,7 +85,8 @@ def test_port_in_use_is_one_sentence_before_serving(tmp_path: Path) -> None:
 
 def test_verbose_adds_the_traceback() -> None:
     """With -v the same failure also prints the traceback behind the sentence."""
-    done = _serve(rookery_env("postgresql://postgres@127.0.0.1:1/rookery"), "-v")
+    env = rookery_env("postgresql://postgres@127.0.0.1:1/rookery", ROOKERY_PORT=str(_free_port()))
+    done = _serve(env, "-v")
     assert done.returncode != 0
     assert "Traceback" in done.stderr
     assert "rookery: error: ROOKERY_DATABASE_URL: cannot connect" in done.stderr

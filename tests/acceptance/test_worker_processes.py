@@ -195,7 +195,11 @@ def test_serve_starts_the_configured_worker_processes_beside_its_api(
 
 def test_sqlite_refuses_several_worker_processes(tmp_path: Path) -> None:
     """ROOKERY_WORKER_PROCESSES=2 on SQLite is one sentence naming the setting, exit 2."""
-    env = rookery_env(f"sqlite:///{tmp_path / 'r.db'}", ROOKERY_WORKER_PROCESSES="2")
+    env = rookery_env(
+        f"sqlite:///{tmp_path / 'r.db'}",
+        ROOKERY_WORKER_PROCESSES="2",
+        ROOKERY_PORT=str(free_port()),
+    )
     done = subprocess.run(
         [*ROOKERY, "serve"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
