@@ -112,7 +112,7 @@ class Settings:
     root_path: str = ""
     cookie_name: str = "auth_tkt"
     run_worker: bool = True
-    worker_concurrency: int = 64
+    worker_concurrency: int = 128
     api_processes: int = 0  # 0: automatic (cores on PostgreSQL, 1 on SQLite)
     log_level: str = "INFO"
     session_expire_seconds: int = 86400
@@ -251,7 +251,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         root_path=(_lookup(env, "ROOKERY_ROOT_PATH") or "").rstrip("/"),
         cookie_name=_lookup(env, "ROOKERY_COOKIE_NAME") or Settings.cookie_name,
         run_worker=worker not in ("0", "false", "no", "off"),
-        worker_concurrency=_int(env, "ROOKERY_WORKER_CONCURRENCY", 64),
+        worker_concurrency=_int(env, "ROOKERY_WORKER_CONCURRENCY", 128),
         api_processes=_int(env, "ROOKERY_API_PROCESSES", 0),
         log_level=(_lookup(env, "ROOKERY_LOG_LEVEL") or "INFO").upper(),
         sqlite_busy_timeout_seconds=_seconds(env, "ROOKERY_SQLITE_BUSY_TIMEOUT", 30.0),

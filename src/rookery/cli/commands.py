@@ -7,6 +7,7 @@ import json
 
 from rookery.bootstrap import build, load_registry
 from rookery.cli import hosting
+from rookery.cli.heap import freeze_startup_objects
 from rookery.cli.sockets import listening_socket
 from rookery.config import load_settings
 from rookery.db.schema import current_revision, upgrade
@@ -64,6 +65,7 @@ def serve(args: argparse.Namespace) -> int:
         return hosting.serve_processes(rookery, sock, processes, workers=workers)
     app = create_app(rookery, worker_lifespan(rookery) if settings.run_worker else None)
     config = uvicorn.Config(app, log_level="warning", access_log=False, **SERVER_OPTIONS)
+    freeze_startup_objects()
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -88,6 +90,7 @@ def worker(args: argparse.Namespace) -> int:
     rookery = build(settings)
     if processes > 1:
         return hosting.worker_processes_forever(rookery, processes)
+    freeze_startup_objects()
     run_forever(rookery)
     return 0
 

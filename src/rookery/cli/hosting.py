@@ -39,6 +39,7 @@ import traceback
 from collections.abc import Callable
 
 from rookery.bootstrap import Rookery
+from rookery.cli.heap import freeze_startup_objects
 from rookery.errors import InvalidInputError
 
 LOG = logging.getLogger("rookery.serve")
@@ -88,6 +89,7 @@ def _run_api(rookery: Rookery, sock: socket.socket) -> None:
 
     app = create_app(rookery, None)
     config = uvicorn.Config(app, log_level="warning", access_log=False, **SERVER_OPTIONS)
+    freeze_startup_objects()
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -96,6 +98,7 @@ def _run_worker(rookery: Rookery, sock: socket.socket | None) -> None:
 
     if sock is not None:
         sock.close()  # the worker accepts no connections
+    freeze_startup_objects()
     run_forever(rookery)
 
 

@@ -150,6 +150,13 @@ _TIMES = (bindparam("now", type_=UTCDateTime), bindparam("until", type_=UTCDateT
 # Built once: the claim runs after every recorded batch, and building and compiling the
 # ORM statement each time was ~40 % of a claim (docs/BENCHMARKS.md, issue 12 profile).
 # States are SQL literals: SQLite uses a partial index only when the WHERE visibly implies it.
+# Rows the caller names by id are found by primary key: their state test is written
+# ``(state = '...') IS TRUE`` so that PostgreSQL cannot take it for the predicate of a
+# partial index (``ix_deliveries_due``, ``ix_deliveries_lease``). Without column statistics
+# (a new or never-analysed table, autovacuum off) the planner guesses that few rows are in
+# that state and reads every such row, live or dead, through the index instead: a claim cost
+# 3-30 ms at 4,000-16,000 pending, O(backlog) (docs/BENCHMARKS.md, "Claims that read the
+# whole backlog").
 CLAIM_POSTGRESQL = (
     text(
         f"""
@@ -164,7 +171,7 @@ CLAIM_POSTGRESQL = (
             WHERE lane IN (SELECT lane FROM due) RETURNING head_id
         )
         UPDATE deliveries SET state = 'sending', lease_until = :until, claimed_by = :worker
-        WHERE id IN (SELECT head_id FROM taken) AND state = 'pending'
+        WHERE id IN (SELECT head_id FROM taken) AND (state = 'pending') IS TRUE
         RETURNING {_RETURNED}
         """  # noqa: S608 -- the f-string inserts the model's column names, never input
     )
@@ -261,7 +268,8 @@ def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: da
             .where(
                 Delivery.id.in_(ids),
                 Delivery.claimed_by == worker_id,
-                Delivery.state == DeliveryState.SENDING,
+                # IS TRUE: by primary key, not through ix_deliveries_lease (see above).
+                (Delivery.state == DeliveryState.SENDING).is_(True),
             )
             .with_for_update(skip_locked=True)
         )
