@@ -17,7 +17,8 @@ responses in one table (``rookery.api.errors``) and the CLI prints their message
     ├── TooManyRequestsError     the caller must wait (retry_after_seconds says how long)
     ├── DatabaseUnavailableError the database cannot be reached or is locked; try again later
     ├── MailUnavailableError     an e-mail could not be handed to the SMTP server; try again later
-    └── InvalidWebhookConfigError  a webhook configuration file is invalid
+    ├── InvalidWebhookConfigError  a webhook configuration file is invalid
+    └── InvalidEmailTemplateError  an operator's e-mail template file cannot be used
 
 An error about one field names it (``param``), the value given (``value``), what the value was
 checked against when there is such a thing (``compare``: a pattern, the allowed values, a limit,
@@ -124,6 +125,11 @@ class GoneError(RookeryError):
 
 class InvalidWebhookConfigError(RookeryError):
     """A webhook configuration is invalid; the message names file, item and key."""
+
+
+class InvalidEmailTemplateError(RookeryError):
+    """An e-mail template file named by the settings cannot be read, compiled or rendered;
+    the message names the setting, the file, the line and what was expected."""
 
 
 class PayloadTooLargeError(RookeryError):
