@@ -79,3 +79,26 @@ def test_my_groups_lists_only_discoverable_groups(service: Service) -> None:
     assert refused.status_code == 303
     assert "error=" in refused.headers["location"]
     assert "hidden-club" not in kim.get("/users/kim/groups").json()["group_names"]
+
+
+def test_admin_adding_to_a_group_with_terms_waits_for_them(
+    start_service: ServiceFactory, smtp_server: SmtpServer
+) -> None:
+    """From a user's console page, adding them to a group with terms e-mails the terms (as
+    ``POST /users/{u}/groups`` does); a group without terms takes them at once."""
+    service = start_service(**smtp_server.settings())
+    admin = service.admin
+    admin.post("/groups", json={"group_name": "signed", "terms": "Sign here."})
+    admin.post("/groups", json={"group_name": "plain"})
+    create_user(service, "milo")
+    token = _csrf(admin, "/ui/users/milo")
+    pending = admin.post(
+        "/ui/users/milo/groups", data={"csrf_token": token, "group_name": "signed"}
+    )
+    assert pending.status_code == 303
+    assert "terms+of+signed+were+e-mailed" in pending.headers["location"]
+    assert "Sign here." in smtp_server.wait_for("milo@example.org")[0].text
+    assert "signed" not in admin.get("/users/milo/groups").json()["group_names"]
+    done = admin.post("/ui/users/milo/groups", data={"csrf_token": token, "group_name": "plain"})
+    assert "Added+to+plain" in done.headers["location"]
+    assert "plain" in admin.get("/users/milo/groups").json()["group_names"]
