@@ -62,6 +62,19 @@ def test_register_form_refusals_stay_on_the_form(
     assert smtp_server.wait_for("jade@example.org")[0].links()
 
 
+def test_magpies_account_path_leads_to_the_own_account(service: Service) -> None:
+    """``/ui/users/current`` (Magpie's account page) is 401 without a session and sends a
+    signed-in user, administrator or not, to their own page."""
+    assert service.client().get("/ui/users/current").status_code == 401
+    create_user(service, "nina")
+    for client in (service.client("nina", PASSWORD), service.admin):
+        moved = client.get("/ui/users/current")
+        assert moved.status_code == 303
+        assert moved.headers["location"] == "/ui/me"
+    page = service.client("nina", PASSWORD).get("/ui/me")
+    assert 'href="/ui/me/groups"' in page.text
+
+
 def test_my_groups_lists_only_discoverable_groups(service: Service) -> None:
     """A user sees discoverable groups with their state, never the hidden ones; joining a
     hidden group by its path is refused as if it did not exist."""

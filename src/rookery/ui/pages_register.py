@@ -1,6 +1,8 @@
 """Self-registration in the console, as Magpie's UI offers it: a registration form for new
-accounts (when ``ROOKERY_USER_REGISTRATION_ENABLED``) and, for any signed-in user, the
-discoverable groups to join or leave (a group with terms e-mails them first)."""
+accounts at Magpie's ``/ui/register`` (only when ``ROOKERY_USER_REGISTRATION_ENABLED``, else
+404 as in Magpie) and, for any signed-in user, the discoverable groups to join or leave (a
+group with terms e-mails them first). Magpie's account path ``/ui/users/current`` leads to the
+signed-in user's own page."""
 
 from __future__ import annotations
 
@@ -59,6 +61,13 @@ async def register(request: Request) -> Response:
             values=values,
         )
     return render(request, "register_sent.html", who, registration=pending)
+
+
+@router.get("/users/current")
+async def current_account(request: Request) -> Response:
+    """Magpie's path of the signed-in user's account page: Rookery's is ``/ui/me``."""
+    await require_viewer(request)
+    return redirect(request, "/me")
 
 
 def _groups_of(app: AppContext, user_name: str) -> list[dict[str, object]]:
