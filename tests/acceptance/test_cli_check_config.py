@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from tests.support.mako_mail import SUBMISSION, write_templates
+from tests.support.service import free_port
 
 ROOKERY = str(Path(sys.executable).with_name("rookery"))
 GOOD = {
@@ -160,3 +161,21 @@ def test_magpie_mail_templates_are_checked_too(tmp_path: Path) -> None:
     assert "user_registration_submission.mako" in message
     assert "line 19" in message
     assert "Traceback" not in message
+
+
+def test_serve_refuses_to_start_with_a_broken_mail_template(tmp_path: Path) -> None:
+    """``rookery serve`` with a Magpie template it cannot render exits non-zero before it
+    serves anything, with one sentence naming the file and the line, and makes no database."""
+    broken = SUBMISSION.replace("${confirm_url}</a>", "${confirm_link}</a>")
+    named = write_templates(tmp_path / "mail", {"user_registration_submission": broken})
+    settings = {
+        "MAGPIE_USER_REGISTRATION_SUBMISSION_EMAIL_TEMPLATE": named["user_registration_submission"],
+        "ROOKERY_PORT": str(free_port()),
+    }
+    result = _run(tmp_path, "serve", settings=settings)
+    assert result.returncode != 0
+    assert "user_registration_submission.mako', line 14" in result.stderr
+    assert "'confirm_link'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "serving" not in result.stdout
+    assert not (tmp_path / "untouched.db").exists()
