@@ -22,6 +22,7 @@ from rookery.db.engine import make_session_factory
 from rookery.db.schema import upgrade
 from rookery.db.startup import open_database
 from rookery.services.auth import cookie_secret, ensure_built_ins
+from rookery.services.mail_templates import check_templates
 from rookery.services.passwords import PasswordPool, limit_hashing
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.config import load_webhooks
@@ -100,6 +101,7 @@ def load_registry(settings: Settings) -> WebhookRegistry:
 def build(settings: Settings, *, migrate: bool = True) -> Rookery:
     """Validate configuration, prepare the database and return the application object."""
     registry = load_registry(settings)
+    check_templates(settings)  # an operator's broken e-mail template stops the start
     limit_hashing(settings.hash_workers)  # every Argon2id of the process, not only sign-ins
     engine = open_database(  # one sentence when unusable
         settings.database_url, sqlite_busy_timeout=settings.sqlite_busy_timeout_seconds

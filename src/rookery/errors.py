@@ -17,19 +17,51 @@ responses in one table (``rookery.api.errors``) and the CLI prints their message
     ├── TooManyRequestsError     the caller must wait (retry_after_seconds says how long)
     ├── DatabaseUnavailableError the database cannot be reached or is locked; try again later
     ├── MailUnavailableError     an e-mail could not be handed to the SMTP server; try again later
-    └── InvalidWebhookConfigError  a webhook configuration file is invalid
+    ├── InvalidWebhookConfigError  a webhook configuration file is invalid
+    └── InvalidEmailTemplateError  an operator's e-mail template file cannot be used
+
+An error about one field names it (``param``), the value given (``value``), what the value was
+checked against when there is such a thing (``compare``: a pattern, the allowed values, a limit,
+an expected type) and which check failed (``check``, a :class:`Check`; when omitted, the API
+infers it from ``compare``). The API renders these as Magpie's ``param`` object, where a value
+that is not a scalar is written as text unless ``value_as_given`` says to send it as it came.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
+
+
+class Check(StrEnum):
+    """The verification a value failed, named as Magpie names its ``verify_param`` flags."""
+
+    NOT_NONE = "not_none"
+    NOT_EMPTY = "not_empty"
+    NOT_IN = "not_in"
+    NOT_EQUAL = "not_equal"
+    IS_TRUE = "is_true"
+    IS_FALSE = "is_false"
+    IS_NONE = "is_none"
+    IS_EMPTY = "is_empty"
+    IS_IN = "is_in"
+    IS_EQUAL = "is_equal"
+    IS_TYPE = "is_type"
+    MATCHES = "matches"
 
 
 class RookeryError(Exception):
     """Root of every error Rookery raises on purpose."""
 
     def __init__(
-        self, detail: str, *, param: str | None = None, value: Any = None, compare: Any = None
+        self,
+        detail: str,
+        *,
+        param: str | None = None,
+        value: Any = None,
+        compare: Any = None,
+        check: Check | None = None,
+        value_as_given: bool = False,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -38,6 +70,10 @@ class RookeryError(Exception):
         # What the value was checked against (a pattern, the allowed values, a limit), when
         # there is one: Magpie's ``param.compare``.
         self.compare = compare
+        self.check = check
+        # Report a structured value as it came (JSON), not as its text: where Magpie puts the
+        # request's own list or object in ``param.value``.
+        self.value_as_given = value_as_given
 
 
 class InvalidInputError(RookeryError):
@@ -62,9 +98,10 @@ class ConflictError(RookeryError):
         param: str | None = None,
         value: Any = None,
         compare: Any = None,
+        check: Check | None = None,
         named: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(detail, param=param, value=value, compare=compare)
+        super().__init__(detail, param=param, value=value, compare=compare, check=check)
         # Keys that identify the clashing item beyond ``param`` (Magpie's permission 409 names
         # the permission, the resource and the user or group).
         self.named = dict(named or {})
@@ -88,6 +125,11 @@ class GoneError(RookeryError):
 
 class InvalidWebhookConfigError(RookeryError):
     """A webhook configuration is invalid; the message names file, item and key."""
+
+
+class InvalidEmailTemplateError(RookeryError):
+    """An e-mail template file named by the settings cannot be read, compiled or rendered;
+    the message names the setting, the file, the line and what was expected."""
 
 
 class PayloadTooLargeError(RookeryError):

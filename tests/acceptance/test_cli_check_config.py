@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.mako_mail import SUBMISSION, write_templates
+from tests.support.service import free_port
+
 ROOKERY = str(Path(sys.executable).with_name("rookery"))
 GOOD = {
     "name": "good",
@@ -30,14 +33,18 @@ def _write(path: Path, webhooks: Any, **sections: Any) -> Path:
     return path
 
 
-def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``rookery`` in an empty directory with no Rookery settings but a throw-away database."""
+def _run(
+    tmp_path: Path, *args: str, settings: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``rookery`` in an empty directory with no Rookery settings but a throw-away database
+    (and ``settings``, when given)."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("ROOKERY_", "MAGPIE_", "TWITCHER_"))
     }
     env["ROOKERY_DATABASE_URL"] = f"sqlite:///{tmp_path / 'untouched.db'}"
+    env.update(settings or {})
     return subprocess.run(
         [ROOKERY, *args],
         cwd=tmp_path,
@@ -131,3 +138,44 @@ def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert str(config) in result.stderr
     assert "line " in result.stderr
+
+
+def test_magpie_mail_templates_are_checked_too(tmp_path: Path) -> None:
+    """The Mako templates Magpie's settings name are checked: good ones are listed, a broken
+    one exits non-zero naming its setting, file and line."""
+    config = _write(tmp_path / "hooks.yml", [GOOD])
+    named = write_templates(tmp_path / "mail")
+    magpie = {f"MAGPIE_{name.upper()}_EMAIL_TEMPLATE": path for name, path in sorted(named.items())}
+    result = _run(tmp_path, "check-config", str(config), settings=magpie)
+    assert result.returncode == 0, result.stderr
+    assert "3 e-mail template file(s) valid" in result.stdout
+    assert "(Mako (Magpie))" in result.stdout
+
+    broken = SUBMISSION.replace("%endif", "%end")
+    named = write_templates(tmp_path / "broken", {"user_registration_submission": broken})
+    setting = {"MAGPIE_USER_REGISTRATION_SUBMISSION_EMAIL_TEMPLATE": named.popitem()[1]}
+    result = _run(tmp_path, "check-config", str(config), settings=setting)
+    assert result.returncode != 0
+    message = result.stderr.strip()
+    assert "(MAGPIE_USER_REGISTRATION_SUBMISSION_EMAIL_TEMPLATE)" in message
+    assert "user_registration_submission.mako" in message
+    assert "line 19" in message
+    assert "Traceback" not in message
+
+
+def test_serve_refuses_to_start_with_a_broken_mail_template(tmp_path: Path) -> None:
+    """``rookery serve`` with a Magpie template it cannot render exits non-zero before it
+    serves anything, with one sentence naming the file and the line, and makes no database."""
+    broken = SUBMISSION.replace("${confirm_url}</a>", "${confirm_link}</a>")
+    named = write_templates(tmp_path / "mail", {"user_registration_submission": broken})
+    settings = {
+        "MAGPIE_USER_REGISTRATION_SUBMISSION_EMAIL_TEMPLATE": named["user_registration_submission"],
+        "ROOKERY_PORT": str(free_port()),
+    }
+    result = _run(tmp_path, "serve", settings=settings)
+    assert result.returncode != 0
+    assert "user_registration_submission.mako', line 14" in result.stderr
+    assert "'confirm_link'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "serving" not in result.stdout
+    assert not (tmp_path / "untouched.db").exists()

@@ -92,7 +92,9 @@ def test_bulk_refusals_change_nothing(service: Service) -> None:
     assert_error(admin.patch("/permissions", json=no_perm), 400, "permissions")
     not_service = _path({"resource_name": "maps", "resource_type": "route"})
     refused = assert_error(admin.patch("/permissions", json=not_service), 400, "resource_type")
-    assert refused["param"]["value"] == not_service["permissions"]  # Magpie: the whole path
+    assert (
+        refused["param"]["value"] == not_service["permissions"]
+    )  # Magpie: the whole path, as JSON
     ghost = _path(
         service_entry,
         {"resource_name": "maps", "resource_type": "route", "permission": "read", "user": "ghost"},

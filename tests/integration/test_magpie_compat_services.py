@@ -57,7 +57,7 @@ def test_service_type_resources(service: Service) -> None:
     assert len(api[0]["permissions"]) == 8
     geo = admin.get("/services/types/geoserver/resources").json()["resource_types"]
     allowed = {t["resource_type"]: t["resource_child_allowed"] for t in geo}
-    assert allowed == {"layer": False, "process": False, "workspace": True}
+    assert allowed == {"layer": False, "process": False, "route": True, "workspace": True}
     names = admin.get("/services/types/geoserverwps/resources/types").json()["resource_types"]
     assert names == ["process", "workspace"]
     assert_error(admin.get("/services/types/nope/resources"), 404, "service_type")
@@ -201,3 +201,47 @@ def test_geoserver_structure(service: Service) -> None:
     assert_error(direct, 403, "resource_type")
     names = admin.get(f"/resources/{workspace}/permissions").json()["permission_names"]
     assert "describelayer" in names
+
+
+def test_geoserver_routes_as_magpie_suite_expects(service: Service) -> None:
+    """A ``geoserver`` service takes routes (under itself or a route) besides workspaces, as
+    Magpie's suite expects since 3.35.0; the structure shows in the service and the types."""
+    admin = service.admin
+    geo = add_service(admin, "geo", "geoserver")
+    svc = admin.get("/services/geo").json()["service"]
+    assert svc["resource_child_allowed"] is True
+    assert sorted(svc["resource_types_allowed"]) == ["layer", "process", "route", "workspace"]
+    assert svc["resource_structure_allowed"] == {
+        "service": ["route", "workspace"],
+        "route": ["route", "workspace"],
+        "workspace": ["layer", "process"],
+        "layer": [],
+        "process": [],
+    }
+    route = add_resource(admin, geo["resource_id"], "ows", "route")
+    nested = add_resource(admin, route, "deeper", "route")
+    workspace = add_resource(admin, nested, "ws", "workspace")
+    layer = add_resource(admin, workspace, "rivers", "layer")
+    expected = {
+        geo["resource_id"]: ["route", "workspace"],
+        route: ["route", "workspace"],
+        workspace: ["layer", "process"],
+        layer: [],
+    }
+    for resource_id, children in expected.items():
+        types = admin.get(f"/resources/{resource_id}/types").json()
+        assert types["children_resource_types"] == children
+        assert types["children_resource_allowed"] is bool(children)
+        assert types["root_service_type"] == "geoserver"
+    names = admin.get(f"/resources/{route}/permissions").json()["permission_names"]
+    assert {"read", "write"} <= set(names)
+    under_workspace = admin.post(
+        "/resources", json={"resource_name": "r", "resource_type": "route", "parent_id": workspace}
+    )
+    assert_error(under_workspace, 403, "resource_type")
+    wms = add_service(admin, "geowms", "geoserverwms")
+    only_workspaces = admin.post(
+        "/resources",
+        json={"resource_name": "r", "resource_type": "route", "parent_id": wms["resource_id"]},
+    )
+    assert_error(only_workspaces, 403, "resource_type")

@@ -29,6 +29,8 @@ class Mail:
     recipients: list[str]
     subject: str
     text: str
+    content_type: str = "text/plain"
+    sender: str = ""
 
     def links(self) -> list[str]:
         """Every ``/tmp/{token}`` link in the text, in order."""
@@ -88,10 +90,17 @@ class SmtpServer:
             raw = envelope.content if isinstance(envelope.content, bytes) else b""
             parsed = message_from_bytes(raw, policy=policy.default)
             assert isinstance(parsed, EmailMessage)
-            body = parsed.get_body(("plain",))
+            body = parsed.get_body(("plain", "html"))
             text = body.get_content() if body is not None else ""
+            kind = body.get_content_type() if body is not None else "text/plain"
             self.mails.append(
-                Mail([str(r) for r in envelope.rcpt_tos], str(parsed["Subject"]), text)
+                Mail(
+                    [str(r) for r in envelope.rcpt_tos],
+                    str(parsed["Subject"]),
+                    text,
+                    kind,
+                    str(parsed["From"]),
+                )
             )
             self._cond.notify_all()
         return "250 OK"

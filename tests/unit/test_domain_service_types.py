@@ -39,7 +39,8 @@ WFS2 = (
         ("ncwms", "service", ("directory", "file")),
         ("ncwms", "directory", ("directory", "file")),
         ("ncwms", "file", ()),
-        ("geoserver", "service", ("workspace",)),
+        ("geoserver", "service", ("route", "workspace")),
+        ("geoserver", "route", ("route", "workspace")),
         ("geoserver", "workspace", ("layer", "process")),
         ("geoserverwms", "workspace", ("layer",)),
         ("geoserverwfs", "workspace", ("layer",)),
@@ -76,6 +77,7 @@ def test_allowed_child_types(service_type: str, resource_type: str, children: tu
         ("access", "service", ("access",)),
         ("geoserverwps", "workspace", ("getcapabilities", "describeprocess", "execute")),
         ("geoserverwps", "process", ("describeprocess", "execute")),
+        ("geoserver", "route", ("read", "write")),
         (
             "geoserverwms",
             "layer",

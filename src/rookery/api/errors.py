@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
+from rookery.api.error_params import error_param, param_object
 from rookery.api.responses import respond
 from rookery.errors import (
     AuthenticationError,
+    Check,
     ConflictError,
     DatabaseUnavailableError,
     ForbiddenError,
@@ -73,17 +75,6 @@ def error_response(
     return respond(code, detail, **{k: v for k, v in keys.items() if k not in ENVELOPE_KEYS})
 
 
-def error_param(error: RookeryError) -> dict[str, Any] | None:
-    """Magpie's ``param`` object: the field at fault, the value given and, when there is
-    one, what it was checked against (``compare``)."""
-    if not error.param:
-        return None
-    param = {"name": error.param, "value": _jsonable(error.value)}
-    if error.compare is not None:
-        param["compare"] = _jsonable(error.compare)
-    return param
-
-
 def rookery_error_response(request: Request, error: RookeryError) -> JSONResponse:
     """The response for one of our errors, with ``Retry-After`` when the error says when.
 
@@ -117,10 +108,14 @@ def install(app: FastAPI) -> None:
         first = error.errors()[0] if error.errors() else {}
         name = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
         detail = f"invalid value for '{name}': {first.get('msg', 'invalid input')}"
-        param = {"name": name, "value": _jsonable(first.get("input"))}
         kind = str(first.get("type", ""))
         if kind.endswith(("_parsing", "_type")):  # "int_parsing" → compare "Type[int]"
-            param["compare"] = f"Type[{kind.split('_', maxsplit=1)[0]}]"
+            compare = f"Type[{kind.split('_', maxsplit=1)[0]}]"
+            param = param_object(name, first.get("input"), compare=compare, check=Check.IS_TYPE)
+        elif kind == "missing":  # pydantic's input is then the enclosing object
+            param = param_object(name, None, check=Check.NOT_NONE)
+        else:
+            param = param_object(name, first.get("input"))
         return error_response(request, 400, detail, param)
 
     @app.exception_handler(HTTPException)

@@ -25,8 +25,10 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rookery.api.error_params import param_object
 from rookery.api.errors import error_response
 from rookery.api.renderings import render_html, render_text, render_xml
+from rookery.errors import Check
 
 JSON = "application/json"
 HTML = "text/html"
@@ -99,7 +101,7 @@ class Negotiation:
             return
         wanted = requested_type(scope)
         if wanted not in SUPPORTED:
-            param = {"name": ACCEPT_PARAM, "value": wanted, "compare": list(SUPPORTED)}
+            param = param_object(ACCEPT_PARAM, wanted, compare=list(SUPPORTED), check=Check.IS_IN)
             response = error_response(Request(scope), 406, NOT_ACCEPTABLE, param)
             await response(scope, receive, send)
             return

@@ -46,7 +46,18 @@ ERROR: dict[str, Any] = {
         "path": {"type": "string"},
         "url": {"type": "string"},
         "method": {"type": "string"},
-        "param": {"type": "object", "properties": {"name": {"type": "string"}, "value": {}}},
+        # Magpie's ``param`` (rookery.api.error_params): the field, the value given, what it
+        # was compared with (as text) and the check that failed.
+        "param": {
+            "type": "object",
+            "required": ["name", "value", "conditions"],
+            "properties": {
+                "name": {"type": "string"},
+                "value": {},
+                "compare": {"type": "string"},
+                "conditions": {"type": "object", "additionalProperties": {"type": "boolean"}},
+            },
+        },
     },
     "additionalProperties": True,
 }

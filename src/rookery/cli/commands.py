@@ -13,6 +13,7 @@ from rookery.config import load_settings
 from rookery.db.schema import current_revision, upgrade
 from rookery.db.startup import open_database, parse_database_url
 from rookery.errors import InvalidInputError
+from rookery.services.mail_templates import check_templates
 from rookery.webhooks.config import load_webhooks
 
 
@@ -105,13 +106,20 @@ def migrate(_: argparse.Namespace) -> int:
 
 
 def check_config(args: argparse.Namespace) -> int:
-    """Validate webhook configuration without starting anything."""
+    """Validate webhook configuration, and the e-mail templates the settings name, without
+    starting anything."""
     webhooks = load_webhooks(args.path)
     print(f"rookery: {args.path}: {len(webhooks)} webhook(s) valid")
     for hook in webhooks:
         declared = f" (id {hook.id!r})" if hook.id is not None else ""
         url = hook.as_public_dict()["url"]
         print(f"  - {hook.name}: {hook.action.value} {hook.method} {url}{declared}")
+    templates = check_templates(load_settings())
+    if templates:
+        print(f"rookery: {len(templates)} e-mail template file(s) valid")
+    for template in templates:
+        language = "Mako (Magpie)" if template.is_mako else "Rookery text"
+        print(f"  - {template.setting}: {template.path} ({language})")
     return 0
 
 

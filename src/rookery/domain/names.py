@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from rookery.errors import InvalidInputError
+from rookery.errors import Check, InvalidInputError
 
 __all__ = [
     "MAX_DESCRIPTION_LENGTH",
@@ -79,8 +79,8 @@ def _check_length(value: str, param: str, label: str, maximum: int) -> None:
         raise InvalidInputError(
             f"{label} is {len(value)} characters long; at most {maximum} are allowed.",
             param=param,
-            value=value,
-            compare=maximum,
+            value=len(value),  # Magpie checks the length against the range allowed
+            compare=range(1, maximum + 1),
         )
     # The uniqueness key is stored too, and case folding may lengthen text ("ß" -> "ss").
     if len(name_key(value)) > maximum:
@@ -88,8 +88,8 @@ def _check_length(value: str, param: str, label: str, maximum: int) -> None:
             f"{label} is too long: compared case-insensitively it has {len(name_key(value))} "
             f"characters; at most {maximum} are allowed.",
             param=param,
-            value=value,
-            compare=maximum,
+            value=len(name_key(value)),
+            compare=range(1, maximum + 1),
         )
 
 
@@ -102,6 +102,7 @@ def validate_user_name(name: object) -> str:
             f"User name {text!r} contains uppercase letters; user names must be lowercase.",
             param="user_name",
             value=text,
+            compare=_USER_NAME.pattern,
         )
     if _USER_NAME.fullmatch(text) is None:
         raise InvalidInputError(
@@ -116,7 +117,8 @@ def validate_user_name(name: object) -> str:
             f"User name {text!r} is reserved (it means the signed-in user).",
             param="user_name",
             value=text,
-            compare=sorted(RESERVED_USER_NAMES),
+            compare=text,
+            check=Check.NOT_EQUAL,
         )
     return text
 
@@ -162,17 +164,22 @@ def validate_password(password: object, min_length: int) -> str:
     """Return ``password`` unchanged if it is a string of ``min_length`` to 1024 characters."""
     if not isinstance(password, str):
         raise InvalidInputError("Password must be a string.", param="password", compare="Type[str]")
+    # As Magpie, the length is checked against the range allowed; the length is all an error
+    # shows of a password.
+    allowed = range(min_length, MAX_PASSWORD_LENGTH + 1)
     if len(password) < min_length:
         raise InvalidInputError(
             f"Password is too short: at least {min_length} characters are required.",
             param="password",
-            compare=min_length,
+            value=len(password),
+            compare=allowed,
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidInputError(
             f"Password is too long: at most {MAX_PASSWORD_LENGTH} characters are allowed.",
             param="password",
-            compare=MAX_PASSWORD_LENGTH,
+            value=len(password),
+            compare=allowed,
         )
     return password
 

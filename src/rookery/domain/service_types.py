@@ -26,7 +26,12 @@ Decisions where SPEC §1 leaves room:
 
 The four GeoServer types follow Magpie 5.1.0: a ``workspace`` directly under the service, then
 ``layer`` (WMS, WFS) or ``process`` (WPS) leaves under a workspace; the combined ``geoserver`` type
-allows the union of the three. A workspace carries the permissions of its service.
+allows the union of the three. A workspace carries the permissions of its service. The combined
+``geoserver`` type also takes ``route`` resources (GeoServer paths outside the OWS endpoints),
+under the service or under another route, and a route may hold workspaces: Magpie's own API
+suite expects this structure from every Magpie since 3.35.0 (``test_GetResourceTypes_
+ServiceGeoserver``). A route carries ``read`` and ``write``, as the routes of ``api`` services
+(not read in Magpie's source: the suite checks the structure only).
 """
 
 from __future__ import annotations
@@ -145,7 +150,10 @@ SERVICE_TYPES: Final = _table(
     ServiceType(
         "geoserver",
         (
-            ResourceTypeRule(SERVICE, _union(_GEOSERVER_WMS, _GEOSERVER_WFS, _WPS), ("workspace",)),
+            ResourceTypeRule(
+                SERVICE, _union(_GEOSERVER_WMS, _GEOSERVER_WFS, _WPS), ("route", "workspace")
+            ),
+            ResourceTypeRule("route", ("read", "write"), ("route", "workspace")),
             ResourceTypeRule(
                 "workspace",
                 _union(_GEOSERVER_WMS, _GEOSERVER_WFS, _WPS),

@@ -40,7 +40,8 @@ class Step:
 
 
 def _bad(detail: str, param: str, value: Any = None) -> InvalidInputError:
-    return InvalidInputError(detail, param=param, value=value)
+    # Magpie reports the body's own entries here, as JSON, not as their text.
+    return InvalidInputError(detail, param=param, value=value, value_as_given=True)
 
 
 def read_steps(entries: object) -> list[Step]:
@@ -122,5 +123,12 @@ def apply_bulk(uow: UnitOfWork, entries: object) -> None:
         except InvalidInputError:
             raise
         except RookeryError as error:  # Magpie answers every refusal here with 400
-            raise InvalidInputError(error.detail, param=error.param, value=error.value) from None
+            raise InvalidInputError(
+                error.detail,
+                param=error.param,
+                value=error.value,
+                compare=error.compare,
+                check=error.check,
+                value_as_given=error.value_as_given,
+            ) from None
         uow.commit()

@@ -60,6 +60,26 @@ def public_view(group: Group) -> dict[str, Any]:
     }
 
 
+def discoverable_for(session: Session, user_name: str) -> list[dict[str, Any]]:
+    """Every discoverable group as ``user_name`` sees it: the public view, whether the user is
+    a member, and whether its terms were sent and wait for the user's acceptance."""
+    user = get_user(session, user_name)
+    member_of = set(
+        session.scalars(select(Membership.group_id).where(Membership.user_id == user.id))
+    )
+    groups = session.scalars(
+        select(Group).where(Group.discoverable.is_(True)).order_by(Group.group_name)
+    )
+    return [
+        {
+            **public_view(group),
+            "member": group.id in member_of,
+            "pending": _pending_token(session, user.id, group.id) is not None,
+        }
+        for group in groups
+    ]
+
+
 def _pending_token(session: Session, user_id: int, group_id: int) -> Token | None:
     return session.scalar(
         select(Token).where(

@@ -58,7 +58,10 @@ def _description(value: object) -> str | None:
 def _text(value: object, param: str, maximum: int) -> str | None:
     if isinstance(value, str) and len(value) > maximum:
         raise InvalidInputError(
-            f"{param} is too long: at most {maximum} characters", param=param, value=len(value)
+            f"{param} is too long: at most {maximum} characters",
+            param=param,
+            value=len(value),
+            compare=range(maximum + 1),
         )
     if value is None or isinstance(value, str):
         return value

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from rookery.config import Settings
-from rookery.errors import MailUnavailableError
+from rookery.errors import InvalidEmailTemplateError, MailUnavailableError
 from rookery.services.mail_templates import load_template, render
 
 __all__ = ["send_mail"]
@@ -33,23 +34,35 @@ def compose(
     """The message for ``template_name`` with ``params``, addressed to ``recipient``."""
     sender = _sender(settings)
     values = {
+        # The names Magpie offers every template, so that its templates find them.
         "email_sender": sender,
+        "email_user": settings.smtp_user or sender,
+        "email_from": settings.smtp_from or sender,
         "email_recipient": recipient,
+        "email_datetime": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "rookery_url": settings.public_url,
         "magpie_url": settings.public_url,
+        "login_url": f"{settings.public_url}/ui/signin",
         **params,
     }
-    rendered = render(load_template(settings, template_name), values)
+    try:
+        rendered = render(load_template(settings, template_name), values)
+    except InvalidEmailTemplateError as error:
+        # The file changed since the start check: this message cannot go out; nothing changes.
+        raise MailUnavailableError(error.detail, param=error.param, value=error.value) from None
     message = EmailMessage()
     message["From"] = rendered.headers.pop("From", sender)
     message["To"] = rendered.headers.pop("To", recipient)
     message["Subject"] = rendered.headers.pop("Subject", "Message from Rookery")
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="rookery")
-    rendered.headers.pop("Content-Type", None)  # the body is always sent as UTF-8 text
+    # The body goes out as UTF-8 HTML when the template says so (Magpie's templates are mostly
+    # HTML), as UTF-8 text otherwise; the template's own charset is not kept.
+    content_type = rendered.headers.pop("Content-Type", "text/plain")
     for key, value in rendered.headers.items():
         message[key] = value
-    message.set_content(rendered.body)
+    html = content_type.split(";", maxsplit=1)[0].strip().lower() == "text/html"
+    message.set_content(rendered.body, subtype="html" if html else "plain")
     return message
 
 

@@ -151,7 +151,9 @@ def _parent(session: Session, parent_id: object, service_name: str | None) -> Re
         parent = get_resource(session, parent_id)
     except (InvalidInputError, NotFoundError) as error:
         detail = error.detail.replace("resource_id", "parent_id")
-        raise type(error)(detail, param="parent_id", value=error.value) from None
+        raise type(error)(
+            detail, param="parent_id", value=error.value, compare=error.compare, check=error.check
+        ) from None
     if service_name is not None:
         service = get_service(session, service_name)
         if root_of(session, parent).id != service.id:

@@ -226,7 +226,7 @@ def upgrade(uow: UnitOfWork, pending: PendingUser) -> User:
 
 def announce(uow: UnitOfWork, user_name: str, email: str) -> None:
     """After a registration became a user: tell the user and, if asked, a manager (best effort)."""
-    notify(uow, email, "user_registration_approved", {"user_name": user_name})
+    notify(uow, email, "user_registration_approved", {"user_name": user_name, "email": email})
     settings = uow.settings
     manager = settings.registration_notify_recipient or settings.admin_email
     if settings.registration_notify and manager:

@@ -98,7 +98,7 @@ def _accept_terms(uow: UnitOfWork, key: str) -> str:
             publish_membership(uow, user, group)
         recipient, params = (
             user.email,
-            {"user_name": user.user_name, "group_name": group.group_name},
+            {"user_name": user.user_name, "email": user.email, "group_name": group.group_name},
         )
         uow.commit()
     registration.notify(uow, recipient, "group_terms_approved", params)
@@ -145,6 +145,8 @@ def _ask_approval(uow: UnitOfWork, key: str) -> None:
             "decline_url": registration.token_url(uow, decline),
             "pending_url": f"{uow.settings.public_url}/register/users/{pending.user_name}",
         }
+        # Magpie's template links its console page of the registration: Rookery's is the API.
+        params["display_url"] = params["pending_url"]
         uow.commit()
     admin_address = uow.settings.approval_email_recipient or uow.settings.admin_email
     if not admin_address:
@@ -175,5 +177,6 @@ def _decide(uow: UnitOfWork, key: str, *, approve: bool) -> str:
     if approve:
         registration.announce(uow, name, recipient)
         return f"registration approved: user '{name}' is created and may sign in"
-    registration.notify(uow, recipient, "user_registration_declined", {"user_name": name})
+    declined = {"user_name": name, "email": recipient}
+    registration.notify(uow, recipient, "user_registration_declined", declined)
     return f"registration declined: '{name}' is deleted"

@@ -6,9 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from rookery.domain.statuses import UserStatus
-from rookery.services import groups, users
+from rookery.errors import RookeryError
+from rookery.services import group_registration, groups, users
 from rookery.services.context import AppContext
 from rookery.services.lookups import get_group, get_user
 from rookery.ui.rendering import act, query, read_form, redirect, render
@@ -97,18 +99,23 @@ async def user_edit(request: Request, name: str, who: Caller = Depends(require_a
 
 @router.post("/users/{name}/groups")
 async def user_join(request: Request, name: str, who: Caller = Depends(require_admin)) -> Response:
-    """Add the user to a group."""
+    """Add the user to a group; a group with terms e-mails them first, as the API does."""
     form = await read_form(request)
     group = form.get("group_name", "")
-    return await act(
-        request,
-        f"/users/{name}",
-        f"Added to {group}.",
-        users.add_membership,
-        rookery(request).uow(who.user_name),
-        name,
-        group,
-    )
+    try:
+        joined, _ = await run_in_threadpool(
+            group_registration.join,
+            rookery(request).uow(who.user_name),
+            name,
+            group,
+            discoverable_only=False,
+        )
+    except RookeryError as error:
+        return redirect(request, f"/users/{name}", error=error.detail)
+    if joined:
+        return redirect(request, f"/users/{name}", message=f"Added to {group}.")
+    sent = f"The terms of {group} were e-mailed to {name}: membership waits for their acceptance."
+    return redirect(request, f"/users/{name}", message=sent)
 
 
 @router.post("/users/{name}/groups/{group}/remove")

@@ -69,15 +69,18 @@ def render(
     request: Request, template: str, who: Caller | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     """Render ``template`` with the common context; sets the CSRF cookie when new."""
+    settings = rookery(request).settings
     html = TEMPLATES.get_template(template).render(
         request=request,
         who=who,
         ui=prefix(request),
-        root=rookery(request).settings.root_path,
+        root=settings.root_path,
         csrf_field=CSRF_FIELD,
         csrf=csrf_token(request),
         message=request.query_params.get("message"),
         error=request.query_params.get("error"),
+        registration_open=settings.user_registration_enabled,
+        approval=settings.user_registration_approval,
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)
