@@ -185,6 +185,21 @@ def open_heads(
             first[delivery.lane] = delivery
     if not first:
         return
+    ordered = sorted(first.items())  # lane order, as refresh locks them
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _OPEN_AND_NOTIFY_POSTGRESQL if notify else _OPEN_POSTGRESQL
+        session.execute(
+            statement,
+            {
+                "lanes": [lane for lane, _ in ordered],
+                "receivers": [d.receiver for _, d in ordered],
+                "heads": [d.id for _, d in ordered],
+                "dues": [d.next_attempt_at for _, d in ordered],
+                "since": now,
+                "channel": notify or "",
+            },
+        )
+        return
     rows = [
         {
             "lane": lane,
@@ -193,20 +208,44 @@ def open_heads(
             "due_at": d.next_attempt_at,
             "head_since": now,
         }
-        for lane, d in sorted(first.items())  # lane order, as refresh locks them
+        for lane, d in ordered
     ]
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert = (postgresql.insert if postgres else sqlite.insert)(DeliveryLane).values(rows)
+    insert = sqlite.insert(DeliveryLane).values(rows)
     earlier = insert.excluded.head_id < DeliveryLane.head_id
-    upsert = insert.on_conflict_do_update(
-        index_elements=[DeliveryLane.lane],
-        set_={
-            name: case((earlier, insert.excluded[name]), else_=getattr(DeliveryLane, name))
-            for name in ("head_id", "due_at", "head_since")
-        },
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[DeliveryLane.lane],
+            set_={
+                name: case((earlier, insert.excluded[name]), else_=getattr(DeliveryLane, name))
+                for name in ("head_id", "due_at", "head_since")
+            },
+        )
     )
-    if postgres and notify:
-        done = upsert.returning(DeliveryLane.lane).cte("opened")
-        session.execute(select(func.pg_notify(notify, "")).select_from(done).limit(1))
-    else:
-        session.execute(upsert)
+
+
+# open_heads on PostgreSQL: built once, the lanes as arrays. Built per call by the ORM, the
+# multi-row upsert was compiled afresh every time: a third of its cost, and ~10 % of a
+# permission write's (docs/BENCHMARKS.md, "Writing an event").
+_OPEN_HEADS = """
+    WITH opened AS (
+        INSERT INTO delivery_lanes AS l (lane, receiver, head_id, due_at, head_since)
+        SELECT lane, receiver, head_id, due_at, :since
+        FROM unnest(
+            CAST(:lanes AS text[]), CAST(:receivers AS text[]), CAST(:heads AS bigint[]),
+            CAST(:dues AS timestamptz[])
+        ) AS o(lane, receiver, head_id, due_at)
+        ON CONFLICT (lane) DO UPDATE SET
+            head_id = LEAST(excluded.head_id, l.head_id),
+            due_at = CASE WHEN excluded.head_id < l.head_id THEN excluded.due_at ELSE l.due_at END,
+            head_since = CASE WHEN excluded.head_id < l.head_id
+                              THEN excluded.head_since ELSE l.head_since END
+        RETURNING l.lane
+    )
+"""
+_OPEN_POSTGRESQL = text(_OPEN_HEADS + "SELECT count(*) FROM opened").bindparams(  # noqa: S608
+    bindparam("since", type_=UTCDateTime)
+)
+# NOTIFY in the same statement: PostgreSQL delivers it once the transaction commits.
+_OPEN_AND_NOTIFY_POSTGRESQL = text(
+    _OPEN_HEADS + "SELECT pg_notify(:channel, '') FROM opened LIMIT 1"  # noqa: S608 -- constants
+).bindparams(bindparam("since", type_=UTCDateTime))
