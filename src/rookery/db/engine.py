@@ -19,6 +19,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -203,16 +204,28 @@ def _serialize_transactions(engine: Engine, busy_timeout: float) -> None:
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            end(connection)
+            connection.info.pop("rookery_locked", None)
+            turn.release()
             raise
 
-    def end(connection: Any) -> None:
+    def end(connection: Any, finish: Callable[[Any], None]) -> None:
+        # SQLAlchemy calls these hooks *before* its own COMMIT or ROLLBACK. Handing the turn
+        # on then let the next writer's BEGIN IMMEDIATE meet the lock still held, and wait in
+        # SQLite's busy handler (1 ms at least) for a commit that took microseconds. So the
+        # transaction ends here, then the turn passes; the driver's own commit or rollback
+        # that follows finds no transaction and does nothing. Should ending fail, the turn
+        # still passes, and the driver's own attempt raises the error through SQLAlchemy.
         if connection.info.pop("rookery_locked", False):
-            turn.release()
+            try:
+                finish(connection.connection.dbapi_connection)
+            except Exception:  # noqa: S110 -- the driver's own attempt reports it
+                pass
+            finally:
+                turn.release()
 
     event.listen(engine, "begin", begin)
-    event.listen(engine, "commit", end)
-    event.listen(engine, "rollback", end)
+    event.listen(engine, "commit", partial(end, finish=lambda dbapi: dbapi.commit()))
+    event.listen(engine, "rollback", partial(end, finish=lambda dbapi: dbapi.rollback()))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -200,32 +200,25 @@ def open_heads(
             },
         )
         return
-    rows = [
-        {
-            "lane": lane,
-            "receiver": d.receiver,
-            "head_id": d.id,
-            "due_at": d.next_attempt_at,
-            "head_since": now,
-        }
-        for lane, d in ordered
-    ]
-    insert = sqlite.insert(DeliveryLane).values(rows)
-    earlier = insert.excluded.head_id < DeliveryLane.head_id
     session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[DeliveryLane.lane],
-            set_={
-                name: case((earlier, insert.excluded[name]), else_=getattr(DeliveryLane, name))
-                for name in ("head_id", "due_at", "head_since")
-            },
-        )
+        _OPEN_SQLITE,
+        [
+            {
+                "lane": lane,
+                "receiver": d.receiver,
+                "head_id": d.id,
+                "due_at": d.next_attempt_at,
+                "since": now,
+            }
+            for lane, d in ordered
+        ],
     )
 
 
-# open_heads on PostgreSQL: built once, the lanes as arrays. Built per call by the ORM, the
-# multi-row upsert was compiled afresh every time: a third of its cost, and ~10 % of a
-# permission write's (docs/BENCHMARKS.md, "Writing an event").
+# open_heads, built once: on PostgreSQL the lanes go as arrays, on SQLite one row per
+# execution (an executemany). Built per call by the ORM, the multi-row upsert was compiled
+# afresh every time: most of its cost, and a quarter of a permission write's on PostgreSQL
+# (docs/BENCHMARKS.md, "Writing an event").
 _OPEN_HEADS = """
     WITH opened AS (
         INSERT INTO delivery_lanes AS l (lane, receiver, head_id, due_at, head_since)
@@ -249,3 +242,16 @@ _OPEN_POSTGRESQL = text(_OPEN_HEADS + "SELECT count(*) FROM opened").bindparams(
 _OPEN_AND_NOTIFY_POSTGRESQL = text(
     _OPEN_HEADS + "SELECT pg_notify(:channel, '') FROM opened LIMIT 1"  # noqa: S608 -- constants
 ).bindparams(bindparam("since", type_=UTCDateTime))
+# The same upsert on SQLite (min() of two arguments is SQLite's LEAST).
+_OPEN_SQLITE = text(
+    """
+    INSERT INTO delivery_lanes (lane, receiver, head_id, due_at, head_since)
+    VALUES (:lane, :receiver, :head_id, :due_at, :since)
+    ON CONFLICT (lane) DO UPDATE SET
+        head_id = min(excluded.head_id, delivery_lanes.head_id),
+        due_at = CASE WHEN excluded.head_id < delivery_lanes.head_id
+                      THEN excluded.due_at ELSE delivery_lanes.due_at END,
+        head_since = CASE WHEN excluded.head_id < delivery_lanes.head_id
+                          THEN excluded.head_since ELSE delivery_lanes.head_since END
+    """
+).bindparams(bindparam("due_at", type_=UTCDateTime), bindparam("since", type_=UTCDateTime))

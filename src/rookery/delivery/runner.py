@@ -90,6 +90,7 @@ class Worker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: asyncio.Queue[AttemptResult] = asyncio.Queue()
         self._wake = asyncio.Event()
+        self._wake_queued = False  # a wake-up is on its way to the loop: later ones ride on it
         self.sent = 0
         self.outages = OutageLog()
         self.heartbeat = Heartbeat(app, self.id, lambda: list(self._inflight), lease, self.outages)
@@ -110,8 +111,8 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, then let in-flight sends finish (bounded)."""
         loop = asyncio.get_running_loop()
-        self.app.on_wake(lambda: _call(loop, self._new_deliveries))
-        self.listener = Listener(self.app, lambda: _call(loop, self._new_deliveries), self.outages)
+        self.app.on_wake(lambda: self._wake_from_thread(loop))
+        self.listener = Listener(self.app, lambda: self._wake_from_thread(loop), self.outages)
         self.listener.start()
         if self.app.engine.dialect.name == "sqlite":
             await keep_trying(self.start_outage, self._release_orphans, stop)
@@ -237,8 +238,18 @@ class Worker:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    def _wake_from_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From any thread: a commit queued deliveries. Commits that come while a wake-up is
+        still on its way to the loop ride on it (its callback runs after they committed), so
+        a burst of requests costs the loop one wake-up, not one each."""
+        if self._wake_queued:
+            return
+        self._wake_queued = True
+        _call(loop, self._new_deliveries)
+
     def _new_deliveries(self) -> None:
         """A commit queued deliveries (this process, or any via NOTIFY): look again."""
+        self._wake_queued = False
         self._commits += 1
         self._look = True
         self._wake.set()
