@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -31,6 +33,22 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
     """Start ``rookery ARGS`` with its output in ``log``."""
     handle = log.open("ab")
     return subprocess.Popen([*ROOKERY, *args], env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def kill_tree(process: subprocess.Popen[Any]) -> None:
+    """SIGKILL ``process`` and every process below it at once, as a crash of the host would
+    end them (the children of a ``serve`` killed alone get SIGTERM and stop in order)."""
+    pids, todo = [], [process.pid]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo += [int(child) for child in task.read_text().split()]
+    for pid in reversed(pids):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait()
 
 
 def wait_http(url: str, process: subprocess.Popen[Any], timeout: float = 30) -> None:

@@ -10,7 +10,6 @@ Sizes are bounded for CI; ``ROOKERY_CHAOS_FULL=1`` (``make chaos``) runs the iss
 from __future__ import annotations
 
 import os
-import signal
 import threading
 import time
 from collections import Counter
@@ -21,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from rookery.db.models import Attempt, Delivery, Event
-from tests.acceptance.processes import rookery_env, start, stop, wait_http
+from tests.acceptance.processes import kill_tree, rookery_env, start, stop, wait_http
 from tests.support.receiver import Receiver
 from tests.support.service import free_port, write_config
 
@@ -110,8 +109,7 @@ def test_sigkill_mid_burst_loses_nothing(tmp_path: Path, receiver: Receiver) -> 
         burst.start()
         while len(accepted) < total // 2 and burst.is_alive():
             time.sleep(0.01)
-        server.send_signal(signal.SIGKILL)
-        server.wait()
+        kill_tree(server)  # serve, its API process and its worker, all at once
         burst.join()
         killed_at = len(accepted)
         server = start(["serve"], env, log)

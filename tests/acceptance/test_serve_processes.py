@@ -4,7 +4,9 @@
   connections are answered by more than one process; webhooks of one subject still arrive in
   commit order; SIGTERM to the parent stops every process.
 - A child that dies takes the tree down with one line naming it; ``serve`` exits 1.
-- On SQLite several API processes are refused with one sentence naming the setting.
+- On SQLite several API processes are refused with one sentence naming the setting; the
+  one API process and the worker run in two processes, the worker woken by the API's
+  doorbell (not by its poll), and both stop together.
 """
 
 from __future__ import annotations
@@ -227,8 +229,49 @@ def test_sqlite_refuses_several_api_processes(tmp_path: Path) -> None:
         [*ROOKERY, "serve"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 2
-    assert "ROOKERY_API_PROCESSES: SQLite serves from one process" in done.stderr
+    assert "ROOKERY_API_PROCESSES: SQLite serves the API from one process" in done.stderr
     assert not (tmp_path / "r.db").exists()
+
+
+def test_sqlite_runs_the_worker_in_its_own_process_woken_by_the_api(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """Two children (API, worker); each webhook arrives well inside the worker's 1 s poll."""
+    hook = {
+        "name": "groups",
+        "action": "create_group",
+        "method": "POST",
+        "url": receiver.url("/groups"),
+        "payload": {"group": "{{group.name}}"},
+    }
+    port = free_port()
+    env = rookery_env(
+        f"sqlite:///{tmp_path / 'r.db'}",
+        ROOKERY_PORT=str(port),
+        ROOKERY_WEBHOOKS_CONFIG_PATH=str(write_config(tmp_path, [hook])),
+    )
+    server = start(["serve"], env, tmp_path / "serve.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/version", server, timeout=60)
+        children = _wait_children(server.pid, 2)
+        assert len(children) == 2
+        admin = _admin(base)
+        waits = []
+        for n in range(5):
+            assert admin.post("/groups", json={"group_name": f"g{n}"}).status_code == 201
+            answered = time.monotonic()
+            receiver.wait_for(n + 1, "/groups", timeout=10)
+            waits.append(time.monotonic() - answered)
+        admin.close()
+        # Polling alone would bring each in 0.5 s on average, all five under 0.3 s rarely.
+        assert max(waits) < 0.3, waits
+        assert [r.json()["group"] for r in receiver.on("/groups")] == [f"g{n}" for n in range(5)]
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(30) == 0
+        assert all(_gone(pid) for pid in children)
+    finally:
+        stop(server)
 
 
 @needs_pg

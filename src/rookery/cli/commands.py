@@ -62,7 +62,9 @@ def serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     workers = workers if settings.run_worker else 0
-    if processes > 1 or workers > 1:
+    # On SQLite the worker gets a process of its own too: with the API in one interpreter
+    # it took a third of the one core the API could use (docs/BENCHMARKS.md, issue 12).
+    if processes > 1 or workers > 1 or (workers and backend == "sqlite"):
         return hosting.serve_processes(rookery, sock, processes, workers=workers)
     app = create_app(rookery, worker_lifespan(rookery) if settings.run_worker else None)
     config = uvicorn.Config(app, log_level="warning", access_log=False, **SERVER_OPTIONS)
@@ -84,7 +86,7 @@ def worker(args: argparse.Namespace) -> int:
     if backend == "sqlite":
         raise InvalidInputError(
             "rookery worker needs PostgreSQL (ROOKERY_DATABASE_URL); with SQLite the worker "
-            "runs inside `rookery serve`",
+            "runs under `rookery serve`, in a process of its own",
             param="ROOKERY_DATABASE_URL",
         )
     processes = hosting.worker_processes(settings.worker_processes, backend)

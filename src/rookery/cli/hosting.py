@@ -17,10 +17,14 @@ Invariants:
 - A child that exits while the parent is not stopping brings the whole tree down, with one
   log line naming it and its exit status, and ``serve`` exits 1: a supervisor (systemd,
   Kubernetes, Docker) restarts one thing, never a half-running service.
-- On SQLite the answer is one process (the API with the worker inside, as before): SQLite
-  serialises writers per process on an in-process lock, which several processes would
-  replace with its busy handler. For the same reason SQLite has one delivery worker:
-  ``ROOKERY_WORKER_PROCESSES`` above 1 is refused there, not silently lowered.
+- On SQLite ``serve`` runs one API process and the delivery worker in a process of its own,
+  so the two no longer share one interpreter lock. They share the database file as SQLite
+  allows: one writing transaction at a time across both (``db.engine``'s write turn, made
+  cross-process by a lock file), and the worker is woken by a doorbell the API rings after
+  each commit that queued deliveries (``delivery.doorbell``), as ``NOTIFY`` does on
+  PostgreSQL. Several API processes, or several workers, are refused on SQLite rather than
+  silently lowered: the API processes would queue on the one writer anyway, and a SQLite
+  worker re-queues at start whatever another worker holds.
 - ``rookery worker --processes N`` (or ``ROOKERY_WORKER_PROCESSES``) supervises N worker
   processes the same way, without a socket; they share the queue as workers on several
   hosts do (each delivery claimed by one worker at a time).
@@ -40,6 +44,7 @@ from collections.abc import Callable
 
 from rookery.bootstrap import Rookery
 from rookery.cli.heap import freeze_startup_objects
+from rookery.delivery.doorbell import Doorbell
 from rookery.errors import InvalidInputError
 
 LOG = logging.getLogger("rookery.serve")
@@ -58,7 +63,7 @@ def api_processes(setting: int, backend: str) -> int:
     if backend == "sqlite":
         if setting > 1:
             raise InvalidInputError(
-                "ROOKERY_API_PROCESSES: SQLite serves from one process (set 1 or 0, "
+                "ROOKERY_API_PROCESSES: SQLite serves the API from one process (set 1 or 0, "
                 "or use PostgreSQL for several)",
                 param="ROOKERY_API_PROCESSES",
             )
@@ -70,7 +75,7 @@ def worker_processes(setting: int, backend: str) -> int:
     """How many delivery worker processes to run: the setting; SQLite accepts only 1."""
     if backend == "sqlite" and setting > 1:
         raise InvalidInputError(
-            f"ROOKERY_WORKER_PROCESSES: SQLite has one delivery worker, inside `rookery serve` "
+            f"ROOKERY_WORKER_PROCESSES: SQLite has one delivery worker, under `rookery serve` "
             f"(got {setting}; use PostgreSQL for several)",
             param="ROOKERY_WORKER_PROCESSES",
         )
@@ -82,31 +87,38 @@ def worker_processes(setting: int, backend: str) -> int:
     return setting
 
 
-def _run_api(rookery: Rookery, sock: socket.socket) -> None:
+def _run_api(rookery: Rookery, sock: socket.socket, doorbell: Doorbell | None = None) -> None:
     import uvicorn
 
     from rookery.web import SERVER_OPTIONS, create_app
 
+    if doorbell is not None:
+        doorbell.keep_ringer()
+        rookery.on_wake(doorbell.ring)
     app = create_app(rookery, None)
     config = uvicorn.Config(app, log_level="warning", access_log=False, **SERVER_OPTIONS)
     freeze_startup_objects()
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def _run_worker(rookery: Rookery, sock: socket.socket | None) -> None:
+def _run_worker(
+    rookery: Rookery, sock: socket.socket | None, doorbell: Doorbell | None = None
+) -> None:
     from rookery.delivery.runner import run_forever
 
     if sock is not None:
         sock.close()  # the worker accepts no connections
+    if doorbell is not None:
+        doorbell.keep_listener()
     freeze_startup_objects()
-    run_forever(rookery)
+    run_forever(rookery, doorbell)
 
 
 def _worker_targets(
-    rookery: Rookery, count: int, sock: socket.socket | None
+    rookery: Rookery, count: int, sock: socket.socket | None, doorbell: Doorbell | None = None
 ) -> list[tuple[str, Callable[[], None]]]:
     return [
-        (f"delivery worker {i + 1}/{count}", lambda: _run_worker(rookery, sock))
+        (f"delivery worker {i + 1}/{count}", lambda: _run_worker(rookery, sock, doorbell))
         for i in range(count)
     ]
 
@@ -156,11 +168,18 @@ def _describe(status: int) -> str:
 
 def serve_processes(rookery: Rookery, sock: socket.socket, count: int, *, workers: int) -> int:
     """Run ``count`` API processes and ``workers`` worker processes until a signal or a death."""
+    # PostgreSQL's NOTIFY reaches every worker; SQLite's one worker needs the doorbell.
+    doorbell = Doorbell() if workers and rookery.engine.dialect.name == "sqlite" else None
     targets: list[tuple[str, Callable[[], None]]] = [
-        (f"API process {i + 1}/{count}", lambda: _run_api(rookery, sock)) for i in range(count)
+        (f"API process {i + 1}/{count}", lambda: _run_api(rookery, sock, doorbell))
+        for i in range(count)
     ]
-    targets += _worker_targets(rookery, workers, sock)
-    return supervise(rookery, targets, sock, "rookery serve")
+    targets += _worker_targets(rookery, workers, sock, doorbell)
+    try:
+        return supervise(rookery, targets, sock, "rookery serve")
+    finally:
+        if doorbell is not None:
+            doorbell.close()
 
 
 def worker_processes_forever(rookery: Rookery, count: int) -> int:

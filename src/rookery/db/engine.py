@@ -15,6 +15,8 @@ surfaces as :class:`~rookery.errors.DatabaseUnavailableError` — translated her
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 import time
@@ -57,7 +59,9 @@ def make_engine(url: str, *, sqlite_busy_timeout: float = 30.0, **kwargs: Any) -
             **kwargs,
         )
         event.listen(engine, "connect", partial(_sqlite_pragmas, sqlite_busy_timeout))
-        _serialize_transactions(engine, sqlite_busy_timeout)
+        database = make_url(url).database
+        shared = ProcessLock(f"{database}-turn") if database and database != ":memory:" else None
+        _serialize_transactions(engine, sqlite_busy_timeout, shared)
     else:
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 20)
@@ -177,17 +181,62 @@ class WriteTurn:
         self._holder = None
 
 
-def _serialize_transactions(engine: Engine, busy_timeout: float) -> None:
-    """One SQLite transaction at a time in this process, queued on a :class:`WriteTurn`.
+class ProcessLock:
+    """The write turn across the processes of one ``rookery serve`` (its API and its worker):
+    an exclusive ``flock`` on a file beside the database, taken by the thread that holds its
+    process's :class:`WriteTurn`, so at most one thread per process ever waits here.
+
+    Waiting polls in steps of 0.1 ms growing to 2 ms: much finer than SQLite's busy handler
+    (1, 2, 5, 10 ... 100 ms), which is what made its waits a latency tail. The lock file is
+    opened once per process (a descriptor inherited over ``fork`` would share the lock with
+    the parent); the kernel drops a dead process's lock with its descriptors.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self, timeout: float) -> bool:
+        fd = self._descriptor()
+        deadline = time.monotonic() + timeout
+        pause = 0.0001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+
+    def release(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _descriptor(self) -> int:
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+def _serialize_transactions(
+    engine: Engine, busy_timeout: float, shared: ProcessLock | None = None
+) -> None:
+    """One SQLite transaction at a time: in this process, queued on a :class:`WriteTurn`; across
+    processes on the same file, on a :class:`ProcessLock` taken next.
 
     Every writing transaction is ``BEGIN IMMEDIATE`` (no deadlocking read-to-write upgrades);
     sessions marked ``rookery_read_only`` take a plain ``BEGIN`` and no turn; sessions marked
     ``rookery_first`` (the worker's) are served before waiting requests. Waiting
     for the write lock inside SQLite's busy handler sleeps in steps of up to 100 ms, which
     showed as a 100 ms latency tail; threads of one process queue here instead
-    and are woken the moment the previous transaction ends. Other processes (the CLI) still
-    wait through the busy timeout. Each of the two waits (here, then in SQLite) is bounded by
-    the busy timeout: a lock held longer by another process makes writers fail, not pile up.
+    and are woken the moment the previous transaction ends, and processes (``serve``'s API
+    and worker, the CLI) poll the lock file in sub-millisecond steps. Each wait (the turn,
+    the lock file, then SQLite's own) is bounded by the busy timeout: a lock held longer
+    makes writers fail, not pile up.
     """
     turn = WriteTurn()
 
@@ -198,15 +247,22 @@ def _serialize_transactions(engine: Engine, busy_timeout: float) -> None:
             connection.exec_driver_sql("BEGIN")
             return
         if not turn.acquire(first=bool(options.get("rookery_first")), timeout=busy_timeout):
-            locked = sqlite3.OperationalError("database is locked")
-            raise unavailable_error(exc.OperationalError("BEGIN IMMEDIATE", None, locked))
+            raise _locked()
+        if shared is not None and not shared.acquire(busy_timeout):
+            turn.release()
+            raise _locked()
         connection.info["rookery_locked"] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             connection.info.pop("rookery_locked", None)
-            turn.release()
+            hand_on()
             raise
+
+    def hand_on() -> None:
+        if shared is not None:
+            shared.release()
+        turn.release()
 
     def end(connection: Any, finish: Callable[[Any], None]) -> None:
         # SQLAlchemy calls these hooks *before* its own COMMIT or ROLLBACK. Handing the turn
@@ -221,11 +277,16 @@ def _serialize_transactions(engine: Engine, busy_timeout: float) -> None:
             except Exception:  # noqa: S110 -- the driver's own attempt reports it
                 pass
             finally:
-                turn.release()
+                hand_on()
 
     event.listen(engine, "begin", begin)
     event.listen(engine, "commit", partial(end, finish=lambda dbapi: dbapi.commit()))
     event.listen(engine, "rollback", partial(end, finish=lambda dbapi: dbapi.rollback()))
+
+
+def _locked() -> BaseException:
+    locked = sqlite3.OperationalError("database is locked")
+    return unavailable_error(exc.OperationalError("BEGIN IMMEDIATE", None, locked))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,5 +1,5 @@
-"""PostgreSQL ``LISTEN`` on the worker's event loop: wakes the worker when any process queues
-deliveries.
+"""PostgreSQL ``LISTEN`` (or, on SQLite, ``serve``'s doorbell) on the worker's event loop:
+wakes the worker when any process queues deliveries.
 
 The connection is an asyncio one, read by the worker's own loop: a notification wakes the
 claim loop in the same loop iteration, with no thread to hand the GIL to and back (a
@@ -19,6 +19,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
+from rookery.delivery.doorbell import Doorbell
 from rookery.delivery.host import WorkerHost
 from rookery.delivery.outage import Outage, OutageLog
 
@@ -26,25 +27,44 @@ CHANNEL = "rookery_deliveries"
 
 
 class Listener:
-    """Calls ``wake`` on each ``NOTIFY rookery_deliveries`` (PostgreSQL only)."""
+    """Calls ``wake`` on each ``NOTIFY rookery_deliveries`` (PostgreSQL), or on each ring of
+    ``doorbell`` (SQLite under ``serve``, whose API runs in another process)."""
 
-    def __init__(self, app: WorkerHost, wake: Callable[[], Any], outages: OutageLog) -> None:
+    def __init__(
+        self,
+        app: WorkerHost,
+        wake: Callable[[], Any],
+        outages: OutageLog,
+        doorbell: Doorbell | None = None,
+    ) -> None:
         self.app = app
         self.wake = wake
+        self.doorbell = doorbell
         self.outage = Outage("the LISTEN connection", outages)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopped = threading.Event()
 
     def start(self) -> None:
-        """Start listening on the running loop (does nothing on SQLite: its writers are in
-        this process)."""
+        """Start listening on the running loop (on SQLite without a doorbell, nothing to do:
+        the writers are in this process and wake the worker directly)."""
         if self.app.engine.dialect.name == "postgresql":
             self._loop = asyncio.get_running_loop()
             self._task = self._loop.create_task(self._run())
+        elif self.doorbell is not None:
+            self._loop = asyncio.get_running_loop()
+            self._loop.add_reader(self.doorbell.fileno(), self._rung)
+            self.wake()  # rings from before the loop listened were not read as wake-ups
+
+    def _rung(self) -> None:
+        if self.doorbell is not None and self.doorbell.drain():
+            self.wake()
 
     def stop(self) -> None:
         """Stop from any thread, waiting up to two seconds for the connection to close."""
+        if self._loop is not None and self.doorbell is not None:
+            with suppress(RuntimeError):  # the loop has closed: so has the reader
+                self._loop.call_soon_threadsafe(self._loop.remove_reader, self.doorbell.fileno())
         if self._loop is None or self._task is None:
             return
         task = self._task

@@ -44,6 +44,7 @@ from rookery.db.outcomes import AttemptResult
 from rookery.db.queue import ClaimedDelivery
 from rookery.db.turns import record_and_claim
 from rookery.delivery.budget import claim_budget
+from rookery.delivery.doorbell import Doorbell
 from rookery.delivery.heartbeat import Heartbeat
 from rookery.delivery.host import WorkerHost
 from rookery.delivery.listener import Listener
@@ -69,8 +70,10 @@ class Worker:
         concurrency: int | None = None,
         poll_seconds: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
+        doorbell: Doorbell | None = None,
     ) -> None:
         self.app = app
+        self.doorbell = doorbell
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.concurrency = concurrency or app.settings.worker_concurrency
         # At most this many requests in flight per receiver: a hanging receiver holds half
@@ -112,7 +115,9 @@ class Worker:
         """Work until ``stop`` is set, then let in-flight sends finish (bounded)."""
         loop = asyncio.get_running_loop()
         self.app.on_wake(lambda: self._wake_from_thread(loop))
-        self.listener = Listener(self.app, lambda: self._wake_from_thread(loop), self.outages)
+        self.listener = Listener(
+            self.app, lambda: self._wake_from_thread(loop), self.outages, self.doorbell
+        )
         self.listener.start()
         if self.app.engine.dialect.name == "sqlite":
             await keep_trying(self.start_outage, self._release_orphans, stop)
@@ -255,9 +260,9 @@ class Worker:
         self._wake.set()
 
     def _release_orphans(self) -> None:
-        # With SQLite the worker lives inside the one `rookery serve`: whatever is still
-        # claimed was claimed by a process that is gone, so it is sent again now, not after
-        # the lease (at-least-once; receivers drop duplicates by webhook-id).
+        # With SQLite there is one worker (``serve`` refuses more): whatever is still claimed
+        # was claimed by a worker that is gone, so it is sent again now, not after the
+        # lease (at-least-once; receivers drop duplicates by webhook-id).
         with self.app.session() as session:
             released = queue.release_all_claims(session)
             session.commit()
@@ -430,8 +435,9 @@ def worker_lifespan(app: WorkerHost) -> Callable[[Any], AbstractAsyncContextMana
     return lifespan
 
 
-def run_forever(app: WorkerHost) -> None:
-    """``rookery worker``: run until SIGINT/SIGTERM."""
+def run_forever(app: WorkerHost, doorbell: Doorbell | None = None) -> None:
+    """``rookery worker`` (or ``serve``'s worker process, woken by ``doorbell`` on SQLite):
+    run until SIGINT/SIGTERM."""
     import signal
 
     async def main() -> None:
@@ -440,6 +446,6 @@ def run_forever(app: WorkerHost) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         LOG.info("worker started")
-        await Worker(app).run(stop)
+        await Worker(app, doorbell=doorbell).run(stop)
 
     asyncio.run(main())
