@@ -150,7 +150,7 @@ def test_magpie_get_session_invalid_tokens(service: Service) -> None:
     user_id = created.json()["user"]["user_id"]
     signed_in = service.client()
     assert signed_in.post("/signin", json={"user_name": name, "password": name}).status_code == 200
-    real_token = signed_in.cookies.get("auth_tkt", "")
+    real_token = signed_in.cookies.get("auth_tkt") or ""
     assert len(real_token) == 128 + 8 + len(str(user_id)) + len(token_data)
     assert real_token.endswith(f"{user_id}{token_data}")
 
