@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import string
 import uuid
 
 import httpx
@@ -126,3 +128,36 @@ def test_root_path_prefixes_every_route(start_service: ServiceFactory) -> None:
     bare = httpx.get(f"http://127.0.0.1:{service.settings.port}/version")
     assert bare.status_code == 404
     assert service.client().get("/openapi.json").status_code == 200
+
+
+def test_magpie_get_session_invalid_tokens(service: Service) -> None:
+    """Magpie's ``test_GetSession_InvalidTokens``, replayed: a forged token is no session; a new
+    user's cookie is exactly 128 + 8 + len(str(id)) + len("!userid_type:int") characters and
+    opens their session; once the user is deleted, that cookie is no session."""
+    token_data = "!userid_type:int"
+    forged = "".join(secrets.choice(string.hexdigits) for _ in range(128 + 8 + 4)) + token_data
+    client = service.client()
+    client.cookies.set("auth_tkt", forged)
+    assert client.get("/session").json()["authenticated"] is False
+
+    name = "unittest-test-user-cookie-session"
+    created = service.admin.post(
+        "/users",
+        json={"user_name": name, "email": f"{name}@example.org", "password": name,
+              "group_name": "anonymous"},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    user_id = created.json()["user"]["user_id"]
+    signed_in = service.client()
+    assert signed_in.post("/signin", json={"user_name": name, "password": name}).status_code == 200
+    real_token = signed_in.cookies.get("auth_tkt") or ""
+    assert len(real_token) == 128 + 8 + len(str(user_id)) + len(token_data)
+    assert real_token.endswith(f"{user_id}{token_data}")
+
+    real = service.client()
+    real.cookies.set("auth_tkt", real_token)
+    session = real.get("/session").json()
+    assert session["authenticated"] is True
+    assert session["user"]["user_name"] == name
+    assert service.admin.delete(f"/users/{name}").status_code == 200
+    assert real.get("/session").json()["authenticated"] is False

@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import ServiceFactory
 from tests.support.envelope import assert_error
+from tests.support.magpie_ticket import mod_auth_tkt, stamp_of
 from tests.support.oversized import post_oversized
 from tests.support.service import Service
 from tests.support.world import PASSWORD
@@ -68,6 +69,65 @@ def test_cookie_after_signout_is_refused(service: Service) -> None:
     assert alice.get("/signout").status_code == 200
     assert_signed_out(with_cookie(service, stolen))
     assert with_cookie(service, stolen).get("/session").json()["authenticated"] is False
+
+
+def wait_for_a_new_second() -> None:
+    """Sleep until just after the clock's next whole second."""
+    time.sleep(1.01 - time.time() % 1)
+
+
+def test_signin_in_the_second_of_a_signout_works(service: Service) -> None:
+    """A sign-in in the same second as a sign-out gets a cookie stamped one second ahead, which
+    works, while the signed-out cookie stays refused."""
+    add_user(service, "alice")
+    for _ in range(5):
+        old = cookie_of(service.client("alice", PASSWORD), service)
+        wait_for_a_new_second()
+        started = time.time()
+        assert with_cookie(service, old).get("/signout").status_code == 200
+        again = service.client("alice", PASSWORD)
+        if int(time.time()) == int(started):
+            break
+    else:
+        pytest.fail("could not sign out and in again within one second")
+    new = cookie_of(again, service)
+    assert stamp_of(new) == int(started) + 1
+    assert_signed_in(with_cookie(service, new))
+    assert_signed_out(with_cookie(service, old))
+
+
+def test_signout_right_after_a_password_change_ends_its_new_cookie(service: Service) -> None:
+    """The cookie handed out with a password change is ended by a sign-out right after it,
+    even in the same second (two revocations in one second)."""
+    add_user(service, "alice")
+    laptop = service.client("alice", PASSWORD)
+    old = cookie_of(laptop, service)
+    wait_for_a_new_second()
+    changed = laptop.patch("/users/current", json={"password": NEW_PASSWORD})
+    assert changed.status_code == 200, changed.text
+    fresh = cookie_of(laptop, service)
+    assert_signed_in(with_cookie(service, fresh))
+    assert laptop.get("/signout").status_code == 200
+    assert_signed_out(with_cookie(service, fresh))
+    assert_signed_out(with_cookie(service, old))
+    assert_signed_in(service.client("alice", NEW_PASSWORD))
+
+
+def test_cookie_written_by_magpie_counts_until_revoked(service: Service) -> None:
+    """A cookie Magpie wrote with the same secret (user data ``userid_type:int``) opens that
+    user's session; after the user signs out it does not, and one Magpie writes later does."""
+    add_user(service, "alice")
+    user_id = str(service.admin.get("/users/alice").json()["user"]["user_id"])
+    secret = service.settings.secret
+    assert secret
+    magpie = with_cookie(service, mod_auth_tkt(secret, user_id, int(time.time())))
+    session = magpie.get("/session").json()
+    assert session["authenticated"] is True
+    assert session["user"]["user_name"] == "alice"
+    assert service.client("alice", PASSWORD).get("/signout").status_code == 200
+    assert_signed_out(magpie)
+    later = mod_auth_tkt(secret, user_id, int(time.time()) + 1)
+    assert_signed_in(with_cookie(service, later))
 
 
 def test_own_password_change_ends_other_sessions(service: Service) -> None:

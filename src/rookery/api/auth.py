@@ -1,10 +1,11 @@
 """Who is calling: the signed session cookie, and the admin / self-or-admin checks.
 
-The cookie (named ``auth_tkt`` by default, in Pyramid's AuthTkt layout as Magpie writes it:
-see ``rookery.api.auth_ticket``) holds the user id and the user's session version, signed with
-the deployment secret and stamped with its issue time. It is valid for
-``ROOKERY_SESSION_EXPIRE`` seconds and only while the version still matches the user's:
-sign-out and any password change bump it, so every earlier cookie stops working.
+The cookie (named ``auth_tkt`` by default, in Pyramid's AuthTkt layout exactly as Magpie writes
+it: see ``rookery.api.auth_ticket``) holds the user id, signed with the deployment secret and
+stamped with its issue time. It is valid for ``ROOKERY_SESSION_EXPIRE`` seconds and only while
+its stamp is not before the user's ``sessions_valid_from`` (``rookery.domain.sessions``):
+sign-out and any password change move that instant past every stamp issued so far, so every
+earlier cookie stops working. A cookie Magpie wrote with the same secret counts alike.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from rookery.api.auth_ticket import make_ticket, read_ticket
+from rookery.domain.sessions import ticket_counts, ticket_stamp
 from rookery.errors import AuthenticationError, ForbiddenError
 from rookery.services.context import AppContext
 from rookery.services.lookups import ANONYMOUS, is_admin, user_by_id
@@ -44,16 +46,16 @@ def rookery(request: Request) -> AppContext:
     return app
 
 
-def session_cookie(app: AppContext, user_id: int, session_version: int) -> str:
-    """The cookie value for a user signed in now, at this session version."""
-    return make_ticket(app.secret, user_id, session_version, time.time())
+def session_cookie(app: AppContext, user_id: int, valid_from: int) -> str:
+    """The cookie value for a user signed in now, whose sessions are valid from ``valid_from``."""
+    return make_ticket(app.secret, user_id, ticket_stamp(time.time(), valid_from))
 
 
-def set_session_cookie(response: Response, app: AppContext, user_id: int, version: int) -> None:
+def set_session_cookie(response: Response, app: AppContext, user_id: int, valid_from: int) -> None:
     """Put a fresh session cookie on ``response``."""
     response.set_cookie(
         app.settings.cookie_name,
-        session_cookie(app, user_id, version),
+        session_cookie(app, user_id, valid_from),
         max_age=app.settings.session_expire_seconds,
         httponly=True,
         samesite="lax",
@@ -61,11 +63,11 @@ def set_session_cookie(response: Response, app: AppContext, user_id: int, versio
     )
 
 
-def current_session_version(app: AppContext, user_id: int) -> int | None:
-    """The user's session version now (None when the user is gone)."""
+def sessions_valid_from(app: AppContext, user_id: int) -> int | None:
+    """The instant the user's sessions are valid from now (None when the user is gone)."""
     with app.read_session() as session:
         user = user_by_id(session, user_id)
-        return None if user is None else user.session_version
+        return None if user is None else user.sessions_valid_from
 
 
 def _load(app: AppContext, token: str) -> Principal:
@@ -74,7 +76,7 @@ def _load(app: AppContext, token: str) -> Principal:
         return NOBODY
     with app.read_session() as session:
         user = user_by_id(session, ticket.user_id)
-        if user is None or user.session_version != ticket.session_version:
+        if user is None or not ticket_counts(ticket.issued_at, user.sessions_valid_from):
             return NOBODY
         return Principal(user.id, user.user_name, is_admin(user))
 

@@ -1,18 +1,23 @@
-"""The session cookie's value in Pyramid's AuthTkt layout, as Magpie (and Twitcher) read it.
+"""The session cookie's value in Pyramid's AuthTkt layout, exactly as Magpie (and Twitcher) write
+and read it.
 
 Layout (mod_auth_tkt as Pyramid's ``AuthTktCookieHelper`` writes it with ``hashalg="sha512"``,
 no IP binding and an integer user id)::
 
-    <sha512 hex digest><timestamp: 8 hex digits><user id>!<user data>
+    <sha512 hex digest><timestamp: 8 hex digits><user id>!userid_type:int
 
-``user data`` is ``userid_type:int|session_version:<n>``: Pyramid decodes the user id as an
-integer and ignores the other item; Rookery compares the session version with the user's.
-The digest is ``H(H(ip+ts ‖ secret ‖ userid ‖ NUL ‖ tokens ‖ NUL ‖ user data) hex ‖ secret)``
-with ip ``0.0.0.0`` and no tokens.
+so a cookie is ``128 + 8 + len(str(user_id)) + 16`` characters long, Magpie's length. The
+digest is ``H(H(ip+ts ‖ secret ‖ userid ‖ NUL ‖ tokens ‖ NUL ‖ user data) hex ‖ secret)``
+with ip ``0.0.0.0`` and no tokens. Whether a ticket still counts for its user (it may have been
+revoked) is decided by ``rookery.domain.sessions`` from its timestamp; this module only reads
+and writes the value. Tickets are stamped by the caller, up to a second in the future (see
+that module).
 
 Invariants: a ticket is accepted only with a digest made from the same secret (compared in
-constant time), only while ``timestamp + lifetime >= now``, and only if its user data carries
-an integer session version; anything malformed reads as "no session", never as an error.
+constant time), only while ``timestamp + lifetime >= now``, and only if its user data declares
+an integer user id (``userid_type:int``, as Pyramid decodes it; other ``|``-separated items,
+such as the ``session_version:<n>`` of cookies Rookery wrote before, are ignored); anything
+malformed reads as "no session", never as an error.
 """
 
 from __future__ import annotations
@@ -23,15 +28,14 @@ import struct
 from dataclasses import dataclass
 
 _DIGEST_HEX = hashlib.sha512().digest_size * 2
-_VERSION_KEY = "session_version:"
+_USER_DATA = "userid_type:int"
 
 
 @dataclass(frozen=True)
 class Ticket:
-    """What a valid cookie says: who, at which session version, issued when (epoch seconds)."""
+    """What a valid cookie says: who, and its timestamp (epoch seconds)."""
 
     user_id: int
-    session_version: int
     issued_at: int
 
 
@@ -45,12 +49,10 @@ def _digest(secret: str, timestamp: int, userid: str, user_data: str) -> str:
     return hashlib.sha512(inner.encode() + key).hexdigest()
 
 
-def make_ticket(secret: str, user_id: int, session_version: int, now: float) -> str:
-    """The cookie value for ``user_id`` at ``session_version``, issued at ``now``."""
-    timestamp = int(now)
+def make_ticket(secret: str, user_id: int, timestamp: int) -> str:
+    """The cookie value for ``user_id``, stamped ``timestamp`` (epoch seconds)."""
     userid = str(user_id)
-    user_data = f"userid_type:int|{_VERSION_KEY}{session_version}"
-    return f"{_digest(secret, timestamp, userid, user_data)}{timestamp:08x}{userid}!{user_data}"
+    return f"{_digest(secret, timestamp, userid, _USER_DATA)}{timestamp:08x}{userid}!{_USER_DATA}"
 
 
 def read_ticket(secret: str, value: str, lifetime_seconds: int, now: float) -> Ticket | None:
@@ -70,7 +72,6 @@ def read_ticket(secret: str, value: str, lifetime_seconds: int, now: float) -> T
         return None
     if timestamp + lifetime_seconds < now:
         return None
-    versions = [d[len(_VERSION_KEY) :] for d in user_data.split("|") if d.startswith(_VERSION_KEY)]
-    if len(versions) != 1 or not versions[0].isdigit():
+    if _USER_DATA not in user_data.split("|"):
         return None
-    return Ticket(user_id, int(versions[0]), timestamp)
+    return Ticket(user_id, timestamp)

@@ -2,7 +2,7 @@
 
 Invariants: every password check goes through the per-account and per-address throttle and the
 bounded hashing pool; an unknown login costs one dummy verification, so timing tells nothing;
-signing out bumps the user's session version, ending every cookie issued so far.
+signing out moves the user's ``sessions_valid_from`` past every cookie issued so far.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ async def check_credentials(request: Request, login_value: Any, password_value: 
 
 def start_session(request: Request, response: Response, account: Account) -> None:
     """Put a fresh session cookie for ``account`` on ``response``."""
-    set_session_cookie(response, rookery(request), account.user_id, account.session_version)
+    set_session_cookie(response, rookery(request), account.user_id, account.sessions_valid_from)
 
 
 async def end_session(request: Request, response: Response) -> None:

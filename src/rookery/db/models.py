@@ -98,9 +98,12 @@ class User(Base):
     # Bumped on every status change, so a delivery can tell whether someone else changed the
     # status after it set WebhookError (SPEC §6 "User status").
     status_version: Mapped[int] = mapped_column(Integer, default=0)
-    # Carried in the signed session cookie; bumped on sign-out and on every password change, so
-    # every cookie issued before no longer matches (see rookery.api.auth).
-    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Epoch seconds (the session cookie's own unit): a cookie stamped earlier is no session.
+    # Sign-out and every password change move it past every stamp issued so far
+    # (rookery.domain.sessions).
+    sessions_valid_from: Mapped[int] = mapped_column(
+        BigInteger, default=0, server_default=text("0")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     groups: Mapped[list[Group]] = relationship(

@@ -1,8 +1,9 @@
 """Sign-in: finding the account a login names, revoking sessions, and the built-in objects
 every database must hold.
 
-Invariants: a session is valid only while its user's ``session_version`` is the one it was
-issued with; sign-out and every password change bump it (:func:`revoke_sessions`). Sign-in
+Invariants: a session is valid only if it was stamped at or after its user's
+``sessions_valid_from`` (``rookery.domain.sessions``); sign-out and every password change move
+that instant past every stamp issued so far (:func:`revoke_sessions`). Sign-in
 input is bounded before any hashing: a login longer than an email or a password longer than
 any stored one is refused with a 400 naming the field.
 """
@@ -10,6 +11,7 @@ any stored one is refused with a 400 naming the field.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -24,6 +26,7 @@ from rookery.domain.names import (
     validate_password,
     validate_user_name,
 )
+from rookery.domain.sessions import revoked_from
 from rookery.domain.statuses import UserStatus
 from rookery.errors import AuthenticationError, InvalidInputError
 from rookery.services.administrators import remember_bootstrap_admin
@@ -47,7 +50,7 @@ class Account:
     user_id: int
     user_name: str
     password_hash: str | None
-    session_version: int
+    sessions_valid_from: int
 
 
 def signin_input(login: object, password: object) -> tuple[str, str]:
@@ -71,12 +74,12 @@ def find_account(session: Session, login: str) -> Account | None:
     user = session.scalar(select(User).where(or_(User.name_key == key, User.email_key == key)))
     if user is None or user.user_name == ANONYMOUS:
         return None
-    return Account(user.id, user.user_name, user.password_hash, user.session_version or 0)
+    return Account(user.id, user.user_name, user.password_hash, user.sessions_valid_from)
 
 
 def revoke_sessions(user: User) -> None:
     """Make every session cookie issued to ``user`` so far invalid (inside a unit of work)."""
-    user.session_version = (user.session_version or 0) + 1
+    user.sessions_valid_from = revoked_from(time.time(), user.sessions_valid_from)
 
 
 def sign_out(uow: UnitOfWork, user_id: int) -> None:

@@ -8,12 +8,12 @@ from starlette.concurrency import run_in_threadpool
 
 from rookery.api.auth import (
     Principal,
-    current_session_version,
     principal,
     require_admin,
     require_reader,
     require_self_or_admin,
     rookery,
+    sessions_valid_from,
     set_session_cookie,
 )
 from rookery.api.reads import read
@@ -108,9 +108,9 @@ async def update_user(request: Request, user_name: str) -> JSONResponse:
         and (target.casefold() == who.user_name.casefold())
     ):
         # The change ended every session of the caller, this one too: hand it a new one.
-        version = await run_in_threadpool(current_session_version, app, who.user_id)
-        if version is not None:
-            set_session_cookie(response, app, who.user_id, version)
+        valid_from = await run_in_threadpool(sessions_valid_from, app, who.user_id)
+        if valid_from is not None:
+            set_session_cookie(response, app, who.user_id, valid_from)
     return response
 
 
