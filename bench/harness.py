@@ -46,6 +46,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def tree_pids(pid: int) -> list[int]:
+    """``pid`` and every process below it (``/proc/PID/task/*/children``)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
 def memory_mb(pid: int, key: str = "VmHWM") -> float:
     """``VmHWM`` (peak RSS) or ``VmRSS`` of a process, in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -70,10 +82,21 @@ class Proc:
         return self.popen.poll() is None
 
     def cpu(self) -> float:
-        return cpu_seconds(self.pid)
+        """CPU seconds of the process and of every live process below it (``serve`` runs its
+        worker in a child on both databases)."""
+        total = 0.0
+        for pid in tree_pids(self.pid):
+            with contextlib.suppress(OSError):
+                total += cpu_seconds(pid)
+        return total
 
     def peak_rss_mb(self) -> float:
-        return memory_mb(self.pid, "VmHWM")
+        """The largest peak RSS of the process and the processes below it."""
+        peaks = [0.0]
+        for pid in tree_pids(self.pid):
+            with contextlib.suppress(OSError):
+                peaks.append(memory_mb(pid, "VmHWM"))
+        return max(peaks)
 
     def rss_mb(self) -> float:
         return memory_mb(self.pid, "VmRSS")

@@ -67,7 +67,7 @@ def _one_run(api: ApiSetup, receiver: Receiver, plan: Plan) -> list[float]:
 
 
 def run(plan: Plan, kind: str, workdir: Path, *, separate_worker: bool = False) -> list[Figure]:
-    mode = "serve + worker process" if separate_worker else "serve (worker inside)"
+    mode = "serve + worker process" if separate_worker else "serve with its worker"
     receiver = Receiver(workdir)
     hooks = write_webhooks(
         workdir / "latency.yml",

@@ -4,7 +4,8 @@
 addressed to a live receiver and to a configured webhook), then:
 - PostgreSQL: ``rookery worker`` sends for ``Plan.memory_seconds`` (or until drained); then
   ``rookery serve --no-worker`` takes ``Plan.api_clients`` clients of API writes as long;
-- SQLite: ``rookery serve`` (worker inside) does both at once.
+- SQLite: ``rookery serve`` does both (its API and its worker in two child processes; the
+  figure is the larger peak of the two).
 The figure is the process's peak RSS read from ``/proc/PID/status`` just before it is stopped.
 """
 

@@ -45,24 +45,13 @@ from bench.harness import (
     memory_mb,
     percentile,
     rookery_env,
+    tree_pids,
     write_webhooks,
 )
 from bench.receiver import Receiver
 
 ACTIONS = ("create_user", "create_user_permission", "delete_user_permission")
 PASSWORD = "bench-user-password-1"
-
-
-def tree_pids(pid: int) -> list[int]:
-    """``pid`` and every process below it (``/proc/PID/task/*/children``)."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                todo += [int(c) for c in (task / "children").read_text().split()]
-    return found
 
 
 def start(url: str, hooks: Path | None, workdir: Path, processes: int | None) -> tuple[Proc, str]:

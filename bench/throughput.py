@@ -4,12 +4,12 @@ For each database and each shape (N events x 1 webhook, N/10 events x 10 webhook
 are queued once through the outbox writer with no worker running (``bench.fixtures``). Each run
 then puts every delivery back to ``pending`` (``rookery.db.queue.requeue``, the code behind
 ``rookery deliveries retry``), starts the worker — ``rookery worker`` on PostgreSQL, ``rookery
-serve`` (worker inside) on SQLite — and times the receiver's first to last arrival, until the
-backlog is drained or ``Plan.drain_seconds`` have passed (a sustained rate, bounded time).
-On PostgreSQL each run then drains the same backlog once more with two ``rookery worker``
-processes sharing the queue (the "2 / 1" figure, with the receiver's CPU beside it).
-In the same run the ceiling clients send the very same requests (URL, headers, body) to the
-same receiver.
+serve`` on SQLite (its worker runs in a child process, counted in the worker's CPU) — and times
+the receiver's first to last arrival, until the backlog is drained or ``Plan.drain_seconds``
+have passed (a sustained rate, bounded time). On PostgreSQL each run then drains the same
+backlog once more with two ``rookery worker`` processes sharing the queue (the "2 / 1" figure,
+with the receiver's CPU beside it). In the same run the ceiling clients send the very same
+requests (URL, headers, body) to the same receiver.
 """
 
 from __future__ import annotations

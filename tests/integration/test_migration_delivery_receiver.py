@@ -9,32 +9,20 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import Engine
 
-from rookery.db.engine import make_engine
-from rookery.db.schema import alembic_config, current_revision, upgrade
+from rookery.db.schema import current_revision
+from tests.support.migrations import engine_at, migrate
 
 BEFORE = "0003_webhook_identity"
 AFTER = "0004_delivery_receiver"
 
 
-def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 @pytest.fixture
 def engine_at_0003(database_url: str) -> Iterator[Engine]:
     """The test database at revision 0003 (the PostgreSQL one may be at head already)."""
-    engine = make_engine(database_url)
-    upgrade(engine, BEFORE)
-    _migrate(engine, BEFORE, down=True)
-    assert current_revision(engine) == BEFORE
-    yield engine
-    engine.dispose()
+    with engine_at(database_url, BEFORE) as engine:
+        yield engine
 
 
 def _now() -> datetime:
@@ -76,7 +64,7 @@ def test_receiver_is_filled_from_the_lane_and_dropped_on_downgrade(engine_at_000
                 _row(2, "https://b.example:8443|group:odd|name"),
             ],
         )
-    _migrate(engine, AFTER)
+    migrate(engine, AFTER)
 
     with engine.connect() as connection:
         got = connection.execute(sa.text("SELECT uid, receiver FROM deliveries ORDER BY uid"))
@@ -89,8 +77,8 @@ def test_receiver_is_filled_from_the_lane_and_dropped_on_downgrade(engine_at_000
     )
     assert receiver["nullable"] is False
 
-    _migrate(engine, BEFORE, down=True)
+    migrate(engine, BEFORE, down=True)
     assert "receiver" not in _columns(engine)
     assert current_revision(engine) == BEFORE
-    _migrate(engine, AFTER)  # and up again, on the same rows
+    migrate(engine, AFTER)  # and up again, on the same rows
     assert "receiver" in _columns(engine)

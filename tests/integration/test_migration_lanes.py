@@ -9,33 +9,21 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import Engine
 
-from rookery.db.engine import make_engine
-from rookery.db.schema import alembic_config, current_revision, upgrade
+from rookery.db.schema import current_revision
+from tests.support.migrations import engine_at, migrate
 
 BEFORE = "0005_registration"
 AFTER = "0006_lanes"
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
 
-def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 @pytest.fixture
 def engine_at_0004(database_url: str) -> Iterator[Engine]:
     """The test database at revision 0004 (the PostgreSQL one may be at head already)."""
-    engine = make_engine(database_url)
-    upgrade(engine, BEFORE)
-    _migrate(engine, BEFORE, down=True)
-    assert current_revision(engine) == BEFORE
-    yield engine
-    engine.dispose()
+    with engine_at(database_url, BEFORE) as engine:
+        yield engine
 
 
 def _row(number: int, subject: str, state: str) -> dict[str, Any]:
@@ -75,7 +63,7 @@ def test_lanes_are_built_from_unfinished_deliveries_and_dropped_on_downgrade(
                 _row(6, "user:3", "failed"),
             ],
         )
-    _migrate(engine, AFTER)
+    migrate(engine, AFTER)
 
     with engine.connect() as connection:
         got = connection.execute(
@@ -86,6 +74,6 @@ def test_lanes_are_built_from_unfinished_deliveries_and_dropped_on_downgrade(
             ("http://a:80|user:2", 5, True),
         ]
 
-    _migrate(engine, BEFORE, down=True)
+    migrate(engine, BEFORE, down=True)
     assert "delivery_lanes" not in sa.inspect(engine).get_table_names()
     assert current_revision(engine) == BEFORE

@@ -7,32 +7,19 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import Engine
 
-from rookery.db.engine import make_engine
-from rookery.db.schema import alembic_config, current_revision, upgrade
+from tests.support.migrations import engine_at, migrate
 
 BEFORE = "0004_delivery_receiver"
 AFTER = "0005_registration"
 
 
-def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 @pytest.fixture
 def engine_at_0004(database_url: str) -> Iterator[Engine]:
     """The test database at revision 0004 (the PostgreSQL one may be at head already)."""
-    engine = make_engine(database_url)
-    upgrade(engine, BEFORE)
-    _migrate(engine, BEFORE, down=True)
-    assert current_revision(engine) == BEFORE
-    yield engine
-    engine.dispose()
+    with engine_at(database_url, BEFORE) as engine:
+        yield engine
 
 
 def _columns(engine: Engine, table: str) -> set[str]:
@@ -49,7 +36,7 @@ def test_upgrade_adds_registration_schema_and_downgrade_removes_it(engine_at_000
                 "VALUES ('old', 'old', true, 0)"
             )
         )
-    _migrate(engine, AFTER)
+    migrate(engine, AFTER)
     assert "terms" in _columns(engine, "groups")
     assert "pending_user_id" in _columns(engine, "tokens")
     assert "pending_users" in sa.inspect(engine).get_table_names()
@@ -57,7 +44,7 @@ def test_upgrade_adds_registration_schema_and_downgrade_removes_it(engine_at_000
         terms = connection.execute(sa.text("SELECT terms FROM groups WHERE name_key = 'old'"))
         assert terms.scalar_one() is None
 
-    _migrate(engine, BEFORE, down=True)
+    migrate(engine, BEFORE, down=True)
     assert "terms" not in _columns(engine, "groups")
     assert "pending_user_id" not in _columns(engine, "tokens")
     assert "pending_users" not in sa.inspect(engine).get_table_names()

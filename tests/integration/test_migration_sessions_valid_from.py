@@ -11,33 +11,21 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import Engine
 
-from rookery.db.engine import make_engine
-from rookery.db.schema import alembic_config, current_revision, upgrade
+from rookery.db.schema import current_revision
+from tests.support.migrations import engine_at, migrate
 
 BEFORE = "0006_lanes"
 AFTER = "0007_sessions_valid_from"
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 
-def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 @pytest.fixture
 def engine_at_0006(database_url: str) -> Iterator[Engine]:
     """The test database at revision 0006 (the PostgreSQL one may be at head already)."""
-    engine = make_engine(database_url)
-    upgrade(engine, BEFORE)
-    _migrate(engine, BEFORE, down=True)
-    assert current_revision(engine) == BEFORE
-    yield engine
-    engine.dispose()
+    with engine_at(database_url, BEFORE) as engine:
+        yield engine
 
 
 def _user_columns(engine: Engine) -> set[str]:
@@ -85,7 +73,7 @@ def test_sessions_start_after_the_migration_and_users_keep_their_rows(
         )
     memberships, tokens = _count(engine, "memberships"), _count(engine, "tokens")
     started = int(time.time())
-    _migrate(engine, AFTER)
+    migrate(engine, AFTER)
     finished = int(time.time())
 
     with engine.connect() as connection:
@@ -98,7 +86,7 @@ def test_sessions_start_after_the_migration_and_users_keep_their_rows(
     assert "session_version" not in _user_columns(engine)
     assert (_count(engine, "memberships"), _count(engine, "tokens")) == (memberships, tokens)
 
-    _migrate(engine, BEFORE, down=True)
+    migrate(engine, BEFORE, down=True)
     assert current_revision(engine) == BEFORE
     columns = _user_columns(engine)
     assert "session_version" in columns
@@ -109,5 +97,5 @@ def test_sessions_start_after_the_migration_and_users_keep_their_rows(
         )
         assert [row[0] for row in versions] == [0, 0]
     assert (_count(engine, "memberships"), _count(engine, "tokens")) == (memberships, tokens)
-    _migrate(engine, AFTER)  # and up again, on the same rows
+    migrate(engine, AFTER)  # and up again, on the same rows
     assert "sessions_valid_from" in _user_columns(engine)
