@@ -126,9 +126,10 @@ def build(settings: Settings, *, migrate: bool = True) -> Rookery:
         )
         app.secret = cookie_secret(session, settings.secret)
         session.commit()
-    if settings.config_path:
+    if settings.registration_sources:
         from rookery.services.registration import register_config_objects
 
-        register_config_objects(app.uow(), settings.config_path)
+        for path in settings.registration_sources:
+            register_config_objects(app.uow(), path)
     LOG.info("loaded %d webhook(s)", len(registry))
     return app

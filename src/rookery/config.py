@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rookery.errors import InvalidInputError
 
@@ -25,7 +26,11 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_ADMIN_EMAIL": "MAGPIE_ADMIN_EMAIL",
     "ROOKERY_SECRET": "MAGPIE_SECRET",
     "ROOKERY_TOKEN_EXPIRE": "MAGPIE_TOKEN_EXPIRE",
+    "ROOKERY_PROVIDERS_CONFIG_PATH": "MAGPIE_PROVIDERS_CONFIG_PATH",
+    "ROOKERY_PERMISSIONS_CONFIG_PATH": "MAGPIE_PERMISSIONS_CONFIG_PATH",
     "ROOKERY_PROTECTED_URL": "TWITCHER_PROTECTED_URL",
+    "ROOKERY_PROTECTED_PATH": "TWITCHER_PROTECTED_PATH",
+    "ROOKERY_PROTECTED_HOST": "TWITCHER_HOST",
     "ROOKERY_PASSWORD_MIN_LENGTH": None,
     "ROOKERY_ROOT_PATH": None,
     "ROOKERY_COOKIE_NAME": "MAGPIE_COOKIE_NAME",
@@ -102,12 +107,17 @@ class Settings:
     url: str | None = None
     config_path: str | None = None
     webhooks_config_path: str | None = None
+    providers_config_path: str | None = None
+    permissions_config_path: str | None = None
     admin_user: str = "admin"
     admin_password: str | None = None
     admin_email: str | None = None
     secret: str | None = None
     token_expire_seconds: int = 86400
     protected_url: str | None = None
+    # Magpie's other way to name Twitcher's URL: https://{host}/twitcher{path}
+    protected_path: str | None = None
+    protected_host: str | None = None
     password_min_length: int = 12
     root_path: str = ""
     cookie_name: str = "auth_tkt"
@@ -153,8 +163,28 @@ class Settings:
 
     @property
     def twitcher_url(self) -> str:
-        """Base of every service's ``public_url``."""
-        return (self.protected_url or f"{self.public_url}/ows/proxy").rstrip("/")
+        """Base of every service's ``public_url``: ``ROOKERY_PROTECTED_URL``; else, when
+        Magpie's ``TWITCHER_PROTECTED_PATH`` or ``TWITCHER_HOST`` is set, Magpie's rule
+        ``https://{host}/twitcher{path}`` (host: ``TWITCHER_HOST``, else this service's host;
+        path: default ``/ows/proxy``); else ``{ROOKERY_URL}/ows/proxy``."""
+        if self.protected_url:
+            return self.protected_url.rstrip("/")
+        if self.protected_path is None and self.protected_host is None:
+            return f"{self.public_url}/ows/proxy"
+        path = "/" + (self.protected_path or "/ows/proxy").strip("/")
+        if not path.startswith("/twitcher"):
+            path = "/twitcher" + path
+        host = self.protected_host or urlsplit(self.public_url).hostname or self.host
+        return f"https://{host}{path}".rstrip("/")
+
+    @property
+    def registration_sources(self) -> tuple[str, ...]:
+        """The files whose providers, groups, users and permissions are registered at start:
+        the combined file alone when it is set (as Magpie), else Magpie's providers file, then
+        its permissions file."""
+        if self.config_path:
+            return (self.config_path,)
+        return tuple(p for p in (self.providers_config_path, self.permissions_config_path) if p)
 
     @property
     def webhook_source(self) -> str | None:
@@ -241,12 +271,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         url=_lookup(env, "ROOKERY_URL"),
         config_path=_lookup(env, "ROOKERY_CONFIG_PATH"),
         webhooks_config_path=_lookup(env, "ROOKERY_WEBHOOKS_CONFIG_PATH"),
+        providers_config_path=_lookup(env, "ROOKERY_PROVIDERS_CONFIG_PATH"),
+        permissions_config_path=_lookup(env, "ROOKERY_PERMISSIONS_CONFIG_PATH"),
         admin_user=_lookup(env, "ROOKERY_ADMIN_USER") or Settings.admin_user,
         admin_password=_lookup(env, "ROOKERY_ADMIN_PASSWORD"),
         admin_email=_lookup(env, "ROOKERY_ADMIN_EMAIL"),
         secret=_lookup(env, "ROOKERY_SECRET"),
         token_expire_seconds=_int(env, "ROOKERY_TOKEN_EXPIRE", Settings.token_expire_seconds),
         protected_url=_lookup(env, "ROOKERY_PROTECTED_URL"),
+        protected_path=_lookup(env, "ROOKERY_PROTECTED_PATH"),
+        protected_host=_lookup(env, "ROOKERY_PROTECTED_HOST"),
         password_min_length=_int(env, "ROOKERY_PASSWORD_MIN_LENGTH", 12),
         root_path=(_lookup(env, "ROOKERY_ROOT_PATH") or "").rstrip("/"),
         cookie_name=_lookup(env, "ROOKERY_COOKIE_NAME") or Settings.cookie_name,

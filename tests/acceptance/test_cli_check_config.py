@@ -179,3 +179,36 @@ def test_serve_refuses_to_start_with_a_broken_mail_template(tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
     assert "serving" not in result.stdout
     assert not (tmp_path / "untouched.db").exists()
+
+
+def test_permissions_naming_an_undeclared_service_are_reported(tmp_path: Path) -> None:
+    """A Magpie permissions file whose entries name services no providers section declares is
+    valid (exit 0), but each such entry is reported, as start would skip it; services declared
+    in the file named by Magpie's providers setting count as declared."""
+    providers = tmp_path / "providers.cfg"
+    providers.write_text(
+        yaml.safe_dump({"providers": {"models": {"url": "http://m.lan/wps", "type": "wps"}}}),
+        encoding="utf-8",
+    )
+    permissions = tmp_path / "permissions.cfg"
+    entries = [
+        {"service": "models", "permission": "getcapabilities", "group": "readers"},
+        {"service": "flyingbird", "permission": "getcapabilities", "group": "administrators"},
+    ]
+    permissions.write_text(yaml.safe_dump({"permissions": entries}), encoding="utf-8")
+    alone = _run(tmp_path, "check-config", str(permissions))
+    assert alone.returncode == 0, alone.stderr
+    warned = [line for line in alone.stdout.splitlines() if line.startswith("rookery: warning:")]
+    assert len(warned) == 2
+    assert "permission #2" in warned[1]
+    assert "'flyingbird'" in warned[1]
+    with_providers = _run(
+        tmp_path,
+        "check-config",
+        str(permissions),
+        settings={"MAGPIE_PROVIDERS_CONFIG_PATH": str(providers)},
+    )
+    assert with_providers.returncode == 0, with_providers.stderr
+    (only,) = [line for line in with_providers.stdout.splitlines() if "warning" in line]
+    assert "permissions.cfg: permission #2" in only
+    assert "not declared in a providers section" in only

@@ -14,7 +14,9 @@ from rookery.db.schema import current_revision, upgrade
 from rookery.db.startup import open_database, parse_database_url
 from rookery.errors import InvalidInputError
 from rookery.services.mail_templates import check_templates
+from rookery.services.registration import undeclared_services
 from rookery.webhooks.config import load_webhooks
+from rookery.webhooks.config_files import read_config_documents
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -116,7 +118,13 @@ def check_config(args: argparse.Namespace) -> int:
         declared = f" (id {hook.id!r})" if hook.id is not None else ""
         url = hook.as_public_dict()["url"]
         print(f"  - {hook.name}: {hook.action.value} {hook.method} {url}{declared}")
-    templates = check_templates(load_settings())
+    settings = load_settings()
+    documents = read_config_documents(args.path)
+    if settings.providers_config_path:
+        documents += read_config_documents(settings.providers_config_path)
+    for line in undeclared_services(documents):
+        print(f"rookery: warning: {line}")
+    templates = check_templates(settings)
     if templates:
         print(f"rookery: {len(templates)} e-mail template file(s) valid")
     for template in templates:
