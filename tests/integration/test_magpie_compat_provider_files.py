@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from rookery.db.models import Event
 from tests.conftest import ServiceFactory
+from tests.integration.webhook_steps import count_rows
 
 PROVIDERS: dict[str, Any] = {
     "providers": {
@@ -90,7 +92,7 @@ def test_magpie_files_start_and_register_as_magpie(
     host = service.settings.host
     assert listed["archive"]["public_url"] == f"https://{host}/twitcher/ows/proxy/archive"
 
-    public = admin.get("/users/anonymous/services", params={"inherited": "true"}).json()["services"]
+    public = admin.get("/users/anonymous/services").json()["services"]  # its own, as Magpie's
     opened = {
         name
         for kind in public.values()
@@ -98,8 +100,10 @@ def test_magpie_files_start_and_register_as_magpie(
         if "getcapabilities" in body["permission_names"]
     }
     assert opened == {"forecasts", "maps"}  # thredds and api services know no getcapabilities
-    anonymous = admin.get("/groups/anonymous/services/forecasts/permissions").json()
-    assert [p["name"] for p in anonymous["permissions"]] == ["getcapabilities"]
+    own = admin.get("/users/anonymous/services/forecasts/permissions").json()
+    assert [p["name"] for p in own["permissions"]] == ["getcapabilities"]
+    refused = admin.delete("/users/anonymous/services/forecasts/permissions/getcapabilities")
+    assert refused.status_code == 403  # the API still edits nothing of the anonymous user
 
     skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
     assert len(skipped) == 3, skipped
@@ -118,12 +122,10 @@ def test_a_restart_moves_a_service_to_its_declared_url(
     start_service: ServiceFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As Magpie at start: a declared service whose URL changed in the file gets the new URL;
-    nothing else is created twice, and a removed ``getcapabilities`` stays removed only until
-    the next start."""
+    nothing is created twice (the public ``getcapabilities`` included)."""
     monkeypatch.setenv("ROOKERY_TEST_MODEL_HOST", "models.lan")
     first = start_service(**_files(tmp_path, PROVIDERS))
-    removed = first.admin.delete("/groups/anonymous/services/maps/permissions/getcapabilities")
-    assert removed.status_code == 200
+    events = count_rows(first, Event)
     first.stop()
 
     moved = {"providers": {**PROVIDERS["providers"]}}
@@ -131,6 +133,7 @@ def test_a_restart_moves_a_service_to_its_declared_url(
     second = start_service(**_files(tmp_path, moved))
     archive = second.admin.get("/services/archive").json()["service"]
     assert archive["service_url"] == "http://archive2.lan/thredds"
-    again = second.admin.get("/groups/anonymous/services/maps/permissions").json()
+    again = second.admin.get("/users/anonymous/services/maps/permissions").json()
     assert [p["name"] for p in again["permissions"]] == ["getcapabilities"]
     assert second.admin.get("/groups").json()["group_names"].count("readers") == 1
+    assert count_rows(second, Event) == events  # nothing created again

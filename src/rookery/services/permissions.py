@@ -103,9 +103,14 @@ def read_permission_body(body: dict[str, Any]) -> Permission:
 
 
 def _check_target(
-    session: Session, holder: User | Group, resource: Resource, perm: Permission
+    session: Session,
+    holder: User | Group,
+    resource: Resource,
+    perm: Permission,
+    *,
+    configured: bool = False,
 ) -> Resource:
-    if isinstance(holder, User) and holder.user_name == ANONYMOUS:
+    if isinstance(holder, User) and holder.user_name == ANONYMOUS and not configured:
         raise ForbiddenError(
             "the anonymous user cannot be given permissions", param="user_name", value=ANONYMOUS
         )
@@ -145,16 +150,24 @@ def _publish(
 
 
 def apply_permission(
-    uow: UnitOfWork, ref: HolderRef, resource: Resource, perm: Permission, *, replace: bool
+    uow: UnitOfWork,
+    ref: HolderRef,
+    resource: Resource,
+    perm: Permission,
+    *,
+    replace: bool,
+    configured: bool = False,
 ) -> tuple[User | Group, bool]:
     """Create (POST) or create-or-replace (PUT) a permission; returns (holder, created).
 
     POST on an existing name is 409. PUT with an identical permission is 409 and sends
-    nothing; PUT replacing another access/scope publishes delete then create.
+    nothing; PUT replacing another access/scope publishes delete then create. Through the API
+    the anonymous user is given nothing (403); ``configured`` is the start-up registration,
+    which gives it the public ``getcapabilities`` of declared services, as Magpie's does.
     """
     session = uow.session
     holder = _holder(session, ref)
-    root = _check_target(session, holder, resource, perm)
+    root = _check_target(session, holder, resource, perm, configured=configured)
     existing = next((r for r in _rows(session, holder, resource.id) if r.name == perm.name), None)
     if existing is not None:
         old = as_permission(existing)

@@ -13,9 +13,9 @@ Rules, Magpie's:
 
 * a new object publishes its event like an API change would (actor: none); an existing group
   or user is left as it is; an existing service whose URL differs gets the declared URL;
-* every declared service whose type knows ``getcapabilities`` gets it for everyone (the
-  ``anonymous`` group: Rookery's anonymous user holds no permissions of its own) unless a
-  ``getcapabilities`` permission of that group is already there;
+* every declared service whose type knows ``getcapabilities`` gets it for everyone, on the
+  anonymous user itself as Magpie gives it (the API still lets nobody edit the anonymous
+  user's permissions: 403), unless it already holds a ``getcapabilities`` permission there;
 * a permission entry that cannot be applied (its service is missing, its user is missing, its
   action is unknown, its resource path cannot be built) is skipped with a warning naming the
   file and the entry; a group a permission names is created when missing;
@@ -132,7 +132,12 @@ def _open_capabilities(uow: UnitOfWork, service_name: str) -> None:
             return
         try:
             permissions.apply_permission(
-                uow, EVERYONE, service, parse_permission(GET_CAPABILITIES), replace=False
+                uow,
+                EVERYONE,
+                service,
+                parse_permission(GET_CAPABILITIES),
+                replace=False,
+                configured=True,
             )
         except ConflictError:
             return  # already given (any access or scope): the operator's choice stands
@@ -140,7 +145,7 @@ def _open_capabilities(uow: UnitOfWork, service_name: str) -> None:
 
 
 GET_CAPABILITIES = "getcapabilities"
-EVERYONE = permissions.HolderRef("group", ANONYMOUS)
+EVERYONE = permissions.HolderRef("user", ANONYMOUS)  # as Magpie: the anonymous user's own
 ACTIONS = ("create", "remove")
 
 
