@@ -28,6 +28,7 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_TOKEN_EXPIRE": "MAGPIE_TOKEN_EXPIRE",
     "ROOKERY_PROVIDERS_CONFIG_PATH": "MAGPIE_PROVIDERS_CONFIG_PATH",
     "ROOKERY_PERMISSIONS_CONFIG_PATH": "MAGPIE_PERMISSIONS_CONFIG_PATH",
+    "ROOKERY_PUBLIC_GETCAPABILITIES": None,
     "ROOKERY_PROTECTED_URL": "TWITCHER_PROTECTED_URL",
     "ROOKERY_PROTECTED_PATH": "TWITCHER_PROTECTED_PATH",
     "ROOKERY_PROTECTED_HOST": "TWITCHER_HOST",
@@ -109,6 +110,8 @@ class Settings:
     webhooks_config_path: str | None = None
     providers_config_path: str | None = None
     permissions_config_path: str | None = None
+    # Declared services whose type knows getcapabilities give it to the anonymous user (Magpie).
+    public_getcapabilities: bool = True
     admin_user: str = "admin"
     admin_password: str | None = None
     admin_email: str | None = None
@@ -273,6 +276,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         webhooks_config_path=_lookup(env, "ROOKERY_WEBHOOKS_CONFIG_PATH"),
         providers_config_path=_lookup(env, "ROOKERY_PROVIDERS_CONFIG_PATH"),
         permissions_config_path=_lookup(env, "ROOKERY_PERMISSIONS_CONFIG_PATH"),
+        public_getcapabilities=_bool(env, "ROOKERY_PUBLIC_GETCAPABILITIES", default=True),
         admin_user=_lookup(env, "ROOKERY_ADMIN_USER") or Settings.admin_user,
         admin_password=_lookup(env, "ROOKERY_ADMIN_PASSWORD"),
         admin_email=_lookup(env, "ROOKERY_ADMIN_EMAIL"),
@@ -312,8 +316,8 @@ def automatic_hash_workers(database_url: str, api_processes: int, cores: int | N
 MAX_AUTOMATIC_HASHERS = 4
 
 
-def _bool(env: Mapping[str, str], name: str) -> bool:
-    value = (_lookup(env, name) or "false").strip().lower()
+def _bool(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
+    value = (_lookup(env, name) or str(default)).strip().lower()
     if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
         raise InvalidInputError(
             f"setting {name}: expected true or false, got {value!r}", param=name, value=value

@@ -137,3 +137,22 @@ def test_a_restart_moves_a_service_to_its_declared_url(
     assert [p["name"] for p in again["permissions"]] == ["getcapabilities"]
     assert second.admin.get("/groups").json()["group_names"].count("readers") == 1
     assert count_rows(second, Event) == events  # nothing created again
+
+
+def test_public_getcapabilities_can_be_taken_back_at_start(
+    start_service: ServiceFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API cannot change the anonymous user's permissions, so the setting is the way back:
+    with ``ROOKERY_PUBLIC_GETCAPABILITIES`` false, the next start removes the grant a start
+    gave, and gives none."""
+    monkeypatch.setenv("ROOKERY_TEST_MODEL_HOST", "models.lan")
+    first = start_service(**_files(tmp_path, PROVIDERS))
+    given = first.admin.get("/users/anonymous/services").json()["services"]
+    assert set(given) == {"wps", "geoserverwms"}
+    first.stop()
+
+    second = start_service(**_files(tmp_path, PROVIDERS), public_getcapabilities=False)
+    assert second.admin.get("/users/anonymous/services").json()["services"] == {}
+    second.stop()
+    third = start_service(**_files(tmp_path, PROVIDERS), public_getcapabilities=False)
+    assert third.admin.get("/users/anonymous/services").json()["services"] == {}

@@ -57,3 +57,10 @@ def test_providers_then_permissions_unless_a_combined_file(no_file: dict[str, st
     assert load_settings(only).registration_sources == ("/p.cfg",)
     combined = {**no_file, **files, "MAGPIE_CONFIG_PATH": "/etc/magpie/config.yml"}
     assert load_settings(combined).registration_sources == ("/etc/magpie/config.yml",)
+
+
+def test_public_getcapabilities_is_on_unless_switched_off(no_file: dict[str, str]) -> None:
+    """Magpie's start always opens ``getcapabilities``; Rookery does too unless told not to."""
+    assert load_settings(no_file).public_getcapabilities is True
+    off = {**no_file, "ROOKERY_PUBLIC_GETCAPABILITIES": "false"}
+    assert load_settings(off).public_getcapabilities is False

@@ -227,12 +227,18 @@ def delete_permission(
 
 
 def remove_permission(
-    uow: UnitOfWork, ref: HolderRef, resource: Resource, permission_name: str
+    uow: UnitOfWork,
+    ref: HolderRef,
+    resource: Resource,
+    permission_name: str,
+    *,
+    configured: bool = False,
 ) -> Permission:
-    """Delete the permission with that name (whatever its access/scope); 404 if none."""
+    """Delete the permission with that name (whatever its access/scope); 404 if none.
+    ``configured``: the start-up registration, the one writer of the anonymous user's."""
     session = uow.session
     holder = _holder(session, ref)
-    if isinstance(holder, User) and holder.user_name == ANONYMOUS:
+    if isinstance(holder, User) and holder.user_name == ANONYMOUS and not configured:
         raise ForbiddenError(
             "the anonymous user's permissions cannot be changed",
             param="user_name",

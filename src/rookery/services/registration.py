@@ -16,6 +16,8 @@ Rules, Magpie's:
 * every declared service whose type knows ``getcapabilities`` gets it for everyone, on the
   anonymous user itself as Magpie gives it (the API still lets nobody edit the anonymous
   user's permissions: 403), unless it already holds a ``getcapabilities`` permission there;
+  with ``ROOKERY_PUBLIC_GETCAPABILITIES=false`` the start takes that permission back instead
+  (the only way to, since the API cannot);
 * a permission entry that cannot be applied (its service is missing, its user is missing, its
   action is unknown, its resource path cannot be built) is skipped with a warning naming the
   file and the entry; a group a permission names is created when missing;
@@ -125,22 +127,29 @@ def _register_service(uow: UnitOfWork, name: str, spec: dict[str, Any]) -> None:
 
 
 def _open_capabilities(uow: UnitOfWork, service_name: str) -> None:
-    """Give everyone ``getcapabilities`` on a declared service whose type knows it."""
+    """Keep the anonymous user's ``getcapabilities`` on a declared service whose type knows
+    it in line with ``ROOKERY_PUBLIC_GETCAPABILITIES``: given (Magpie's start), or taken back."""
+    public = uow.settings.public_getcapabilities
     with uow:
         service = get_service(uow.session, service_name)
         if GET_CAPABILITIES not in allowed_permissions(service.service_type or "", SERVICE):
             return
         try:
-            permissions.apply_permission(
-                uow,
-                EVERYONE,
-                service,
-                parse_permission(GET_CAPABILITIES),
-                replace=False,
-                configured=True,
-            )
-        except ConflictError:
-            return  # already given (any access or scope): the operator's choice stands
+            if public:
+                permissions.apply_permission(
+                    uow,
+                    EVERYONE,
+                    service,
+                    parse_permission(GET_CAPABILITIES),
+                    replace=False,
+                    configured=True,
+                )
+            else:
+                permissions.remove_permission(
+                    uow, EVERYONE, service, GET_CAPABILITIES, configured=True
+                )
+        except (ConflictError, NotFoundError):
+            return  # already as it should be (a given one stands, whatever its access)
         uow.commit()
 
 
