@@ -168,10 +168,22 @@ CLAIM_POSTGRESQL = (
             FOR UPDATE SKIP LOCKED
         ), taken AS (
             UPDATE delivery_lanes SET due_at = NULL
-            WHERE lane IN (SELECT lane FROM due) RETURNING head_id
+            WHERE lane IN (SELECT lane FROM due) RETURNING lane
+        ), runs AS (
+            SELECT r.id FROM taken CROSS JOIN LATERAL (
+                SELECT w.id FROM (
+                    SELECT o.id, bool_and(o.state = 'pending' AND o.next_attempt_at <= :now)
+                                 OVER (ORDER BY o.id) AS ready
+                    FROM (
+                        SELECT d.id, d.state, d.next_attempt_at FROM deliveries AS d
+                        WHERE d.lane = taken.lane AND d.state IN ('pending', 'sending')
+                        ORDER BY d.id LIMIT :depth
+                    ) AS o
+                ) AS w WHERE w.ready
+            ) AS r
         )
         UPDATE deliveries SET state = 'sending', lease_until = :until, claimed_by = :worker
-        WHERE id IN (SELECT head_id FROM taken) AND (state = 'pending') IS TRUE
+        WHERE id IN (SELECT id FROM runs) AND (state = 'pending') IS TRUE
         RETURNING {_RETURNED}
         """  # noqa: S608 -- the f-string inserts the model's column names, never input
     )
@@ -187,14 +199,26 @@ _TAKE_LANES_SQLITE = text(
           AND receiver NOT IN (SELECT value FROM json_each(:skip))
         ORDER BY due_at LIMIT :limit
     )
-    RETURNING head_id
+    RETURNING lane
     """
 ).bindparams(_TIMES[0])
-_CLAIM_HEADS_SQLITE = (
+# Each taken lane's first ``depth`` open deliveries, and whether each is ready to go now.
+_RUNS_SQLITE = text(
+    """
+    SELECT d.lane, d.id, d.state = 'pending' AND d.next_attempt_at <= :now
+    FROM json_each(:lanes) AS l JOIN deliveries AS d ON d.id IN (
+        SELECT i.id FROM deliveries AS i
+        WHERE i.lane = l.value AND i.state IN ('pending', 'sending')
+        ORDER BY i.id LIMIT :depth
+    )
+    ORDER BY d.lane, d.id
+    """
+).bindparams(_TIMES[0])
+_CLAIM_RUNS_SQLITE = (
     text(
         f"""
         UPDATE deliveries SET state = 'sending', lease_until = :until, claimed_by = :worker
-        WHERE id IN (SELECT value FROM json_each(:heads)) AND state = 'pending'
+        WHERE id IN (SELECT value FROM json_each(:ids)) AND state = 'pending'
         RETURNING {_RETURNED}
         """  # noqa: S608 -- the f-string inserts the model's column names, never input
     )
@@ -210,33 +234,62 @@ def claim_due(
     lease: timedelta,
     now: datetime,
     skip_receivers: Sequence[str] = (),
+    depth: int = 1,
 ) -> list[ClaimedDelivery]:
-    """Claim up to ``limit`` due deliveries that head their lane; caller commits.
+    """Claim the runs of up to ``limit`` due lanes; caller commits. Sorted by id.
 
-    Deliveries to ``skip_receivers`` (receivers this worker already keeps busy enough) are
-    left for later, so a hanging receiver cannot take every slot. PostgreSQL: one statement
-    (``FOR UPDATE SKIP LOCKED`` on the due lanes' rows, so concurrent claimers never take a
-    lane twice); SQLite: two, inside the one writer's transaction.
+    A lane's *run* is its head and the deliveries right behind it, up to ``depth`` in all,
+    as far as each is ``pending`` and due: the claimer sends them one after another, each
+    once the one before it is finished (:func:`rookery.delivery.runs.run_goes_on`), and
+    gives back what it did not send (:func:`release_unsent`). With ``depth`` 1 a claim takes
+    heads only. Lanes to ``skip_receivers`` (receivers this worker already keeps busy
+    enough) are left for later, so a hanging receiver cannot take every slot. PostgreSQL:
+    one statement (``FOR UPDATE SKIP LOCKED`` on the due lanes' rows, so concurrent claimers
+    never take a lane twice); SQLite: three, inside the one writer's transaction.
     """
     if limit <= 0:
         return []
     connection = session.connection()
-    params = claim_params(worker_id, limit, lease, now, skip_receivers)
+    params = claim_params(worker_id, limit, lease, now, skip_receivers, depth)
     if connection.dialect.name == "postgresql":
         rows = connection.execute(CLAIM_POSTGRESQL, params)
     else:
         params["skip"] = json.dumps(params["skip"])
-        heads = connection.execute(_TAKE_LANES_SQLITE, params).scalars().all()
-        if not heads:
+        taken = connection.execute(_TAKE_LANES_SQLITE, params).scalars().all()
+        if not taken:
             return []
-        rows = connection.execute(_CLAIM_HEADS_SQLITE, {**params, "heads": json.dumps(heads)})
+        found = connection.execute(_RUNS_SQLITE, {**params, "lanes": json.dumps(taken)})
+        ids = _ready_prefixes(found.all())
+        if not ids:
+            return []
+        rows = connection.execute(_CLAIM_RUNS_SQLITE, {**params, "ids": json.dumps(ids)})
     claimed = [ClaimedDelivery(*row) for row in rows]
     claimed.sort(key=lambda d: d.id)
     return claimed
 
 
+def _ready_prefixes(rows: Sequence[Row[str, int, bool]]) -> list[int]:
+    """Of ``(lane, id, ready)`` rows in lane and id order: each lane's ids up to its first
+    delivery that is not ready (a lane's run never skips a delivery)."""
+    ids: list[int] = []
+    stopped: set[str] = set()
+    for lane, delivery_id, ready in rows:
+        if lane in stopped:
+            continue
+        if ready:
+            ids.append(delivery_id)
+        else:
+            stopped.add(lane)
+    return ids
+
+
 def claim_params(
-    worker_id: str, limit: int, lease: timedelta, now: datetime, skip: Sequence[str]
+    worker_id: str,
+    limit: int,
+    lease: timedelta,
+    now: datetime,
+    skip: Sequence[str],
+    depth: int = 1,
 ) -> dict[str, Any]:
     """The parameters of the claim statements."""
     return {
@@ -245,6 +298,7 @@ def claim_params(
         "worker": worker_id,
         "limit": limit,
         "skip": list(skip),
+        "depth": max(1, depth),
     }
 
 
@@ -329,3 +383,25 @@ def _refresh_returned(session: Session, rows: Sequence[Row[str, str]], now: date
     touched: dict[str, str] = {row[0]: row[1] for row in rows}
     lanes.refresh(session, touched, now or datetime.now(UTC))
     return len(rows)
+
+
+def release_unsent(
+    session: Session, worker_id: str, ids: Sequence[int], now: datetime | None = None
+) -> int:
+    """Give back deliveries ``worker_id`` claimed and did not send (the rest of a lane's run
+    after an attempt that will be retried, or when the worker stops); caller commits."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(ids),
+            Delivery.claimed_by == worker_id,
+            # IS TRUE: by primary key, not through ix_deliveries_lease (see CLAIM_POSTGRESQL).
+            (Delivery.state == DeliveryState.SENDING).is_(True),
+        )
+        .values(state=DeliveryState.PENDING, lease_until=None, claimed_by=None)
+        .returning(Delivery.lane, Delivery.receiver)
+        .execution_options(synchronize_session=False)
+    )
+    return _refresh_returned(session, result.all(), now)

@@ -55,16 +55,19 @@ def record_and_claim(
     lease: timedelta,
     now: datetime,
     skip_receivers: Sequence[str] = (),
+    depth: int = 1,
 ) -> list[ClaimedDelivery]:
-    """Record ``results`` and claim up to ``want`` due deliveries, and commit."""
+    """Record ``results`` and claim the runs of up to ``want`` due lanes (at most ``depth``
+    deliveries each: :func:`rookery.db.queue.claim_due`), and commit."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         record_results(session, worker_id, deliveries, results, now)
-        claimed = queue.claim_due(session, worker_id, want, lease, now, skip_receivers)
+        claimed = queue.claim_due(session, worker_id, want, lease, now, skip_receivers, depth)
         session.commit()
         return claimed
     batch = RecordedBatch.of(session, worker_id, deliveries, results, now) if results else None
-    held, rows = _one_flight(connection, worker_id, batch, want, lease, now, skip_receivers)
+    claim = queue.claim_params(worker_id, want, lease, now, skip_receivers, depth)
+    held, rows = _one_flight(connection, batch, claim, now)
     session.commit()  # the flight committed: this only closes the session's transaction
     if batch is not None:
         batch.refresh_unheld(session, held, now)
@@ -73,13 +76,7 @@ def record_and_claim(
 
 
 def _one_flight(
-    connection: Connection,
-    worker_id: str,
-    batch: RecordedBatch | None,
-    want: int,
-    lease: timedelta,
-    now: datetime,
-    skip: Sequence[str],
+    connection: Connection, batch: RecordedBatch | None, claim: dict[str, Any], now: datetime
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Send the turn's statements together; the lanes locked and the claimed rows."""
     driver = connection.connection.driver_connection
@@ -92,11 +89,8 @@ def _one_flight(
                 moved = {"lanes": sorted(batch.lanes), "now": now}
                 driver.execute(_driver_sql(lanes.MOVE_ON_POSTGRESQL), moved)
                 driver.execute(_driver_sql(lanes.DROP_EMPTIED_POSTGRESQL), moved)
-            if want > 0:
-                claimed = driver.execute(
-                    _driver_sql(queue.CLAIM_POSTGRESQL),
-                    queue.claim_params(worker_id, want, lease, now, skip),
-                )
+            if claim["limit"] > 0:
+                claimed = driver.execute(_driver_sql(queue.CLAIM_POSTGRESQL), claim)
             driver.execute("COMMIT")
         held = [row[0] for row in locked.fetchall()] if locked is not None else []
         return held, claimed.fetchall() if claimed is not None else []

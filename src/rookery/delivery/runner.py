@@ -5,11 +5,13 @@ HTTP runs on the loop with one pooled aiohttp session. The worker wakes at once 
 in this process queued deliveries (``Rookery.wake_worker``) or, on PostgreSQL, when any
 process did (``LISTEN rookery_deliveries``); otherwise it polls. The database work is done
 in *turns* (:mod:`rookery.db.turns`): one transaction records every answer that arrived since
-the last turn and claims up to the budget, so a lane's next delivery goes out right after
-the previous one is recorded, and a burst of wake-ups (commits, answers) costs one turn, not
-one claim each. Nothing per delivery is an ORM object: claims are plain values
-(``ClaimedDelivery``) and each delivery's request headers are prepared once, for all its
-attempts (:class:`.sender.PreparedRequests`).
+the last turn and claims up to the budget, and a burst of wake-ups (commits, answers) costs
+one turn, not one claim each. A claim takes a *run* from each due lane (:mod:`.runs`): its
+head and the deliveries behind it, sent one after another with no turn in between, so a
+busy lane's next delivery goes out as soon as the previous one's answer is in. Nothing per
+delivery is an ORM object: claims are plain values (``ClaimedDelivery``) and each
+delivery's request headers are prepared once, for all its attempts
+(:class:`.sender.PreparedRequests`).
 
 Outages (:mod:`.outage`): every loop survives the database going away. The turn loop backs
 off (0.1 s doubling to 2 s) and tries again; sends already under way finish, and their
@@ -29,7 +31,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,6 +52,7 @@ from rookery.delivery.host import WorkerHost
 from rookery.delivery.listener import Listener
 from rookery.delivery.outage import Outage, OutageLog, keep_trying, pause_unless_stopped
 from rookery.delivery.retention import Retention
+from rookery.delivery.runs import RUN_DEPTH, run_goes_on, split_runs
 from rookery.delivery.sender import PreparedRequests, make_client, refused, send, webhook_for
 from rookery.domain.delivery_states import DeliveryState
 from rookery.services.delivery_metrics import InProcessWorker
@@ -71,13 +74,15 @@ class Worker:
         poll_seconds: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
         doorbell: Doorbell | None = None,
+        depth: int = RUN_DEPTH,
     ) -> None:
         self.app = app
+        self.depth = depth
         self.doorbell = doorbell
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.concurrency = concurrency or app.settings.worker_concurrency
-        # At most this many requests in flight per receiver: a hanging receiver holds half
-        # the slots at most, and the others flow on (SPEC §6 "Isolation").
+        # At most this many runs (requests in flight) per receiver: a hanging receiver holds
+        # half the slots at most, and the others flow on (SPEC §6 "Isolation").
         self.per_receiver = max(1, self.concurrency // 2)
         # Commits seen so far, and the count at which a claim that skipped full receivers
         # last found nothing (-1: none): the turn loop does not scan again until a newer
@@ -89,7 +94,10 @@ class Worker:
         self.lease = lease
         self.registry: WebhookRegistry = app.webhooks
         self.prepared = PreparedRequests()
-        self._inflight: dict[int, ClaimedDelivery] = {}
+        self._inflight: dict[int, ClaimedDelivery] = {}  # claimed: sent or not yet
+        self._running: dict[str, str] = {}  # lanes whose run is being sent -> receiver
+        self._unsent: list[int] = []  # claimed, not sent, to give back (kept through outages)
+        self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: asyncio.Queue[AttemptResult] = asyncio.Queue()
         self._wake = asyncio.Event()
@@ -160,6 +168,7 @@ class Worker:
         deadline: float | None = None  # once stopped: record what is in flight, then go
         while True:
             if stop.is_set():
+                self._stopping = True  # runs send no further delivery: the rest goes back
                 deadline = deadline or loop.time() + DRAIN_SECONDS
                 if not (self._inflight or batch) or loop.time() >= deadline:
                     return
@@ -167,7 +176,8 @@ class Worker:
             while not self._results.empty():
                 batch.append(self._results.get_nowait())
             want, full = self._budget(batch) if deadline is None else (0, [])
-            if not batch and want <= 0:
+            unsent = list(self._unsent)
+            if not (batch or unsent) and want <= 0:
                 await self._wait_for_work(stop, stopping=deadline is not None)
                 continue
             seen = self._commits
@@ -176,7 +186,7 @@ class Worker:
             held = list(self._inflight) if self.store_outage.ongoing else None
             tried = list(batch)
             try:
-                claimed = await asyncio.to_thread(self._store, batch, want, full, held)
+                claimed = await asyncio.to_thread(self._store, batch, want, full, held, unsent)
             except Exception as error:  # never dies: keep the answers, back off, try again
                 self._finish([r for r in tried if r not in batch])
                 pause = self.store_outage.failed(error)
@@ -187,6 +197,7 @@ class Worker:
                 continue
             self.store_outage.succeeded()
             self._finish(tried)
+            self._given_back(unsent)
             batch = []
             # A full claim may have left more due lanes; a short one saw all there were,
             # unless a commit came in while the turn ran (its claim may have missed it).
@@ -200,14 +211,9 @@ class Worker:
         """How many to claim this turn (0: no claim), and the receivers to leave alone."""
         if not (self._look or batch):
             return 0, []
-        # Counted here, on the loop that owns _inflight; the batch's deliveries are done
-        # once it is recorded (in the same transaction as the claim).
-        finishing = {r.delivery_id for r in batch}
-        budget = claim_budget(
-            (d.receiver for i, d in self._inflight.items() if i not in finishing),
-            self.concurrency,
-            self.per_receiver,
-        )
+        # Counted here, on the loop that owns _running; a run whose last answer is in the
+        # batch is over: its lane moves on in the same transaction as the claim.
+        budget = claim_budget(self._running.values(), self.concurrency, self.per_receiver)
         full = list(budget.full)
         if full and self._idle_since == self._commits and not batch:
             return 0, full
@@ -219,6 +225,15 @@ class Worker:
             if result.succeeded:
                 self.prepared.forget(result.delivery_id)
         self.sent += len(recorded)
+
+    def _given_back(self, released: list[int]) -> None:
+        """``released`` (claimed, never sent) are back in the queue, or were lost with an
+        outage's claims (``held``): this worker holds them no more."""
+        for delivery_id in released:
+            self._inflight.pop(delivery_id, None)
+            self.prepared.forget(delivery_id)
+        gone = set(released)
+        self._unsent = [i for i in self._unsent if i not in gone]
 
     async def _wait_for_work(self, stop: asyncio.Event, *, stopping: bool = False) -> None:
         if stopping:  # only answers matter now
@@ -237,9 +252,11 @@ class Worker:
             self._look = True
 
     def _start(self, client: aiohttp.ClientSession, claimed: list[ClaimedDelivery]) -> None:
-        for delivery in claimed:
-            self._inflight[delivery.id] = delivery
-            task = asyncio.create_task(self._send(client, delivery))
+        for run in split_runs(claimed):
+            for delivery in run:
+                self._inflight[delivery.id] = delivery
+            self._running[run[0].lane] = run[0].receiver
+            task = asyncio.create_task(self._send_run(client, run))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -269,7 +286,30 @@ class Worker:
         if released:
             LOG.warning("re-queued %d deliveries claimed before a restart", released)
 
-    async def _send(self, client: aiohttp.ClientSession, delivery: ClaimedDelivery) -> None:
+    async def _send_run(self, client: aiohttp.ClientSession, run: list[ClaimedDelivery]) -> None:
+        """Send a lane's run in order, each delivery once the one before it is finished;
+        what is left when one will be retried (or the worker stops) goes back unsent."""
+        try:
+            for position, delivery in enumerate(run):
+                if self._stopping:
+                    self._give_back(run[position:])
+                    return
+                result = await self._send(client, delivery)
+                if not run_goes_on(delivery, result):
+                    self._give_back(run[position + 1 :])
+                    return
+        finally:
+            self._running.pop(run[0].lane, None)
+            self._wake.set()
+
+    def _give_back(self, unsent: list[ClaimedDelivery]) -> None:
+        if unsent:
+            self._unsent.extend(d.id for d in unsent)
+            self._wake.set()
+
+    async def _send(
+        self, client: aiohttp.ClientSession, delivery: ClaimedDelivery
+    ) -> AttemptResult:
         webhook, reason = webhook_for(delivery, self.registry)
         if webhook is None:
             result = refused(delivery, reason or "webhook not found", self.id)
@@ -278,14 +318,20 @@ class Worker:
         _log_attempt(delivery, result)
         self._results.put_nowait(result)
         self._wake.set()
+        return result
 
     def _store(
-        self, batch: list[AttemptResult], want: int, full: list[str], held: list[int] | None
+        self,
+        batch: list[AttemptResult],
+        want: int,
+        full: list[str],
+        held: list[int] | None,
+        unsent: list[int],
     ) -> list[ClaimedDelivery]:
-        """Record ``batch`` and claim up to ``want``; an outage raises (the caller keeps the
-        batch and tries again). Recorded results leave ``batch``."""
+        """Give back ``unsent``, record ``batch`` and claim up to ``want``; an outage raises
+        (the caller keeps the batch and tries again). Recorded results leave ``batch``."""
         try:
-            claimed = self._store_together(batch, want, full, held)
+            claimed = self._store_together(batch, want, full, held, unsent)
         except Exception as error:
             if is_unavailable(error) or not batch:
                 raise
@@ -300,17 +346,29 @@ class Worker:
         return claimed
 
     def _store_together(
-        self, batch: list[AttemptResult], want: int, full: list[str], held: list[int] | None
+        self,
+        batch: list[AttemptResult],
+        want: int,
+        full: list[str],
+        held: list[int] | None,
+        unsent: Sequence[int] = (),
     ) -> list[ClaimedDelivery]:
         now = datetime.now(UTC)
         with self._turn_session() as session:
             if held is not None:
-                lost = queue.release_own_claims(session, self.id, held, now)
+                # Unsent deliveries are not kept: they go back with the lost claims.
+                keep = [i for i in held if i not in set(unsent)]
+                lost = queue.release_own_claims(session, self.id, keep, now)
                 session.commit()
                 if lost:
                     LOG.info("re-queued %d claim(s) made as the database went away", lost)
+            elif unsent:
+                # Rare (a retry, or a stop): its own transaction, before the batch; either
+                # order leaves the lane waiting for the delivery that will be retried.
+                queue.release_unsent(session, self.id, unsent, now)
+                session.commit()
             return record_and_claim(
-                session, self.id, self._inflight, batch, want, self.lease, now, full
+                session, self.id, self._inflight, batch, want, self.lease, now, full, self.depth
             )
 
     @contextmanager
