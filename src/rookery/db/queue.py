@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -143,6 +143,7 @@ class ClaimedDelivery:
 
 
 _CLAIMED_COLUMNS = tuple(f.name for f in fields(ClaimedDelivery))
+_DUE = _CLAIMED_COLUMNS.index("next_attempt_at")
 _DELIVERIES = cast(Table, Delivery.__table__)
 _RETURNED = ", ".join(_CLAIMED_COLUMNS)
 _TYPED = tuple(_DELIVERIES.c[name] for name in _CLAIMED_COLUMNS)
@@ -304,8 +305,9 @@ def claim_params(
 
 def claimed_from_driver(row: Sequence[Any]) -> ClaimedDelivery:
     """A claimed row as psycopg returns it (JSON decoded; times in the session's zone)."""
-    claimed = ClaimedDelivery(*row)
-    return replace(claimed, next_attempt_at=claimed.next_attempt_at.astimezone(UTC))
+    values = list(row)
+    values[_DUE] = values[_DUE].astimezone(UTC)
+    return ClaimedDelivery(*values)
 
 
 def renew_leases(session: Session, worker_id: str, ids: Sequence[int], until: datetime) -> None:

@@ -22,8 +22,9 @@ from rookery.db.outcomes import AttemptResult, next_attempt_delay
 from rookery.db.queue import ClaimedDelivery
 
 # How many deliveries a claim takes from one lane. Long enough that a busy lane rarely waits
-# for a turn; short enough that a worker that dies holds little behind its lease.
-RUN_DEPTH = 16
+# for a turn (docs/BENCHMARKS.md, "runs"); short enough that when every slot of a receiver is
+# busy, another of its lanes waits at most one run's sends for a slot.
+RUN_DEPTH = 32
 
 
 def split_runs(claimed: Iterable[ClaimedDelivery]) -> list[list[ClaimedDelivery]]:
