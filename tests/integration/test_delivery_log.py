@@ -263,3 +263,18 @@ def test_secrets_never_appear_in_webhooks_or_delivery_detail(
     assert headers["X-Auth-Token"] == "***"
     assert headers["X-Trace"] == "***"
     assert "mirror:***@" in detail.json()["delivery"]["request"]["url"]
+
+
+def test_an_answer_with_nul_bytes_is_recorded_once(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """A receiver whose answer holds NUL bytes (which PostgreSQL's text cannot store) still
+    gets its delivery recorded as delivered, once, with the NULs shown as U+FFFD; unrecorded,
+    the lease would send it again and again."""
+    receiver.script("/h", body=b"o\x00k")
+    service = start_service([hook(receiver, "mirror", "/h")])
+    create_user(service, "alice")
+    (done,) = wait_for_count(service, 1, status="delivered")
+    (attempt,) = delivery(service, done["id"])["attempts"]
+    assert attempt["response_excerpt"] == "o\ufffdk"
+    assert len(receiver.on("/h")) == 1

@@ -37,6 +37,7 @@ class Script:
     default: int = 200
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b"ok"
 
 
 class Receiver:
@@ -75,9 +76,9 @@ class Receiver:
                 self.send_response(status)
                 for name, value in script.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(script.body)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(script.body)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

@@ -167,17 +167,17 @@ async def send(
             status = response.status
             retry_after = response.headers.get("Retry-After")
             content = await response.content.read(EXCERPT_BYTES)
-            excerpt = content.decode("utf-8", "replace") or None
+            excerpt = _storable(content.decode("utf-8", "replace")) or None
         if not 200 <= status < 300:
             error = f"HTTP {status}"
     except TimeoutError:
         error = f"timed out after {delivery.timeout_seconds:g}s"
     except aiohttp.ClientError as exc:
-        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        error = _storable(f"{type(exc).__name__}: {exc}") if str(exc) else type(exc).__name__
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # one bad delivery must never kill the worker
-        error = f"unexpected {type(exc).__name__}: {exc}"
+        error = _storable(f"unexpected {type(exc).__name__}: {exc}")
     return AttemptResult(
         delivery_id=delivery.id,
         number=delivery.attempt_count + 1,
@@ -189,6 +189,13 @@ async def send(
         retry_after=retry_after,
         worker=worker_id,
     )
+
+
+def _storable(text: str) -> str:
+    """``text`` as both databases store it: PostgreSQL's text holds no NUL, so each becomes
+    U+FFFD (a receiver's answer is recorded however it is made: an unrecordable attempt
+    would be sent again at every lease)."""
+    return text.replace("\x00", "\ufffd")
 
 
 async def send_once(delivery: Delivery, webhook: WebhookConfig, worker_id: str) -> AttemptResult:
