@@ -16,14 +16,14 @@ import json
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, text, update
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from rookery.db import lanes
-from rookery.db.models import Attempt, Delivery, User
+from rookery.db.models import Delivery, User
 from rookery.db.queue import ClaimedDelivery
 from rookery.domain.delivery_states import DeliveryState
 from rookery.domain.statuses import UserStatus
@@ -33,7 +33,6 @@ RETRY_AFTER_CAP = timedelta(hours=1)
 _RNG = random.Random()
 Sent = Delivery | ClaimedDelivery  # what was sent: the worker's claim, or an ORM row
 
-_DELIVERIES = cast(Table, Delivery.__table__)
 # PostgreSQL: one statement records the batch (attempts and the deliveries moved on, only those
 # this worker still holds, from one JSON document: encoding it is one C call, where a column
 # array each cost psycopg a Python loop per element) and locks the batch's lanes, in lane order.
@@ -63,27 +62,17 @@ RECORD_POSTGRESQL = text(
     ORDER BY lane FOR UPDATE
     """
 )
-# Built once: the worker records a batch after every burst of answers.
-_ADD_ATTEMPTS = insert(cast(Table, Attempt.__table__))
-_MOVE_ON = (
-    update(_DELIVERIES)
-    .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.claimed_by == bindparam("b_worker"))
-    .values(
-        {
-            name: bindparam(name, type_=_DELIVERIES.c[name].type)
-            for name in (
-                "state",
-                "completed_at",
-                "next_attempt_at",
-                "attempt_count",
-                "last_status_code",
-                "last_error",
-                "lease_until",
-                "claimed_by",
-                "error_status_version",
-            )
-        }
-    )
+# SQLite: the same rows as two executemany calls at the driver, their parameters made here
+# (SQLAlchemy's processing of each row's parameters cost a third as much as SQLite's own work
+# on them: docs/BENCHMARKS.md, "runs").
+_ADD_ATTEMPTS_SQLITE = (
+    "INSERT INTO attempts (delivery_id, number, started_at, latency_ms, status_code, error,"
+    " response_excerpt, worker) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_MOVE_ON_SQLITE = (
+    "UPDATE deliveries SET state = ?, completed_at = ?, next_attempt_at = ?, attempt_count = ?,"
+    " last_status_code = ?, last_error = ?, lease_until = NULL, claimed_by = NULL,"
+    " error_status_version = ? WHERE id = ? AND claimed_by = ?"
 )
 
 
@@ -147,8 +136,9 @@ def record_results(
     batch = RecordedBatch.of(session, worker_id, deliveries, results, now)
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        connection.execute(_ADD_ATTEMPTS, [_attempt_row(r) for r in results])
-        connection.execute(_MOVE_ON, [{**row, "b_worker": worker_id} for row in batch.rows])
+        connection.exec_driver_sql(_ADD_ATTEMPTS_SQLITE, [_attempt_values(r) for r in results])
+        moves = [_move_values(row, worker_id) for row in batch.rows]
+        connection.exec_driver_sql(_MOVE_ON_SQLITE, moves)
         # SQLite: this transaction is the only writer, so the rows need no lock first.
         batch.refresh_unheld(session, lanes.move_on(session, sorted(batch.lanes), now), now)
         return
@@ -215,6 +205,41 @@ class RecordedBatch:
             lanes.refresh(session, lost, now)
 
 
+def sqlite_time(moment: datetime | None) -> str | None:
+    """A time as :class:`rookery.db.models.UTCDateTime` stores it in SQLite: naive UTC text,
+    always with microseconds (so that text order is time order)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _attempt_values(result: AttemptResult) -> tuple[Any, ...]:
+    return (
+        result.delivery_id,
+        result.number,
+        sqlite_time(result.started_at),
+        result.latency_ms,
+        result.status_code,
+        result.error,
+        result.response_excerpt,
+        result.worker,
+    )
+
+
+def _move_values(row: dict[str, Any], worker_id: str) -> tuple[Any, ...]:
+    return (
+        DeliveryState(row["state"]).value,
+        sqlite_time(row["completed_at"]),
+        sqlite_time(row["next_attempt_at"]),
+        row["attempt_count"],
+        row["last_status_code"],
+        row["last_error"],
+        row["error_status_version"],
+        row["b_id"],
+        worker_id,
+    )
+
+
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
@@ -224,19 +249,6 @@ def apply_result(
 ) -> None:
     """Record one attempt of a delivery held by ``delivery.claimed_by``."""
     record_results(session, delivery.claimed_by or "", {delivery.id: delivery}, [result], now)
-
-
-def _attempt_row(result: AttemptResult) -> dict[str, Any]:
-    return {
-        "delivery_id": result.delivery_id,
-        "number": result.number,
-        "started_at": result.started_at,
-        "latency_ms": result.latency_ms,
-        "status_code": result.status_code,
-        "error": result.error,
-        "response_excerpt": result.response_excerpt,
-        "worker": result.worker,
-    }
 
 
 def _delivery_row(
