@@ -4,11 +4,14 @@ Invariants:
 - a delivery is claimed (``state = 'sending'``) by one worker at a time, under a lease;
   PostgreSQL uses ``FOR UPDATE SKIP LOCKED``, SQLite relies on its single writer
   (every transaction is ``BEGIN IMMEDIATE``) plus a conditional update;
-- within a lane (receiver + subject) only the lowest open id may be claimed, so a lane's
-  deliveries go out one at a time in commit order, and a waiting retry holds the lane; the
-  lanes table (:mod:`rookery.db.lanes`) names each lane's head and when it is due, so a claim
-  reads due lanes only (O(due lanes), whatever the backlog or the finished rows), and every
-  statement here that moves a delivery in or out of ``pending``/``sending`` refreshes the
+- within a lane (receiver + subject) a claim starts at the lowest open id and takes a *run*:
+  that head and the deliveries right behind it that are pending and due, without a gap, up
+  to a depth; a lane with a claimed delivery is not due, so no other claim takes any of it.
+  The claimer sends the run one at a time in id order (:mod:`rookery.delivery.runs`), so a
+  lane's deliveries go out one at a time in commit order, and a waiting retry holds the
+  lane; the lanes table (:mod:`rookery.db.lanes`) names each lane's head and when it is
+  due, so a claim reads due lanes only (O(due lanes), whatever the backlog or the finished
+  rows), and every statement here that moves a delivery in or out of ``pending``/``sending`` refreshes the
   lanes it touched in the same transaction;
 - a lease that runs out returns the delivery to ``pending`` (the worker died): at-least-once;
 - so does a claim whose worker's heartbeat (``worker_beats``) went silent, which is noticed
