@@ -11,8 +11,8 @@ Invariants:
   lane's deliveries go out one at a time in commit order, and a waiting retry holds the
   lane; the lanes table (:mod:`rookery.db.lanes`) names each lane's head and when it is
   due, so a claim reads due lanes only (O(due lanes), whatever the backlog or the finished
-  rows), and every statement here that moves a delivery in or out of ``pending``/``sending`` refreshes the
-  lanes it touched in the same transaction;
+  rows), and every statement here that moves a delivery in or out of ``pending`` or
+  ``sending`` refreshes the lanes it touched in the same transaction;
 - a lease that runs out returns the delivery to ``pending`` (the worker died): at-least-once;
 - so does a claim whose worker's heartbeat (``worker_beats``) went silent, which is noticed
   much sooner than the lease; a claimer that never beat (``rookery webhooks test``) is left
