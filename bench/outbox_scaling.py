@@ -7,6 +7,9 @@ on SQLite), all due, spread over ``LANES`` lanes. Each timing is one call of
 that is rolled back, so the backlog stays the same; a run's figure is the median of
 ``CLAIMS`` calls. A second shape puts the backlog in only ``FEW_LANES`` lanes (fewer lane
 heads than the batch size), the case where the claim query must look past blocked rows.
+The same claims are timed once more as the worker makes them, taking each lane's run (up to
+``rookery.delivery.runs.RUN_DEPTH`` deliveries): such a claim takes more rows where lanes are
+longer, so its figure is the time per delivery claimed.
 """
 
 from __future__ import annotations
@@ -109,28 +112,39 @@ def insert_pending(
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
 
 
-def claim_ms(engine: Any) -> float:
-    """Median time of ``CLAIMS`` rolled-back ``claim_due`` calls (fewer past 3 s), in ms."""
+def claim_ms(engine: Any, depth: int = 1) -> tuple[float, int]:
+    """Median time of ``CLAIMS`` rolled-back ``claim_due`` calls (fewer past 3 s), in ms, and
+    how many deliveries one call claimed."""
     from rookery.db import queue
 
     times: list[float] = []
+    claimed: list[Any] = []
     while len(times) < CLAIMS and (len(times) < 3 or sum(times) < 3000):
         with Session(engine) as session:
             started = time.perf_counter()
             claimed = queue.claim_due(
-                session, "bench-worker", BATCH, timedelta(seconds=60), datetime.now(UTC)
+                session,
+                "bench-worker",
+                BATCH,
+                timedelta(seconds=60),
+                datetime.now(UTC),
+                depth=depth,
             )
             times.append((time.perf_counter() - started) * 1000)
             assert claimed, "nothing claimed"
             session.rollback()
-    return median(times)
+    return median(times), len(claimed)
 
 
 def _shape(
     plan: Plan, kind: str, workdir: Path, lanes: int, sizes: tuple[int, int]
-) -> dict[int, list[float]]:
+) -> tuple[dict[int, list[float]], dict[int, list[float]]]:
+    """Per backlog size: the claim's ms (heads only), and µs per delivery of a claim of runs."""
+    from rookery.delivery.runs import RUN_DEPTH
+
     small, big = sizes
     per_size: dict[int, list[float]] = {small: [], big: []}
+    per_delivery: dict[int, list[float]] = {small: [], big: []}
     with database(kind, workdir) as url:
         engine = prepare(url)
         try:
@@ -145,11 +159,19 @@ def _shape(
                     end="",
                 )
                 for _ in range(plan.runs):
-                    per_size[size].append(claim_ms(engine))
-                print(": claim " + " / ".join(f"{t:.1f}" for t in per_size[size]) + " ms")
+                    per_size[size].append(claim_ms(engine)[0])
+                    ms, taken = claim_ms(engine, RUN_DEPTH)
+                    per_delivery[size].append(1000 * ms / taken)
+                print(
+                    ": claim "
+                    + " / ".join(f"{t:.1f}" for t in per_size[size])
+                    + " ms; runs "
+                    + " / ".join(f"{t:.0f}" for t in per_delivery[size])
+                    + " µs per delivery"
+                )
         finally:
             engine.dispose()
-    return per_size
+    return per_size, per_delivery
 
 
 def run(plan: Plan, kind: str, workdir: Path) -> list[Figure]:
@@ -157,10 +179,11 @@ def run(plan: Plan, kind: str, workdir: Path) -> list[Figure]:
     figures: list[Figure] = []
     shapes = [(LANES, (small, big)), (FEW_LANES, (small, min(big, 100_000)))]
     for lanes, sizes in shapes:
-        per_size = _shape(plan, kind, workdir, lanes, sizes)
+        per_size, per_delivery = _shape(plan, kind, workdir, lanes, sizes)
         a, b = sizes
         name = f"claim {BATCH}, {lanes} lanes"
         ratio = [y / x for x, y in zip(per_size[a], per_size[b], strict=True)]
+        runs = [y / x for x, y in zip(per_delivery[a], per_delivery[b], strict=True)]
         figures += [
             Figure("outbox", kind, f"{name}, {a:,} pending", "ms", per_size[a]),
             Figure("outbox", kind, f"{name}, {b:,} pending", "ms", per_size[b]),
@@ -172,5 +195,8 @@ def run(plan: Plan, kind: str, workdir: Path) -> list[Figure]:
                 ratio,
                 target="<= 1.5" if lanes == LANES else "<= 2",
             ),
+            Figure("outbox", kind, f"{name}, runs, {a:,} pending", "µs/delivery", per_delivery[a]),
+            Figure("outbox", kind, f"{name}, runs, {b:,} pending", "µs/delivery", per_delivery[b]),
+            Figure("outbox", kind, f"{name}, runs: {b:,} / {a:,} per delivery", "ratio", runs),
         ]
     return figures

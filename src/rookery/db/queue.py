@@ -206,27 +206,28 @@ _TAKE_LANES_SQLITE = text(
     RETURNING lane
     """
 ).bindparams(_TIMES[0])
-# Each taken lane's first ``depth`` open deliveries, and whether each is ready to go now.
-_RUNS_SQLITE = text(
-    """
-    SELECT d.lane, d.id, d.state = 'pending' AND d.next_attempt_at <= :now
-    FROM json_each(:lanes) AS l JOIN deliveries AS d ON d.id IN (
-        SELECT i.id FROM deliveries AS i
-        WHERE i.lane = l.value AND i.state IN ('pending', 'sending')
-        ORDER BY i.id LIMIT :depth
-    )
-    ORDER BY d.lane, d.id
-    """
-).bindparams(_TIMES[0])
+# Each taken lane's first ``depth`` open deliveries, as far as each is pending and due (a
+# running minimum over the lane: the run stops at its first delivery that is not).
 _CLAIM_RUNS_SQLITE = (
     text(
         f"""
         UPDATE deliveries SET state = 'sending', lease_until = :until, claimed_by = :worker
-        WHERE id IN (SELECT value FROM json_each(:ids)) AND state = 'pending'
+        WHERE id IN (
+            SELECT id FROM (
+                SELECT d.id,
+                       min(d.state = 'pending' AND d.next_attempt_at <= :now)
+                           OVER (PARTITION BY d.lane ORDER BY d.id) AS ready
+                FROM json_each(:lanes) AS l JOIN deliveries AS d ON d.id IN (
+                    SELECT i.id FROM deliveries AS i
+                    WHERE i.lane = l.value AND i.state IN ('pending', 'sending')
+                    ORDER BY i.id LIMIT :depth
+                )
+            ) WHERE ready
+        ) AND state = 'pending'
         RETURNING {_RETURNED}
         """  # noqa: S608 -- the f-string inserts the model's column names, never input
     )
-    .bindparams(_TIMES[1])
+    .bindparams(*_TIMES)
     .columns(*_TYPED)
 )
 
@@ -249,7 +250,7 @@ def claim_due(
     heads only. Lanes to ``skip_receivers`` (receivers this worker already keeps busy
     enough) are left for later, so a hanging receiver cannot take every slot. PostgreSQL:
     one statement (``FOR UPDATE SKIP LOCKED`` on the due lanes' rows, so concurrent claimers
-    never take a lane twice); SQLite: three, inside the one writer's transaction.
+    never take a lane twice); SQLite: two, inside the one writer's transaction.
     """
     if limit <= 0:
         return []
@@ -262,29 +263,10 @@ def claim_due(
         taken = connection.execute(_TAKE_LANES_SQLITE, params).scalars().all()
         if not taken:
             return []
-        found = connection.execute(_RUNS_SQLITE, {**params, "lanes": json.dumps(taken)})
-        ids = _ready_prefixes(found.all())
-        if not ids:
-            return []
-        rows = connection.execute(_CLAIM_RUNS_SQLITE, {**params, "ids": json.dumps(ids)})
+        rows = connection.execute(_CLAIM_RUNS_SQLITE, {**params, "lanes": json.dumps(taken)})
     claimed = [ClaimedDelivery(*row) for row in rows]
     claimed.sort(key=lambda d: d.id)
     return claimed
-
-
-def _ready_prefixes(rows: Sequence[Row[str, int, bool]]) -> list[int]:
-    """Of ``(lane, id, ready)`` rows in lane and id order: each lane's ids up to its first
-    delivery that is not ready (a lane's run never skips a delivery)."""
-    ids: list[int] = []
-    stopped: set[str] = set()
-    for lane, delivery_id, ready in rows:
-        if lane in stopped:
-            continue
-        if ready:
-            ids.append(delivery_id)
-        else:
-            stopped.add(lane)
-    return ids
 
 
 def claim_params(
