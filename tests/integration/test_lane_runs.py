@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from rookery.db import queue
 from rookery.db.models import Attempt, Delivery, DeliveryLane
 from rookery.db.outcomes import record_results
+from rookery.db.queue import ClaimedDelivery
 from rookery.delivery.runner import WorkerThread
 from rookery.domain.delivery_states import DeliveryState
 from tests.conftest import ServiceFactory
@@ -40,6 +41,14 @@ def _three(receiver: Receiver, **extra: Any) -> list[dict[str, Any]]:
     return [hook(receiver, name, f"/{name}", **extra) for name in ("one", "two", "three")]
 
 
+def _claim(service: Service, depth: int, now: datetime) -> list[ClaimedDelivery]:
+    """Worker ``w`` claims runs of up to ``depth``, committed."""
+    with service.app.session() as session:
+        run = queue.claim_due(session, "w", 64, LEASE, now, depth=depth)
+        session.commit()
+    return run
+
+
 def test_a_claim_takes_the_lane_up_to_its_depth_and_the_lane_waits(
     start_service: ServiceFactory, receiver: Receiver
 ) -> None:
@@ -48,9 +57,7 @@ def test_a_claim_takes_the_lane_up_to_its_depth_and_the_lane_waits(
     service = start_service(_three(receiver), worker=False)
     ids = _lane_of_three(service)
     now = datetime.now(UTC)
-    with service.app.session() as session:
-        run = queue.claim_due(session, "w", 64, LEASE, now, depth=2)
-        session.commit()
+    run = _claim(service, 2, now)
     assert [d.id for d in run] == ids[:2]
     assert _states(service) == [("sending", "w"), ("sending", "w"), ("pending", None)]
     with service.app.session() as session:
@@ -77,10 +84,7 @@ def test_a_run_never_skips_a_delivery_that_is_not_due(
         later = now + timedelta(minutes=5)
         session.execute(update(Delivery).where(Delivery.id == ids[1]).values(next_attempt_at=later))
         session.commit()
-    with service.app.session() as session:
-        run = queue.claim_due(session, "w", 64, LEASE, now, depth=16)
-        session.commit()
-    assert [d.id for d in run] == ids[:1]
+    assert [d.id for d in _claim(service, 16, now)] == ids[:1]
 
 
 def test_unsent_deliveries_go_back_and_the_lane_waits_for_the_retry(
@@ -91,9 +95,7 @@ def test_unsent_deliveries_go_back_and_the_lane_waits_for_the_retry(
     service = start_service(_three(receiver), worker=False)
     ids = _lane_of_three(service)
     now = datetime.now(UTC)
-    with service.app.session() as session:
-        run = queue.claim_due(session, "w", 64, LEASE, now, depth=16)
-        session.commit()
+    run = _claim(service, 16, now)
     assert [d.id for d in run] == ids
     with service.app.session() as session:
         assert queue.release_unsent(session, "someone-else", ids[1:], now) == 0

@@ -28,3 +28,27 @@ def answered(
         retry_after=None,
         worker=worker,
     )
+
+
+def tried(
+    number: int,
+    status: int | None,
+    retry_after: str | None = None,
+    *,
+    final: bool = False,
+    at: datetime,
+) -> AttemptResult:
+    """Attempt ``number`` of delivery 1 by worker ``w`` at ``at``, answered ``status`` (None:
+    no answer), for tables of what an attempt's outcome decides."""
+    return AttemptResult(
+        delivery_id=1,
+        number=number,
+        started_at=at,
+        latency_ms=1.0,
+        status_code=status,
+        error=None if status is not None and 200 <= status < 300 else "failed",
+        response_excerpt=None,
+        retry_after=retry_after,
+        worker="w",
+        final=final,
+    )

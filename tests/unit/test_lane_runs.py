@@ -3,62 +3,29 @@ on past a delivery (exactly when the recording will call that delivery finished)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from rookery.db.outcomes import AttemptResult
 from rookery.db.queue import ClaimedDelivery
 from rookery.delivery.runs import run_goes_on, split_runs
+from tests.support.attempts import tried
+from tests.support.claims import NOW, claimed
 
-NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
-
-def claimed(delivery_id: int, lane: str, *, attempts: int = 0) -> ClaimedDelivery:
+def in_lane(delivery_id: int, lane: str, *, attempts: int = 0) -> ClaimedDelivery:
     """A claimed delivery of ``lane`` with ``attempts`` made, retried on a 2-pause schedule."""
-    return ClaimedDelivery(
-        id=delivery_id,
-        uid=f"msg_{delivery_id}",
-        event_id="e",
-        action="create_user",
-        webhook_name="h",
-        webhook_key="create_user/h",
-        lane=lane,
-        receiver="http://127.0.0.1:1",
-        attempt_count=attempts,
-        next_attempt_at=NOW,
-        claimed_by="w",
-        method="POST",
-        url="http://127.0.0.1:1/h",
-        headers={},
-        body=b"{}",
-        timeout_seconds=5.0,
-        retry_schedule=[1.0, 10.0],
-        user_id=None,
-        error_status_version=None,
-    )
+    return claimed(delivery_id, lane=lane, attempt_count=attempts, retry_schedule=[1.0, 10.0])
 
 
 def result(number: int, status: int | None, *, final: bool = False) -> AttemptResult:
     """Attempt ``number`` of delivery 1, answered ``status`` (None: no answer)."""
-    return AttemptResult(
-        delivery_id=1,
-        number=number,
-        started_at=NOW,
-        latency_ms=1.0,
-        status_code=status,
-        error=None if status == 200 else "failed",
-        response_excerpt=None,
-        retry_after=None,
-        worker="w",
-        final=final,
-    )
+    return tried(number, status, final=final, at=NOW)
 
 
 def test_claims_split_into_runs_by_lane_in_id_order() -> None:
     """Whatever order the claim returned them in, each lane's deliveries form one run, lowest
     id first; runs keep the order of their lowest ids."""
-    rows = [claimed(7, "b"), claimed(3, "a"), claimed(5, "b"), claimed(4, "a"), claimed(9, "c")]
+    rows = [in_lane(7, "b"), in_lane(3, "a"), in_lane(5, "b"), in_lane(4, "a"), in_lane(9, "c")]
     runs = split_runs(rows)
     assert [[d.id for d in run] for run in runs] == [[3, 4], [5, 7], [9]]
 
@@ -86,5 +53,5 @@ def test_a_run_goes_on_only_past_a_finished_delivery(
     attempts_made: int, status: int | None, final: bool, goes_on: bool
 ) -> None:
     """The run sends the next delivery of the lane only when this one will not be tried again."""
-    delivery = claimed(1, "a", attempts=attempts_made)
+    delivery = in_lane(1, "a", attempts=attempts_made)
     assert run_goes_on(delivery, result(attempts_made + 1, status, final=final)) is goes_on

@@ -9,6 +9,7 @@ import pytest
 
 from rookery.db.models import Delivery
 from rookery.db.outcomes import RETRY_AFTER_CAP, AttemptResult, next_attempt_delay
+from tests.support.attempts import tried
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 SCHEDULE = [1.0, 10.0, 60.0]
@@ -25,19 +26,8 @@ class NoJitter(random.Random):
 def result(
     number: int, status: int | None, retry_after: str | None = None, *, final: bool = False
 ) -> AttemptResult:
-    """Attempt ``number`` of delivery 1, answered ``status`` (None: no answer)."""
-    return AttemptResult(
-        delivery_id=1,
-        number=number,
-        started_at=NOW,
-        latency_ms=1.0,
-        status_code=status,
-        error=None if status is not None and 200 <= status < 300 else "failed",
-        response_excerpt=None,
-        retry_after=retry_after,
-        worker="w",
-        final=final,
-    )
+    """Attempt ``number`` of delivery 1 at ``NOW``, answered ``status`` (None: no answer)."""
+    return tried(number, status, retry_after, final=final, at=NOW)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from rookery.db.queue import ClaimedDelivery
 from rookery.delivery.sender import PreparedRequests
 from rookery.webhooks.config import WebhookConfig, validate_webhook_item
 from rookery.webhooks.redaction import REDACTED
+from tests.support.claims import claimed
 
 WHSEC = "whsec_" + base64.b64encode(b"a 24-byte signing key!!!").decode()
 NOW = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
@@ -28,27 +29,7 @@ def _webhook(**extra: Any) -> WebhookConfig:
 
 
 def _delivery(number: int) -> ClaimedDelivery:
-    return ClaimedDelivery(
-        id=number,
-        uid=f"msg_{number}",
-        event_id="ev",
-        action="create_user",
-        webhook_name="cowbird",
-        webhook_key="k",
-        lane="r|s",
-        receiver="r",
-        attempt_count=0,
-        next_attempt_at=NOW,
-        claimed_by="w",
-        method="POST",
-        url="http://127.0.0.1:9/users",
-        headers={"X-Stored": "1", "X-Secret": REDACTED},
-        body=b'{"user": "alice"}',
-        timeout_seconds=5.0,
-        retry_schedule=[1.0],
-        user_id=None,
-        error_status_version=None,
-    )
+    return claimed(number, headers={"X-Stored": "1", "X-Secret": REDACTED}, next_attempt_at=NOW)
 
 
 def test_a_retry_reuses_the_prepared_headers_and_signs_again() -> None:
