@@ -140,3 +140,30 @@ def test_the_worker_holds_a_run_behind_a_retry_and_sends_it_in_order(
         (ids[1], 200),
         (ids[2], 200),
     ]
+
+
+def test_a_stopping_worker_gives_back_the_rest_of_its_runs(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """Stopped while the second delivery of a run is on the wire (its receiver answers after
+    a second), the worker records that answer and gives the third back to the queue unsent,
+    so the next worker need not wait for a lease to run out."""
+    receiver.script("/two", delay=1.0)
+    service = start_service(_three(receiver), worker=False)
+    ids = _lane_of_three(service)
+    worker = WorkerThread(service.app).start()
+    try:
+        receiver.wait_for(1, "/one", timeout=10)
+        time.sleep(0.3)  # the run sends /two as soon as /one is answered: now on the wire
+    finally:
+        worker.stop()
+    assert _states(service) == [
+        (DeliveryState.DELIVERED, None),
+        (DeliveryState.DELIVERED, None),
+        (DeliveryState.PENDING, None),
+    ]
+    assert [r.path for r in receiver.requests] == ["/one", "/two"]
+    with service.app.session() as session:
+        (lane,) = session.execute(select(DeliveryLane.head_id, DeliveryLane.due_at)).all()
+    assert lane.head_id == ids[2]
+    assert lane.due_at is not None
