@@ -343,7 +343,7 @@ class DeliveryLane(Base):
 
     Kept by :mod:`rookery.db.lanes` in the transaction that changes the lane's deliveries:
     ``head_id`` is the lowest unfinished delivery id of ``lane``, ``due_at`` its
-    ``next_attempt_at`` while it is ``pending`` (NULL while it is being sent), ``head_since``
+    ``next_attempt_at`` while it is ``pending`` (NULL while a worker holds it), ``head_since``
     when it became the head. A lane with no unfinished delivery has no row, so claiming reads
     only due lanes, however long the backlog and however many rows are finished.
     """
