@@ -96,3 +96,28 @@ def test_a_beat_never_deadlocks_with_the_worker_recording_what_it_holds(
             session.scalars(select(Delivery.state).where(Delivery.id.in_([low.id, high.id])))
         )
     assert states == {DeliveryState.DELIVERED}
+
+
+def test_leases_are_renewed_once_a_quarter_of_a_lease_has_passed(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """With a 60 s lease, the first beat renews what the worker holds, a beat 2 s later leaves
+    the leases as they are (still over 45 s ahead), and one 16 s after the first renews them."""
+    service = start_service([hook(receiver, "mirror", "/h")], worker=False)
+    create_user(service, "alice")
+    start = datetime.now(UTC)
+    with service.app.session() as session:
+        (held,) = queue.claim_due(session, "live", 10, timedelta(seconds=60), start)
+        session.commit()
+    heartbeat = Heartbeat(service.app, "live", list, timedelta(seconds=60), OutageLog())
+
+    def lease_after_beat_at(seconds: float) -> datetime:
+        heartbeat.beat([held.id], start + timedelta(seconds=seconds))
+        with service.app.session() as session:
+            until = session.scalar(select(Delivery.lease_until).where(Delivery.id == held.id))
+        assert until is not None
+        return until
+
+    assert lease_after_beat_at(1) == start + timedelta(seconds=61)
+    assert lease_after_beat_at(3) == start + timedelta(seconds=61)
+    assert lease_after_beat_at(17) == start + timedelta(seconds=77)
