@@ -15,8 +15,6 @@ surfaces as :class:`~rookery.errors.DatabaseUnavailableError` — translated her
 
 from __future__ import annotations
 
-import fcntl
-import os
 import sqlite3
 import threading
 import time
@@ -30,6 +28,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.db.availability import is_unavailable, unavailable_error
+from rookery.db.process_lock import ProcessLock
 
 PING_AFTER_IDLE_SECONDS = 1.0
 
@@ -181,71 +180,6 @@ class WriteTurn:
         self._holder = None
 
 
-class ProcessLock:
-    """The write turn across the processes of one ``rookery serve`` (its API and its worker):
-    an exclusive ``flock`` on a file beside the database, taken by the thread that holds its
-    process's :class:`WriteTurn`, so at most one thread per process ever waits here.
-
-    The worker goes first here too: while a *first* writer waits it holds a second lock
-    (``-first``), and the others do not take the turn while that one is held, so the worker
-    waits for one transaction at most rather than for the API's whole queue (the API's next
-    thread would otherwise take the file back the instant it is free, every time). Waiting
-    polls in steps of 0.1 ms growing to 2 ms (0.5 ms for the first), much finer than
-    SQLite's busy handler (1, 2, 5, 10 ... 100 ms), which made its waits a latency tail. The
-    files are opened once per process (a descriptor inherited over ``fork`` would share its
-    lock with the parent); the kernel drops a dead process's locks with its descriptors.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._fds: tuple[int, int] | None = None
-        self._pid = 0
-
-    def acquire(self, timeout: float, *, first: bool = False) -> bool:
-        turn, ahead = self._descriptors()
-        deadline = time.monotonic() + timeout
-        pause, longest = 0.0001, 0.0005 if first else 0.002
-        announced = first and _try_flock(ahead, fcntl.LOCK_EX)
-        try:
-            while True:
-                if (first or _try_flock(ahead, fcntl.LOCK_SH, keep=False)) and _try_flock(
-                    turn, fcntl.LOCK_EX
-                ):
-                    return True
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(pause)
-                pause = min(pause * 2, longest)
-        finally:
-            if announced:
-                fcntl.flock(ahead, fcntl.LOCK_UN)
-
-    def release(self) -> None:
-        if self._fds is not None and self._pid == os.getpid():
-            fcntl.flock(self._fds[0], fcntl.LOCK_UN)
-
-    def _descriptors(self) -> tuple[int, int]:
-        if self._fds is None or self._pid != os.getpid():
-            flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
-            self._fds = (
-                os.open(self.path, flags, 0o600),
-                os.open(f"{self.path}-first", flags, 0o600),
-            )
-            self._pid = os.getpid()
-        return self._fds
-
-
-def _try_flock(fd: int, kind: int, *, keep: bool = True) -> bool:
-    """Take ``kind`` on ``fd`` if nobody holds a conflicting lock (and drop it unless ``keep``)."""
-    try:
-        fcntl.flock(fd, kind | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    if not keep:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-    return True
-
-
 def _serialize_transactions(
     engine: Engine, busy_timeout: float, shared: ProcessLock | None = None
 ) -> None:
@@ -257,8 +191,8 @@ def _serialize_transactions(
     ``rookery_first`` (the worker's) are served before waiting requests. Waiting
     for the write lock inside SQLite's busy handler sleeps in steps of up to 100 ms, which
     showed as a 100 ms latency tail; threads of one process queue here instead
-    and are woken the moment the previous transaction ends, and processes (``serve``'s API
-    and worker, the CLI) poll the lock file in sub-millisecond steps. Each wait (the turn,
+    and are woken the moment the previous transaction ends, and so are processes (``serve``'s
+    API and worker, the CLI: :mod:`rookery.db.process_lock`). Each wait (the turn,
     the lock file, then SQLite's own) is bounded by the busy timeout: a lock held longer
     makes writers fail, not pile up.
     """

@@ -109,7 +109,7 @@ class Worker:
         self.start_outage = Outage("re-queueing claims left by a restart", self.outages)
         self.retention = Retention(app, self.outages)
         self.listener: Listener | None = None
-        self._connection: Connection | None = None  # the turns' own (PostgreSQL)
+        self._connection: Connection | None = None  # the turns' own
 
     @property
     def database_trouble(self) -> str | None:
@@ -373,18 +373,15 @@ class Worker:
 
     @contextmanager
     def _turn_session(self) -> Iterator[Session]:
-        """A session for one turn; on PostgreSQL on a connection this worker keeps.
+        """A session for one turn, on a connection this worker keeps.
 
-        Kept between turns, so no turn waits for a pool checkout and its liveness ping (a
-        round trip as long as the turn's own on a busy host); dropped on any error, and the
-        next turn checks out a fresh, pinged one.
+        Kept between turns, so no turn pays a pool checkout and return (and, on PostgreSQL,
+        the liveness ping, a round trip as long as the turn's own on a busy host); dropped
+        on any error, and the next turn checks out a fresh one. On SQLite it is marked
+        ``rookery_first``: the worker's turns go before waiting requests' (as ``session()``).
         """
-        if self.app.engine.dialect.name != "postgresql":
-            with self.app.session() as session:  # SQLite: the process's write turn
-                yield session
-            return
         if self._connection is None or self._connection.invalidated:
-            self._connection = self.app.engine.connect()
+            self._connection = self.app.engine.execution_options(rookery_first=True).connect()
         try:
             with Session(bind=self._connection) as session:
                 yield session
