@@ -15,6 +15,7 @@ or finishes a delivery, or by :func:`open_heads` in one that only opens deliveri
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -43,6 +44,18 @@ _PENDING: ColumnClause[str] = literal_column(f"'{DeliveryState.PENDING.value}'")
 
 
 _LANES = cast(Table, DeliveryLane.__table__)
+
+
+@dataclass(frozen=True)
+class OpenedDelivery:
+    """A delivery just written ``pending``: what its lane's row needs of it."""
+
+    id: int
+    lane: str
+    receiver: str
+    next_attempt_at: datetime
+
+
 _DELIVERIES = cast(Table, Delivery.__table__)
 _INNER = _DELIVERIES.alias("inner")
 _HEAD = _DELIVERIES.alias("head")
@@ -167,7 +180,11 @@ def rebuild(session: Session, now: datetime) -> None:
 
 
 def open_heads(
-    session: Session, opened: Sequence[Delivery], now: datetime, *, notify: str | None = None
+    session: Session,
+    opened: Sequence[OpenedDelivery],
+    now: datetime,
+    *,
+    notify: str | None = None,
 ) -> None:
     """Make the new ``pending`` deliveries ``opened`` heads where they come first: one statement.
 
@@ -179,7 +196,7 @@ def open_heads(
     row). With ``notify`` (PostgreSQL), the same statement sends ``NOTIFY notify``, which
     PostgreSQL delivers once the transaction commits.
     """
-    first: dict[str, Delivery] = {}
+    first: dict[str, OpenedDelivery] = {}
     for delivery in opened:
         if delivery.lane not in first or delivery.id < first[delivery.lane].id:
             first[delivery.lane] = delivery

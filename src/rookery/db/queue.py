@@ -27,7 +27,19 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, bindparam, delete, exists, func, select, text, update
+from sqlalchemy import (
+    Row,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from rookery.db import lanes
@@ -230,6 +242,33 @@ _CLAIM_RUNS_SQLITE = (
     .bindparams(*_TIMES)
     .columns(*_TYPED)
 )
+
+
+# Built once: the outbox writes every event's deliveries with it (docs/BENCHMARKS.md,
+# "Deliveries written without the ORM"); ids come back in the order of the rows given.
+_INSERT = insert(_DELIVERIES).returning(_DELIVERIES.c.id, sort_by_parameter_order=True)
+
+
+def insert_deliveries(
+    session: Session, rows: Sequence[dict[str, Any]]
+) -> list[lanes.OpenedDelivery]:
+    """Write new ``pending`` deliveries (their columns in ``rows``) in one statement; caller
+    commits. Their lanes' rows are the caller's (:func:`rookery.db.lanes.open_heads`)."""
+    ids = session.connection().execute(_INSERT, list(rows)).scalars().all()
+    return [
+        lanes.OpenedDelivery(delivery_id, row["lane"], row["receiver"], row["next_attempt_at"])
+        for delivery_id, row in zip(ids, rows, strict=True)
+    ]
+
+
+def hold(session: Session, delivery_id: int, worker_id: str, lease_until: datetime) -> None:
+    """Claim, for ``worker_id``, a delivery this transaction wrote ``pending``; caller commits
+    (and refreshes its lane)."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.PENDING)
+        .values(state=DeliveryState.SENDING, claimed_by=worker_id, lease_until=lease_until)
+    )
 
 
 def claim_due(

@@ -116,19 +116,21 @@ def _test_one(
     app: AppContext, webhook: WebhookConfig, worker_id: str, send_once: SendOnce
 ) -> tuple[int, AttemptResult]:
     once = replace(webhook, enabled=True, exclude_actors=frozenset(), retry=RetryPolicy(()))
-    delivery = _queue_sample(app, once, worker_id)
+    delivery_id = _queue_sample(app, once, worker_id)
+    with app.read_session() as session:
+        delivery = session.get_one(Delivery, delivery_id)
     result = asyncio.run(send_once(delivery, webhook, worker_id))
     with app.session() as session:
-        row = session.get(Delivery, delivery.id)
+        row = session.get(Delivery, delivery_id)
         # A starting SQLite worker may have released our claim; it then owns the outcome.
         if row is not None and row.claimed_by == worker_id:
             apply_result(session, row, result, datetime.now(UTC))
             session.commit()
-    return delivery.id, result
+    return delivery_id, result
 
 
-def _queue_sample(app: AppContext, webhook: WebhookConfig, worker_id: str) -> Delivery:
-    """Write the sample's event and delivery, already claimed by this process."""
+def _queue_sample(app: AppContext, webhook: WebhookConfig, worker_id: str) -> int:
+    """Write the sample's event and delivery, already claimed by this process; its id."""
     uow = UnitOfWork(
         app.session_factory, app.settings, WebhookRegistry([webhook]), actor=SAMPLE_ACTOR
     )
@@ -141,7 +143,7 @@ def _queue_sample(app: AppContext, webhook: WebhookConfig, worker_id: str) -> De
         lease = timedelta(seconds=webhook.timeout_seconds) + LEASE_MARGIN
         outbox.hold_for_sender(uow, delivery, worker_id, datetime.now(UTC) + lease)
         uow.commit()
-        return delivery
+        return delivery.id
 
 
 def _describe(webhook: WebhookConfig, delivery_id: int, result: AttemptResult) -> str:

@@ -18,7 +18,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from rookery.db.models import Delivery, Event, Group, Resource, Token, User
+from rookery.db.lanes import OpenedDelivery
+from rookery.db.models import Event, Group, Resource, Token, User
 from rookery.domain.permissions import Permission
 from rookery.services import outbox
 from rookery.services.unit_of_work import UnitOfWork
@@ -89,7 +90,7 @@ def publish_deliveries(
     *,
     user: User | None = None,
     track_status: bool | None = None,
-) -> tuple[Event, list[Delivery]]:
+) -> tuple[Event, list[OpenedDelivery]]:
     """:func:`publish`, returning the deliveries written too.
 
     With ``track_status`` the deliveries' outcomes set ``user``'s status (SPEC §6); by

@@ -28,7 +28,7 @@ from rookery.services.conflicts import concurrent_change_error, race_kind
 CHANNEL = "rookery_deliveries"
 
 if TYPE_CHECKING:
-    from rookery.db.models import Delivery
+    from rookery.db.lanes import OpenedDelivery
     from rookery.webhooks.registry import WebhookRegistry
 
 
@@ -55,7 +55,7 @@ class UnitOfWork:
         # deliveries it moved otherwise (held for a sender): just before the commit, the
         # first become their lanes' heads in one upsert when nothing else was touched;
         # otherwise every lane's row is refreshed together, in lane order.
-        self.deliveries_opened: list[Delivery] = []
+        self.deliveries_opened: list[OpenedDelivery] = []
         self.lanes_touched: dict[str, str] = {}
 
     def __enter__(self) -> UnitOfWork:
@@ -93,7 +93,6 @@ class UnitOfWork:
         opened, self.deliveries_opened = self.deliveries_opened, []
         if opened and not self.lanes_touched:
             # The common case (a use case's events): lanes and the wake-up in one statement.
-            self.session.flush()
             channel = CHANNEL if notify else None
             lanes.open_heads(self.session, opened, datetime.now(UTC), notify=channel)
             notify = False
