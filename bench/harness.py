@@ -46,6 +46,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def host_busy_seconds() -> float:
+    """CPU time every core of the host has spent busy so far (``/proc/stat``), in s."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
+def named_cpu_seconds(name: str) -> float:
+    """CPU time so far of the processes whose command is ``name`` (e.g. the database server)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            if text[text.index("(") + 1 : text.rindex(")")] == name:
+                total += cpu_seconds(int(stat.parent.name))
+    return total
+
+
 def tree_pids(pid: int) -> list[int]:
     """``pid`` and every process below it (``/proc/PID/task/*/children``)."""
     found, todo = [], [pid]

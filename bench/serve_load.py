@@ -40,9 +40,12 @@ from bench.harness import (
     ROOKERY,
     Proc,
     admin_cookies,
+    cpu_seconds,
     database,
     free_port,
+    host_busy_seconds,
     memory_mb,
+    named_cpu_seconds,
     percentile,
     rookery_env,
     tree_pids,
@@ -132,8 +135,62 @@ def _load() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
 
+def _hashing_bound() -> str:
+    """What Argon2id costs here, and the user creates/s it allows with every core hashing."""
+    from rookery.services.passwords import hash_password
+
+    costs = []
+    for _ in range(15):
+        started = time.process_time()
+        hash_password(PASSWORD)
+        costs.append(time.process_time() - started)
+    cost = percentile(costs, 50)
+    cores = os.cpu_count() or 1
+    return (
+        f"Argon2id {1000 * cost:.1f} ms of a core per hash: at most {cores / cost:.0f} user "
+        f"creates/s with all {cores} cores hashing and doing nothing else"
+    )
+
+
+class _Cpu:
+    """CPU seconds so far: the host's busy time, the PostgreSQL server's, the serve tree's."""
+
+    def __init__(self, serve: Proc) -> None:
+        self.serve = serve
+        self.at = time.monotonic()
+        self.host = host_busy_seconds()
+        self.postgres = named_cpu_seconds("postgres")
+        self.tree = self._tree()
+
+    def _tree(self) -> float:
+        total = 0.0
+        for pid in tree_pids(self.serve.pid):
+            with contextlib.suppress(OSError):
+                total += cpu_seconds(pid)
+        return total
+
+    def since(self, before: _Cpu) -> str:
+        """Where the CPU went since ``before``, in % of one core."""
+        span = self.at - before.at
+        cores = os.cpu_count() or 1
+
+        def pct(now: float, then: float) -> str:
+            return f"{100 * (now - then) / span:.0f}%"
+
+        return (
+            f"cpu: serve tree {pct(self.tree, before.tree)}, postgres "
+            f"{pct(self.postgres, before.postgres)}, host {pct(self.host, before.host)} "
+            f"of {100 * cores}%"
+        )
+
+
 def _phases(
-    args: argparse.Namespace, base: str, cookies: httpx.Cookies, receiver: Receiver, rnd: int
+    args: argparse.Namespace,
+    base: str,
+    cookies: httpx.Cookies,
+    receiver: Receiver,
+    rnd: int,
+    serve: Proc,
 ) -> None:
     """One round: every client creates its users, gives them a permission, deletes it."""
     label = "1 webhook/action" if args.hooked else "no webhook"
@@ -143,8 +200,10 @@ def _phases(
         ("create_user", "create_permission", "delete_permission"), ACTIONS, strict=True
     ):
         before = receiver.stats()["count"]  # counted before: some arrive during the phase
+        cpu = _Cpu(serve)
         rate, done = _phase(base, cookies, names, step)
-        line = f"  [{args.db}, {label}] {step}: {rate:.1f}/s with {args.clients} clients"
+        used = _Cpu(serve).since(cpu)
+        line = f"  [{args.db}, {label}] {step}: {rate:.1f}/s with {args.clients} clients ({used})"
         if args.hooked:
             lat = _latencies(receiver, action, done, before + len(done))
             line += (
@@ -203,7 +262,7 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
             print(f"  [{args.db}, {label}] RSS at start (MB): {_rss(pids)}", flush=True)
             args.hooked = hooked
             for rnd in range(args.rounds):
-                _phases(args, base, cookies, receiver, rnd)
+                _phases(args, base, cookies, receiver, rnd, serve)
                 events = (rnd + 1) * args.users * len(ACTIONS)
                 print(
                     f"  [{args.db}, {label}] RSS after round {rnd + 1}/{args.rounds}, "
@@ -254,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.users} users, {args.clients} clients",
         flush=True,
     )
+    print(f"  {_hashing_bound()}", flush=True)
     with contextlib.ExitStack() as stack:
         if args.keep:
             Path(args.keep).mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,9 @@ requests (URL, headers, body) to the same receiver.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,17 @@ from sqlalchemy import delete, func, select
 from bench import ceiling
 from bench.figures import Figure
 from bench.fixtures import queue_group_permission_events
-from bench.harness import Plan, Proc, database, start_serve, start_worker, webhook, write_webhooks
+from bench.harness import (
+    Plan,
+    Proc,
+    database,
+    host_busy_seconds,
+    named_cpu_seconds,
+    start_serve,
+    start_worker,
+    webhook,
+    write_webhooks,
+)
 from bench.receiver import Receiver
 
 
@@ -77,6 +89,17 @@ def _requests(url: str) -> list[ceiling.Request]:
     return [(u, dict(h), bytes(b or b"")) for u, h, b in rows]
 
 
+@dataclass(frozen=True)
+class Drain:
+    """One drain: its rate, and where the host's CPU went meanwhile (% of one core)."""
+
+    rate: float  # deliveries/s from first to last arrival
+    workers: float
+    receiver: float
+    server: float  # the PostgreSQL server's processes (0 on SQLite)
+    host: float  # every process of the host, out of 100 x the number of cores
+
+
 def _drain(
     kind: str,
     url: str,
@@ -86,11 +109,8 @@ def _drain(
     workdir: Path,
     window: float,
     workers: int = 1,
-) -> tuple[float, float, float]:
-    """Run ``workers`` worker processes on the backlog for ``window`` s or until drained.
-
-    Returns (deliveries/s from first to last arrival, workers' CPU %, receiver CPU %).
-    """
+) -> Drain:
+    """Run ``workers`` worker processes on the backlog for ``window`` s or until drained."""
     receiver.reset()
     procs: list[Proc] = []
     try:
@@ -100,9 +120,11 @@ def _drain(
             procs += [start_worker(url, hooks, workdir) for _ in range(workers)]
         first = receiver.wait_for(1, 60)
         t0, w0, r0 = time.monotonic(), _cpu(procs), receiver.proc.cpu()
+        s0, h0 = named_cpu_seconds("postgres"), host_busy_seconds()
         stats = receiver.wait_for(expected, window)
         elapsed = time.monotonic() - t0
         w1, r1 = _cpu(procs), receiver.proc.cpu()
+        s1, h1 = named_cpu_seconds("postgres"), host_busy_seconds()
     finally:
         for proc in procs:
             proc.stop()
@@ -111,7 +133,13 @@ def _drain(
         print(f"    ! only {stats['count']}/{expected} arrived; worker log:\n{logs}")
     span = (stats["last_ns"] - first["first_ns"]) / 1e9
     rate = (stats["count"] - 1) / span if span > 0 else float("nan")
-    return rate, 100 * (w1 - w0) / elapsed, 100 * (r1 - r0) / elapsed
+    return Drain(
+        rate,
+        100 * (w1 - w0) / elapsed,
+        100 * (r1 - r0) / elapsed,
+        100 * (s1 - s0) / elapsed,
+        100 * (h1 - h0) / elapsed,
+    )
 
 
 def _cpu(procs: list[Proc]) -> float:
@@ -151,8 +179,9 @@ def _shape(
         webhook(f"h{i}", "create_group_permission", receiver.url(f"/h{i}")) for i in range(hooks_n)
     ]
     hooks = write_webhooks(workdir / f"throughput-{hooks_n}.yml", items)
-    rates, wcpu, rcpu, raw, raw_cpu, hx = [], [], [], [], [], []
-    pair, pair_cpu, pair_rcpu = [], [], []  # two worker processes (PostgreSQL)
+    ones: list[Drain] = []
+    pairs: list[Drain] = []  # two worker processes (PostgreSQL)
+    raw, raw_cpu, hx = [], [], []
     with database(kind, workdir) as url:
         started = time.monotonic()
         expected = queue_group_permission_events(url, hooks, events, plan.lanes)
@@ -164,46 +193,41 @@ def _shape(
         for run_no in range(plan.runs):
             if run_no:
                 _requeue(url)
-            rate, w, r = _drain(kind, url, hooks, receiver, expected, workdir, plan.drain_seconds)
+            one = _drain(kind, url, hooks, receiver, expected, workdir, plan.drain_seconds)
             got = _delivered(url)
             ceil_raw, ceil_cpu = _ceiling("raw", receiver, requests, 64, plan.ceiling_seconds)
             ceil_hx, _ = _ceiling("aiohttp", receiver, requests, 64, plan.ceiling_seconds)
             print(
-                f"    run {run_no + 1}: worker {rate:,.0f}/s (cpu {w:.0f}%, receiver {r:.0f}%),"
+                f"    run {run_no + 1}: worker {one.rate:,.0f}/s ({_where(one)}),"
                 f" {got:,} delivered; ceiling raw {ceil_raw:,.0f}/s (receiver {ceil_cpu:.0f}%),"
                 f" aiohttp {ceil_hx:,.0f}/s"
             )
             if kind == "postgresql":
                 # Side by side with the one-process drain above: the same backlog again.
                 _requeue(url)
-                two, w2, r2 = _drain(
+                two = _drain(
                     kind, url, hooks, receiver, expected, workdir, plan.drain_seconds, workers=2
                 )
                 print(
-                    f"    run {run_no + 1}: 2 worker processes {two:,.0f}/s "
-                    f"(cpu {w2:.0f}%, receiver {r2:.0f}%), {two / rate:.2f} x one"
+                    f"    run {run_no + 1}: 2 worker processes {two.rate:,.0f}/s "
+                    f"({_where(two)}), {two.rate / one.rate:.2f} x one"
                 )
-                pair.append(two)
-                pair_cpu.append(w2)
-                pair_rcpu.append(r2)
-            rates.append(rate)
-            wcpu.append(w)
-            rcpu.append(r)
+                pairs.append(two)
+            ones.append(one)
             raw.append(ceil_raw)
             raw_cpu.append(ceil_cpu)
             hx.append(ceil_hx)
-    name = f"{label}"
+    rates = [d.rate for d in ones]
     figures = [
-        Figure("throughput", kind, f"{name}: worker", "deliveries/s", rates),
-        Figure("throughput", kind, f"{name}: worker CPU", "% of a core", wcpu),
-        Figure("throughput", kind, f"{name}: receiver CPU during drain", "% of a core", rcpu),
-        Figure("throughput", kind, f"{name}: ceiling, raw asyncio", "requests/s", raw),
-        Figure("throughput", kind, f"{name}: receiver CPU at ceiling", "% of a core", raw_cpu),
-        Figure("throughput", kind, f"{name}: ceiling, aiohttp client", "requests/s", hx),
+        Figure("throughput", kind, f"{label}: worker", "deliveries/s", rates),
+        *_cpu_figures(kind, f"{label}:", "drain", ones),
+        Figure("throughput", kind, f"{label}: ceiling, raw asyncio", "requests/s", raw),
+        Figure("throughput", kind, f"{label}: receiver CPU at ceiling", "% of a core", raw_cpu),
+        Figure("throughput", kind, f"{label}: ceiling, aiohttp client", "requests/s", hx),
         Figure(
             "throughput",
             kind,
-            f"{name}: worker / aiohttp ceiling",
+            f"{label}: worker / aiohttp ceiling",
             "ratio",
             [a / b for a, b in zip(rates, hx, strict=True)],
             target=">= 0.5",
@@ -211,7 +235,7 @@ def _shape(
         Figure(
             "throughput",
             kind,
-            f"{name}: worker / raw ceiling",
+            f"{label}: worker / raw ceiling",
             "ratio",
             [a / b for a, b in zip(rates, raw, strict=True)],
         ),
@@ -221,41 +245,76 @@ def _shape(
             Figure(
                 "throughput",
                 kind,
-                f"{name}: worker, last run / first run",
+                f"{label}: worker, last run / first run",
                 "ratio",
                 [rates[-1] / rates[0]],
                 target=">= 0.9",
             )
         )
-    if pair:
-        figures += _pair_figures(kind, name, rates, pair, pair_cpu, pair_rcpu)
+    if pairs:
+        figures += [
+            Figure(
+                "throughput",
+                kind,
+                f"{label}: 2 worker processes",
+                "deliveries/s",
+                [d.rate for d in pairs],
+            ),
+            *_cpu_figures(kind, f"{label}: 2 worker processes,", "2-process drain", pairs),
+            Figure(
+                "throughput",
+                kind,
+                f"{label}: 2 worker processes / 1",
+                "ratio",
+                [b.rate / a.rate for a, b in zip(ones, pairs, strict=True)],
+                target=">= 1.6",
+            ),
+        ]
     return figures
 
 
-def _pair_figures(
-    kind: str,
-    name: str,
-    one: list[float],
-    two: list[float],
-    cpu: list[float],
-    receiver_cpu: list[float],
-) -> list[Figure]:
-    return [
-        Figure("throughput", kind, f"{name}: 2 worker processes", "deliveries/s", two),
-        Figure("throughput", kind, f"{name}: 2 worker processes, CPU", "% of a core", cpu),
+def _where(drain: Drain) -> str:
+    """Where the CPU went during a drain, for the progress line."""
+    return (
+        f"cpu: workers {drain.workers:.0f}%, receiver {drain.receiver:.0f}%, "
+        f"postgres {drain.server:.0f}%, host {drain.host:.0f}% of {_CORES * 100}%"
+    )
+
+
+_CORES = os.cpu_count() or 1
+
+
+def _cpu_figures(kind: str, prefix: str, during: str, drains: list[Drain]) -> list[Figure]:
+    """Where the host's CPU went during ``drains``: the workers, the receiver, the database."""
+    figures = [
         Figure(
-            "throughput",
-            kind,
-            f"{name}: receiver CPU during the 2-process drain",
-            "% of a core",
-            receiver_cpu,
+            "throughput", kind, f"{prefix} worker CPU", "% of a core", [d.workers for d in drains]
         ),
         Figure(
             "throughput",
             kind,
-            f"{name}: 2 worker processes / 1",
-            "ratio",
-            [b / a for a, b in zip(one, two, strict=True)],
-            target=">= 1.6",
+            f"{prefix} receiver CPU during the {during}",
+            "% of a core",
+            [d.receiver for d in drains],
         ),
     ]
+    if kind == "postgresql":
+        figures.append(
+            Figure(
+                "throughput",
+                kind,
+                f"{prefix} PostgreSQL server CPU during the {during}",
+                "% of a core",
+                [d.server for d in drains],
+            )
+        )
+    figures.append(
+        Figure(
+            "throughput",
+            kind,
+            f"{prefix} host CPU busy during the {during}",
+            f"% of {_CORES} cores",
+            [d.host / _CORES for d in drains],
+        )
+    )
+    return figures

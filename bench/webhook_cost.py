@@ -21,21 +21,16 @@ import time
 from pathlib import Path
 
 from bench.fixtures import SERVICE, ApiSetup
-from bench.harness import cpu_seconds, database, start_serve, tree_pids, webhook, write_webhooks
+from bench.harness import (
+    cpu_seconds,
+    database,
+    named_cpu_seconds,
+    start_serve,
+    tree_pids,
+    webhook,
+    write_webhooks,
+)
 from bench.receiver import Receiver
-
-
-def _postgres_cpu() -> float:
-    """CPU seconds of every ``postgres`` process on the host so far."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().startswith("postgres"):
-                    total += cpu_seconds(int(entry.name))
-            except OSError:
-                continue
-    return total
 
 
 def _client(base: str, groups: list[str], calls: int) -> None:
@@ -70,7 +65,7 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
             receiver.reset()
             pids = tree_pids(serve.pid)
             before = {pid: cpu_seconds(pid) for pid in pids}
-            postgres_before, started = _postgres_cpu(), time.monotonic()
+            postgres_before, started = named_cpu_seconds("postgres"), time.monotonic()
             per_client = args.requests // args.clients
             threads = [
                 threading.Thread(target=_client, args=(base, groups[k :: args.clients], per_client))
@@ -85,7 +80,7 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
             if hooked:
                 receiver.wait_for(done, 60)
             after = {pid: cpu_seconds(pid) for pid in pids}
-            postgres = 1e6 * (_postgres_cpu() - postgres_before) / done
+            postgres = 1e6 * (named_cpu_seconds("postgres") - postgres_before) / done
         finally:
             serve.stop()
     names = ["serve"] + [f"child {i}" for i in range(1, len(pids))]
