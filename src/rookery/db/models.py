@@ -273,13 +273,6 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         Index(
-            "ix_deliveries_due",
-            "next_attempt_at",
-            "id",
-            sqlite_where=text("state = 'pending'"),
-            postgresql_where=text("state = 'pending'"),
-        ),
-        Index(
             "ix_deliveries_open_lane",
             "lane",
             "id",

@@ -168,7 +168,8 @@ _TIMES = (bindparam("now", type_=UTCDateTime), bindparam("until", type_=UTCDateT
 # States are SQL literals: SQLite uses a partial index only when the WHERE visibly implies it.
 # Rows the caller names by id are found by primary key: their state test is written
 # ``(state = '...') IS TRUE`` so that PostgreSQL cannot take it for the predicate of a
-# partial index (``ix_deliveries_due``, ``ix_deliveries_lease``). Without column statistics
+# partial index (``ix_deliveries_open_lane``, ``ix_deliveries_lease``; until migration 0008,
+# ``ix_deliveries_due``). Without column statistics
 # (a new or never-analysed table, autovacuum off) the planner guesses that few rows are in
 # that state and reads every such row, live or dead, through the index instead: a claim cost
 # 3-30 ms at 4,000-16,000 pending, O(backlog) (docs/BENCHMARKS.md, "Claims that read the
