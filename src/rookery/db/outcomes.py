@@ -172,6 +172,22 @@ class RecordedBatch:
         rows = [_delivery_row(session, d, r, now) for d, r in zip(sent, results, strict=True)]
         return cls(worker_id, results, rows, {d.lane: d.receiver for d in sent}, now)
 
+    @classmethod
+    def plain(
+        cls,
+        worker_id: str,
+        deliveries: Mapping[int, Sent],
+        results: Sequence[AttemptResult],
+        now: datetime,
+    ) -> RecordedBatch | None:
+        """The batch, decided without a session, or None when a result changes a user's
+        status (that takes statements of its own: :meth:`of`)."""
+        sent = [deliveries[r.delivery_id] for r in results]
+        if any(_changes_user(d, r.succeeded) for d, r in zip(sent, results, strict=True)):
+            return None
+        rows = [_delivery_row(None, d, r, now) for d, r in zip(sent, results, strict=True)]
+        return cls(worker_id, results, rows, {d.lane: d.receiver for d in sent}, now)
+
     def params(self) -> dict[str, Any]:
         """The parameters of :data:`RECORD_POSTGRESQL`."""
         rows = [
@@ -252,8 +268,10 @@ def apply_result(
 
 
 def _delivery_row(
-    session: Session, delivery: Sent, result: AttemptResult, now: datetime
+    session: Session | None, delivery: Sent, result: AttemptResult, now: datetime
 ) -> dict[str, Any]:
+    """The delivery's columns after ``result``; with a ``session``, the user's status too
+    (without one, the caller made sure no status changes: :func:`_changes_user`)."""
     pause = next_attempt_delay(delivery, result)
     if result.succeeded:
         state, completed, due = DeliveryState.DELIVERED, now, delivery.next_attempt_at
@@ -262,7 +280,7 @@ def _delivery_row(
     else:
         state, completed, due = DeliveryState.PENDING, None, now + pause
     version = delivery.error_status_version
-    if delivery.user_id is not None:
+    if session is not None and _changes_user(delivery, result.succeeded):
         version = _update_user_status(session, delivery, result.succeeded)
     return {
         "b_id": delivery.id,
@@ -276,6 +294,15 @@ def _delivery_row(
         "claimed_by": None,
         "error_status_version": version,
     }
+
+
+def _changes_user(delivery: Sent, succeeded: bool) -> bool:
+    """Whether this outcome changes the status of the delivery's user (SPEC §6): a first
+    failure of a ``create_user`` delivery, or a success after one."""
+    if delivery.user_id is None:
+        return False
+    failed_first = not succeeded and delivery.error_status_version is None
+    return failed_first or (succeeded and delivery.error_status_version is not None)
 
 
 def _update_user_status(session: Session, delivery: Sent, succeeded: bool) -> int | None:

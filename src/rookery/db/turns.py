@@ -12,6 +12,10 @@ Invariants:
   what a turn's time was made of (docs/BENCHMARKS.md, issue 10 hot path);
 - a lane of the batch with no row to lock (a bulk load rebuilt the lanes meanwhile) is
   written afresh by a second transaction right after the turn;
+- :class:`LoopTurns` sends the same flight from the worker's event loop on an asyncio
+  connection (no thread to hand the turn and the GIL to and back: on a busy host those
+  hand-offs cost more than the turn's own work, docs/BENCHMARKS.md, "Turns on the loop");
+  it takes only batches that change no user's status (:meth:`RecordedBatch.plain`);
 - the driver's exceptions are translated here into SQLAlchemy's, as the rest of ``db`` raises.
 """
 
@@ -23,7 +27,7 @@ from functools import cache
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, TextClause, exc
+from sqlalchemy import URL, Connection, TextClause, exc
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -72,6 +76,10 @@ def record_and_claim(
     if batch is not None:
         batch.refresh_unheld(session, held, now)
         session.commit()
+    return _claimed(rows)
+
+
+def _claimed(rows: Sequence[Sequence[Any]]) -> list[ClaimedDelivery]:
     return sorted((queue.claimed_from_driver(row) for row in rows), key=lambda d: d.id)
 
 
@@ -98,6 +106,68 @@ def _one_flight(
         broken = driver.closed or isinstance(error, psycopg.OperationalError)
         if broken:
             connection.invalidate(error)
-        raise exc.DBAPIError.instance(
-            "worker turn", None, error, psycopg.Error, connection_invalidated=broken
-        ) from error
+        raise _translated(error, broken=broken) from error
+
+
+def _translated(error: psycopg.Error, *, broken: bool) -> exc.StatementError:
+    """``error`` as SQLAlchemy raises it (what :mod:`rookery.db.availability` reads)."""
+    return exc.DBAPIError.instance(
+        "worker turn", None, error, psycopg.Error, connection_invalidated=broken
+    )
+
+
+class LoopTurns:
+    """PostgreSQL turns sent from the worker's event loop, on one asyncio connection.
+
+    The connection is made on the first turn, kept between turns, and dropped on any error
+    (the next turn makes a new one). Same statements, same flight, same guarantees as
+    :func:`record_and_claim`; the caller writes afresh the lanes returned (rows gone
+    missing), on a thread, as :meth:`RecordedBatch.refresh_unheld` does.
+    """
+
+    def __init__(self, url: URL) -> None:
+        self._url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._connection: psycopg.AsyncConnection[Any] | None = None
+
+    async def record_and_claim(
+        self, batch: RecordedBatch | None, claim: dict[str, Any], now: datetime
+    ) -> tuple[list[ClaimedDelivery], dict[str, str]]:
+        """Record ``batch`` and claim with ``claim`` (:func:`rookery.db.queue.claim_params`),
+        and commit: the claimed deliveries, and the batch's lanes that had no row."""
+        connection = self._connection
+        try:
+            if connection is None or connection.closed:
+                connection = await psycopg.AsyncConnection.connect(self._url, connect_timeout=10)
+                self._connection = connection
+            async with connection.pipeline():
+                locked = claimed = None
+                if batch is not None:
+                    locked = await connection.execute(
+                        _driver_sql(RECORD_POSTGRESQL), batch.params()
+                    )
+                    moved = {"lanes": sorted(batch.lanes), "now": now}
+                    await connection.execute(_driver_sql(lanes.MOVE_ON_POSTGRESQL), moved)
+                    await connection.execute(_driver_sql(lanes.DROP_EMPTIED_POSTGRESQL), moved)
+                if claim["limit"] > 0:
+                    claimed = await connection.execute(_driver_sql(queue.CLAIM_POSTGRESQL), claim)
+                await connection.execute("COMMIT")
+            held = {row[0] for row in await locked.fetchall()} if locked is not None else set()
+            rows = await claimed.fetchall() if claimed is not None else []
+            await connection.commit()  # the flight committed: this only ends psycopg's own
+        except psycopg.Error as error:
+            await self.close()
+            raise _translated(error, broken=isinstance(error, psycopg.OperationalError)) from error
+        except BaseException:
+            await self.close()
+            raise
+        unheld = {} if batch is None else {k: r for k, r in batch.lanes.items() if k not in held}
+        return _claimed(rows), unheld
+
+    async def close(self) -> None:
+        """Close the connection, if any (an error closing it changes nothing)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except psycopg.Error:
+                return

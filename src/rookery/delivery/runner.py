@@ -40,11 +40,11 @@ import aiohttp
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from rookery.db import queue
+from rookery.db import lanes, queue
 from rookery.db.availability import is_unavailable
-from rookery.db.outcomes import AttemptResult
+from rookery.db.outcomes import AttemptResult, RecordedBatch
 from rookery.db.queue import ClaimedDelivery
-from rookery.db.turns import record_and_claim
+from rookery.db.turns import LoopTurns, record_and_claim
 from rookery.delivery.budget import claim_budget
 from rookery.delivery.doorbell import Doorbell
 from rookery.delivery.heartbeat import Heartbeat
@@ -103,13 +103,18 @@ class Worker:
         self._wake = asyncio.Event()
         self._wake_queued = False  # a wake-up is on its way to the loop: later ones ride on it
         self.sent = 0
+        self.turns = 0  # turns that committed
         self.outages = OutageLog()
         self.heartbeat = Heartbeat(app, self.id, lambda: list(self._inflight), lease, self.outages)
         self.store_outage = Outage("recording attempts and claiming deliveries", self.outages)
         self.start_outage = Outage("re-queueing claims left by a restart", self.outages)
         self.retention = Retention(app, self.outages)
         self.listener: Listener | None = None
-        self._connection: Connection | None = None  # the turns' own
+        self._connection: Connection | None = None  # the turns' own (on a thread)
+        # PostgreSQL: the usual turn goes from this loop, with no thread hop (db.turns).
+        self._loop_turns = (
+            LoopTurns(app.engine.url) if app.engine.dialect.name == "postgresql" else None
+        )
 
     @property
     def database_trouble(self) -> str | None:
@@ -143,6 +148,8 @@ class Worker:
                 with suppress(asyncio.CancelledError):
                     await asyncio.gather(*tasks)
                 await asyncio.to_thread(self._close_connection)
+                if self._loop_turns is not None:
+                    await self._loop_turns.close()
                 if not self._inflight:
                     with suppress(Exception):
                         await asyncio.to_thread(self.heartbeat.forget)
@@ -186,7 +193,7 @@ class Worker:
             held = list(self._inflight) if self.store_outage.ongoing else None
             tried = list(batch)
             try:
-                claimed = await asyncio.to_thread(self._store, batch, want, full, held, unsent)
+                claimed = await self._take_turn(batch, want, full, held, unsent)
             except Exception as error:  # never dies: keep the answers, back off, try again
                 self._finish([r for r in tried if r not in batch])
                 pause = self.store_outage.failed(error)
@@ -196,6 +203,7 @@ class Worker:
                     await asyncio.sleep(min(pause, 0.5))
                 continue
             self.store_outage.succeeded()
+            self.turns += 1
             self._finish(tried)
             self._given_back(unsent)
             batch = []
@@ -319,6 +327,35 @@ class Worker:
         self._results.put_nowait(result)
         self._wake.set()
         return result
+
+    async def _take_turn(
+        self,
+        batch: list[AttemptResult],
+        want: int,
+        full: list[str],
+        held: list[int] | None,
+        unsent: list[int],
+    ) -> list[ClaimedDelivery]:
+        """One turn: on PostgreSQL from this loop when it only records and claims (the usual
+        turn); on a thread when it gives claims back, follows a failed turn or changes a
+        user's status (:meth:`_store`). Recorded results leave ``batch``."""
+        if self._loop_turns is None or held is not None or unsent:
+            return await asyncio.to_thread(self._store, batch, want, full, held, unsent)
+        now = datetime.now(UTC)
+        recorded = RecordedBatch.plain(self.id, self._inflight, batch, now) if batch else None
+        if batch and recorded is None:
+            return await asyncio.to_thread(self._store, batch, want, full, held, unsent)
+        claim = queue.claim_params(self.id, want, self.lease, now, full, self.depth)
+        claimed, unheld = await self._loop_turns.record_and_claim(recorded, claim, now)
+        batch.clear()
+        if unheld:  # rows gone missing (a bulk load rebuilt the lanes): write them afresh
+            await asyncio.to_thread(self._refresh_lanes, unheld, now)
+        return claimed
+
+    def _refresh_lanes(self, receivers: dict[str, str], now: datetime) -> None:
+        with self._turn_session() as session:
+            lanes.refresh(session, receivers, now)
+            session.commit()
 
     def _store(
         self,
@@ -501,6 +538,8 @@ def run_forever(app: WorkerHost, doorbell: Doorbell | None = None) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         LOG.info("worker started")
-        await Worker(app, doorbell=doorbell).run(stop)
+        worker = Worker(app, doorbell=doorbell)
+        await worker.run(stop)
+        LOG.info("worker stopped: %d attempts recorded in %d turns", worker.sent, worker.turns)
 
     asyncio.run(main())
