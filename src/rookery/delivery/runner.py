@@ -33,6 +33,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -193,7 +194,7 @@ class Worker:
             held = list(self._inflight) if self.store_outage.ongoing else None
             tried = list(batch)
             try:
-                claimed = await self._take_turn(batch, want, full, held, unsent)
+                claimed = await self._take_turn(_Turn(batch, want, full, held, unsent))
             except Exception as error:  # never dies: keep the answers, back off, try again
                 self._finish([r for r in tried if r not in batch])
                 pause = self.store_outage.failed(error)
@@ -328,24 +329,18 @@ class Worker:
         self._wake.set()
         return result
 
-    async def _take_turn(
-        self,
-        batch: list[AttemptResult],
-        want: int,
-        full: list[str],
-        held: list[int] | None,
-        unsent: list[int],
-    ) -> list[ClaimedDelivery]:
+    async def _take_turn(self, turn: _Turn) -> list[ClaimedDelivery]:
         """One turn: on PostgreSQL from this loop when it only records and claims (the usual
         turn); on a thread when it gives claims back, follows a failed turn or changes a
-        user's status (:meth:`_store`). Recorded results leave ``batch``."""
-        if self._loop_turns is None or held is not None or unsent:
-            return await asyncio.to_thread(self._store, batch, want, full, held, unsent)
+        user's status (:meth:`_store`). Recorded results leave ``turn.batch``."""
+        if self._loop_turns is None or turn.held is not None or turn.unsent:
+            return await asyncio.to_thread(self._store, turn)
         now = datetime.now(UTC)
+        batch = turn.batch
         recorded = RecordedBatch.plain(self.id, self._inflight, batch, now) if batch else None
         if batch and recorded is None:
-            return await asyncio.to_thread(self._store, batch, want, full, held, unsent)
-        claim = queue.claim_params(self.id, want, self.lease, now, full, self.depth)
+            return await asyncio.to_thread(self._store, turn)
+        claim = queue.claim_params(self.id, turn.want, self.lease, now, turn.full, self.depth)
         claimed, unheld = await self._loop_turns.record_and_claim(recorded, claim, now)
         batch.clear()
         if unheld:  # rows gone missing (a bulk load rebuilt the lanes): write them afresh
@@ -357,18 +352,13 @@ class Worker:
             lanes.refresh(session, receivers, now)
             session.commit()
 
-    def _store(
-        self,
-        batch: list[AttemptResult],
-        want: int,
-        full: list[str],
-        held: list[int] | None,
-        unsent: list[int],
-    ) -> list[ClaimedDelivery]:
-        """Give back ``unsent``, record ``batch`` and claim up to ``want``; an outage raises
-        (the caller keeps the batch and tries again). Recorded results leave ``batch``."""
+    def _store(self, turn: _Turn) -> list[ClaimedDelivery]:
+        """Give back ``unsent``, record ``batch`` and claim up to ``want``, on a thread; an
+        outage raises (the caller keeps the batch and tries again). Recorded results leave
+        ``batch``."""
+        batch = turn.batch
         try:
-            claimed = self._store_together(batch, want, full, held, unsent)
+            claimed = self._store_together(batch, turn.want, turn.full, turn.held, turn.unsent)
         except Exception as error:
             if is_unavailable(error) or not batch:
                 raise
@@ -446,6 +436,19 @@ class Worker:
                     result.delivery_id,
                 )
             batch.remove(result)  # recorded (or given up): not tried again after an outage
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """What one turn is asked to do: record ``batch`` (the list is emptied once recorded),
+    give back ``unsent``, re-queue the claims a failed turn may have made beyond ``held``
+    (None: no turn failed), and claim up to ``want``, leaving the ``full`` receivers alone."""
+
+    batch: list[AttemptResult]
+    want: int
+    full: list[str]
+    held: list[int] | None
+    unsent: list[int]
 
 
 def _call(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
