@@ -100,7 +100,7 @@ class Drain:
     host: float  # every process of the host, out of 100 x the number of cores
 
 
-def _drain(
+def drain(
     kind: str,
     url: str,
     hooks: Path,
@@ -193,7 +193,7 @@ def _shape(
         for run_no in range(plan.runs):
             if run_no:
                 _requeue(url)
-            one = _drain(kind, url, hooks, receiver, expected, workdir, plan.drain_seconds)
+            one = drain(kind, url, hooks, receiver, expected, workdir, plan.drain_seconds)
             got = _delivered(url)
             ceil_raw, ceil_cpu = _ceiling("raw", receiver, requests, 64, plan.ceiling_seconds)
             ceil_hx, _ = _ceiling("aiohttp", receiver, requests, 64, plan.ceiling_seconds)
@@ -205,7 +205,7 @@ def _shape(
             if kind == "postgresql":
                 # Side by side with the one-process drain above: the same backlog again.
                 _requeue(url)
-                two = _drain(
+                two = drain(
                     kind, url, hooks, receiver, expected, workdir, plan.drain_seconds, workers=2
                 )
                 print(
