@@ -6,30 +6,22 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import TextClause, text
+from sqlalchemy import TextClause
 
 from rookery.db import queue
 from rookery.services import events
 from rookery.webhooks.actions import WebhookAction
 from tests.conftest import ServiceFactory
 from tests.support.delivery_log import hook
+from tests.support.plans import explain_analyze, rows_read
 from tests.support.receiver import Receiver
 
 BACKLOG = 2_000
 SUBJECTS = 40
 TAKEN = 16  # lanes
 DEPTH = 4  # deliveries of each lane
-
-
-def _rows_read(plan: dict[str, Any], table: str) -> int:
-    """Rows the plan's scans of ``table`` returned, summed over the whole plan tree."""
-    own = 0
-    if plan.get("Relation Name") == table and "Scan" in plan["Node Type"]:
-        own = int(plan["Actual Rows"]) * int(plan["Actual Loops"])
-    return own + sum(_rows_read(child, table) for child in plan.get("Plans", []))
 
 
 def test_a_claim_reads_only_its_runs_whatever_the_backlog(
@@ -46,12 +38,9 @@ def test_a_claim_reads_only_its_runs_whatever_the_backlog(
         uow.commit()
     claim = queue.CLAIM_POSTGRESQL.element
     assert isinstance(claim, TextClause)
-    explain = text(f"EXPLAIN (ANALYZE, FORMAT JSON) {claim.text}")
     params = queue.claim_params("w", TAKEN, timedelta(seconds=60), datetime.now(UTC), [], DEPTH)
     with service.app.engine.connect() as connection:
-        explained = connection.execute(explain, params).scalar_one()
-        connection.rollback()  # EXPLAIN ANALYZE ran the claim: take nothing
-    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+        plan = explain_analyze(connection, claim, params)  # rolled back: takes nothing
     # Each delivery taken is read twice: in its lane's run, then by id to be claimed.
     taken = TAKEN * DEPTH
-    assert _rows_read(plan, "deliveries") <= 2 * taken, json.dumps(plan, indent=1)[:4000]
+    assert rows_read(plan, "deliveries") <= 2 * taken, json.dumps(plan, indent=1)[:4000]

@@ -36,6 +36,9 @@ Sent = Delivery | ClaimedDelivery  # what was sent: the worker's claim, or an OR
 # PostgreSQL: one statement records the batch (attempts and the deliveries moved on, only those
 # this worker still holds, from one JSON document: encoding it is one C call, where a column
 # array each cost psycopg a Python loop per element) and locks the batch's lanes, in lane order.
+# The deliveries are named by id as well (``:ids``): the planner takes a JSON document for a
+# hundred rows, and joined against it by ``claimed_by`` alone it read the whole table for a
+# batch of one (O(table) per turn; docs/BENCHMARKS.md, "The record's sequential scan").
 RECORD_POSTGRESQL = text(
     """
     WITH batch AS MATERIALIZED (
@@ -56,7 +59,8 @@ RECORD_POSTGRESQL = text(
             attempt_count = b.number, last_status_code = b.status_code, last_error = b.error,
             lease_until = NULL, claimed_by = NULL, error_status_version = b.error_status_version
         FROM batch AS b
-        WHERE d.id = b.delivery_id AND d.claimed_by = :worker
+        WHERE d.id = ANY(CAST(:ids AS bigint[])) AND d.id = b.delivery_id
+          AND d.claimed_by = :worker
     )
     SELECT lane FROM delivery_lanes WHERE lane = ANY(CAST(:lanes AS text[]))
     ORDER BY lane FOR UPDATE
@@ -207,7 +211,12 @@ class RecordedBatch:
             }
             for result, row in zip(self.results, self.rows, strict=True)
         ]
-        return {"batch": json.dumps(rows), "worker": self.worker_id, "lanes": sorted(self.lanes)}
+        return {
+            "batch": json.dumps(rows),
+            "ids": [result.delivery_id for result in self.results],
+            "worker": self.worker_id,
+            "lanes": sorted(self.lanes),
+        }
 
     def refresh_unheld(self, session: Session, held: Sequence[str], now: datetime) -> None:
         """Write afresh, the general way, a lane of the batch that had no row to lock.

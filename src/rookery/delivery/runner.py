@@ -210,7 +210,7 @@ class Worker:
             batch = []
             # A full claim may have left more due lanes; a short one saw all there were,
             # unless a commit came in while the turn ran (its claim may have missed it).
-            self._look = (want > 0 and len(claimed) == want) or self._commits != seen
+            self._look = (want > 0 and _lanes(claimed) == want) or self._commits != seen
             # Nothing for anyone but full receivers, as of commit `seen`: scan again only
             # after a later commit (or a poll interval).
             self._idle_since = seen if (full and want > 0 and not claimed) else -1
@@ -449,6 +449,11 @@ class _Turn:
     full: list[str]
     held: list[int] | None
     unsent: list[int]
+
+
+def _lanes(claimed: list[ClaimedDelivery]) -> int:
+    """How many lanes a claim took (one run each)."""
+    return len({delivery.lane for delivery in claimed})
 
 
 def _call(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
