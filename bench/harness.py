@@ -64,6 +64,34 @@ def named_cpu_seconds(name: str) -> float:
     return total
 
 
+def backend_cpu_seconds(database_url: str) -> dict[int, tuple[str, float]]:
+    """The PostgreSQL backends now connected to ``database_url``'s database: pid →
+    (``application_name``, CPU seconds so far). Rookery names its connections by use."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid, application_name FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    found = {}
+    for pid, name in rows:
+        with contextlib.suppress(OSError):
+            found[pid] = (name or "(unnamed)", cpu_seconds(pid))
+    return found
+
+
+def backend_cpu_by_name(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> dict[str, float]:
+    """CPU seconds each ``application_name`` spent between two :func:`backend_cpu_seconds`
+    (a backend that connected meanwhile counts from its start)."""
+    spent: dict[str, float] = {}
+    for pid, (name, seconds) in after.items():
+        spent[name] = spent.get(name, 0.0) + seconds - before.get(pid, (name, 0.0))[1]
+    return spent
+
+
 def tree_pids(pid: int) -> list[int]:
     """``pid`` and every process below it (``/proc/PID/task/*/children``)."""
     found, todo = [], [pid]

@@ -8,7 +8,9 @@ calls in all; once with a webhook per action (create/delete_group_permission →
 receiver) and once with none, alternating, ``--rounds`` times each. For every process of the
 ``serve`` tree (the parent, each API process, the worker) and for PostgreSQL's processes, it
 prints the CPU time (from ``/proc``) per request, so a webhook's price shows where it is paid:
-in the API's own transaction, or in the worker's turns and sends. Issue 12 asks that a
+in the API's own transaction, or in the worker's turns and sends. On PostgreSQL it splits the
+server's CPU by connection too (``application_name``: ``rookery serve``, ``rookery worker
+turns``, ``rookery worker listen``). Issue 12 asks that a
 webhook cost the API's write rate at most a fifth; this shows what stands in the way.
 """
 
@@ -22,6 +24,8 @@ from pathlib import Path
 
 from bench.fixtures import SERVICE, ApiSetup
 from bench.harness import (
+    backend_cpu_by_name,
+    backend_cpu_seconds,
     cpu_seconds,
     database,
     named_cpu_seconds,
@@ -65,6 +69,7 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
             receiver.reset()
             pids = tree_pids(serve.pid)
             before = {pid: cpu_seconds(pid) for pid in pids}
+            backends_before = backend_cpu_seconds(url) if args.db == "postgresql" else {}
             postgres_before, started = named_cpu_seconds("postgres"), time.monotonic()
             per_client = args.requests // args.clients
             threads = [
@@ -81,6 +86,7 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
                 receiver.wait_for(done, 60)
             after = {pid: cpu_seconds(pid) for pid in pids}
             postgres = 1e6 * (named_cpu_seconds("postgres") - postgres_before) / done
+            backends_after = backend_cpu_seconds(url) if args.db == "postgresql" else {}
         finally:
             serve.stop()
     names = ["serve"] + [f"child {i}" for i in range(1, len(pids))]
@@ -90,6 +96,14 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
     )
     if args.db == "postgresql":
         costs += f", postgres {postgres:,.0f}"
+        spent = backend_cpu_by_name(backends_before, backends_after)
+        costs += (
+            " (by connection: "
+            + ", ".join(
+                f"{name} {1e6 * seconds / done:,.0f}" for name, seconds in sorted(spent.items())
+            )
+            + ")"
+        )
     label = "1 webhook/action" if hooked else "no webhook"
     print(
         f"  [{args.db}, {label}] {done / elapsed:,.0f} requests/s with {args.clients} clients; "

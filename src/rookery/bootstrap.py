@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.config import Settings
-from rookery.db.engine import make_session_factory
+from rookery.db.engine import APPLICATION_NAME, make_session_factory
 from rookery.db.schema import upgrade
 from rookery.db.startup import open_database
 from rookery.services.auth import cookie_secret, ensure_built_ins
@@ -98,13 +98,14 @@ def load_registry(settings: Settings) -> WebhookRegistry:
     return WebhookRegistry(load_webhooks(source) if source else [])
 
 
-def build(settings: Settings, *, migrate: bool = True) -> Rookery:
-    """Validate configuration, prepare the database and return the application object."""
+def build(settings: Settings, *, migrate: bool = True, name: str = APPLICATION_NAME) -> Rookery:
+    """Validate configuration, prepare the database and return the application object; on
+    PostgreSQL the engine's connections are named ``name`` (the command: ``rookery serve``)."""
     registry = load_registry(settings)
     check_templates(settings)  # an operator's broken e-mail template stops the start
     limit_hashing(settings.hash_workers)  # every Argon2id of the process, not only sign-ins
     engine = open_database(  # one sentence when unusable
-        settings.database_url, sqlite_busy_timeout=settings.sqlite_busy_timeout_seconds
+        settings.database_url, sqlite_busy_timeout=settings.sqlite_busy_timeout_seconds, name=name
     )
     if migrate:
         upgrade(engine)

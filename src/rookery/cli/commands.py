@@ -41,7 +41,7 @@ def serve(args: argparse.Namespace) -> int:
     # Bound before the database is prepared: a port in use must not cost a generated password.
     sock = listening_socket(settings.host, settings.port)
     try:
-        rookery = build(settings)
+        rookery = build(settings, name="rookery serve")
     except BaseException:
         sock.close()
         raise
@@ -92,7 +92,7 @@ def worker(args: argparse.Namespace) -> int:
             param="ROOKERY_DATABASE_URL",
         )
     processes = hosting.worker_processes(settings.worker_processes, backend)
-    rookery = build(settings)
+    rookery = build(settings, name="rookery worker")
     if processes > 1:
         return hosting.worker_processes_forever(rookery, processes)
     freeze_startup_objects()

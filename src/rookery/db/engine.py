@@ -23,14 +23,19 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, create_engine, event, exc
-from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.db.availability import is_unavailable, unavailable_error
 from rookery.db.process_lock import ProcessLock
 
 PING_AFTER_IDLE_SECONDS = 1.0
+# What PostgreSQL shows for Rookery's connections (pg_stat_activity.application_name), unless
+# the database URL names its own: the engine's connections are the command's ("rookery serve",
+# "rookery worker"), the worker's own connections say what they are for.
+APPLICATION_NAME = "rookery"
 
 
 def normalize_url(url: str) -> str:
@@ -47,8 +52,28 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, *, sqlite_busy_timeout: float = 30.0, **kwargs: Any) -> Engine:
-    """Create an engine with the per-dialect settings Rookery relies on."""
+def application_name(url: URL, name: str) -> dict[str, str]:
+    """The connection parameter naming a PostgreSQL connection ``name``; none when ``url``
+    names one already (the operator's choice wins)."""
+    return {} if "application_name" in url.query else {"application_name": name}
+
+
+def driver_conninfo(url: URL, name: str) -> str:
+    """``url`` as psycopg takes it for a connection of its own (the worker's turns, its
+    LISTEN), named ``name`` unless ``url`` names its connections already."""
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return make_conninfo(plain, **application_name(url, name))
+
+
+def make_engine(
+    url: str,
+    *,
+    sqlite_busy_timeout: float = 30.0,
+    name: str = APPLICATION_NAME,
+    **kwargs: Any,
+) -> Engine:
+    """Create an engine with the per-dialect settings Rookery relies on; on PostgreSQL its
+    connections are named ``name`` (:func:`application_name`)."""
     url = normalize_url(url)
     kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() == "sqlite":
@@ -65,7 +90,8 @@ def make_engine(url: str, *, sqlite_busy_timeout: float = 30.0, **kwargs: Any) -
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 20)
         # An unreachable server fails a connection attempt in 10 s instead of the OS's minutes.
-        kwargs.setdefault("connect_args", {"connect_timeout": 10})
+        connect_args = {"connect_timeout": 10, **application_name(make_url(url), name)}
+        kwargs.setdefault("connect_args", connect_args)
         ping_idle = "pool_pre_ping" not in kwargs
         engine = create_engine(url, **kwargs)
         if ping_idle:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, exc, text
 from sqlalchemy.engine import URL, make_url
 
 from rookery.db.availability import is_unavailable
-from rookery.db.engine import make_engine, normalize_url
+from rookery.db.engine import APPLICATION_NAME, make_engine, normalize_url
 from rookery.errors import DatabaseUnavailableError, InvalidInputError
 
 SETTING = "ROOKERY_DATABASE_URL"
@@ -37,10 +37,13 @@ def parse_database_url(url: str) -> URL:
     return parsed
 
 
-def open_database(url: str, *, sqlite_busy_timeout: float = 30.0) -> Engine:
-    """An engine for ``url`` that has answered once; one-sentence errors naming the setting."""
+def open_database(
+    url: str, *, sqlite_busy_timeout: float = 30.0, name: str = APPLICATION_NAME
+) -> Engine:
+    """An engine for ``url`` that has answered once; one-sentence errors naming the setting.
+    On PostgreSQL its connections are named ``name`` (``pg_stat_activity``)."""
     parsed = parse_database_url(url)
-    engine = make_engine(url, sqlite_busy_timeout=sqlite_busy_timeout)
+    engine = make_engine(url, sqlite_busy_timeout=sqlite_busy_timeout, name=name)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))

@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from rookery.db import lanes, queue
+from rookery.db.engine import driver_conninfo
 from rookery.db.outcomes import (
     RECORD_POSTGRESQL,
     AttemptResult,
@@ -41,6 +42,7 @@ from rookery.db.outcomes import (
 )
 from rookery.db.queue import ClaimedDelivery
 
+TURNS_NAME = "rookery worker turns"  # pg_stat_activity.application_name of LoopTurns
 _DIALECT = postgresql.dialect(paramstyle="pyformat")  # type: ignore[no-untyped-call]
 
 
@@ -126,7 +128,7 @@ class LoopTurns:
     """
 
     def __init__(self, url: URL) -> None:
-        self._url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._conninfo = driver_conninfo(url, TURNS_NAME)
         self._connection: psycopg.AsyncConnection[Any] | None = None
 
     async def record_and_claim(
@@ -137,7 +139,9 @@ class LoopTurns:
         connection = self._connection
         try:
             if connection is None or connection.closed:
-                connection = await psycopg.AsyncConnection.connect(self._url, connect_timeout=10)
+                connection = await psycopg.AsyncConnection.connect(
+                    self._conninfo, connect_timeout=10
+                )
                 self._connection = connection
             async with connection.pipeline():
                 locked = claimed = None

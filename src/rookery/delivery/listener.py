@@ -19,11 +19,13 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
+from rookery.db.engine import driver_conninfo
 from rookery.delivery.doorbell import Doorbell
 from rookery.delivery.host import WorkerHost
 from rookery.delivery.outage import Outage, OutageLog
 
 CHANNEL = "rookery_deliveries"
+LISTEN_NAME = "rookery worker listen"  # pg_stat_activity.application_name of its connection
 
 
 class Listener:
@@ -84,7 +86,7 @@ class Listener:
         import psycopg
         from sqlalchemy import exc
 
-        url = self.app.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        url = driver_conninfo(self.app.engine.url, LISTEN_NAME)
         try:
             conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=5)
             async with conn:
