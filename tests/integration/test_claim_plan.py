@@ -7,15 +7,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import TextClause
 
 from rookery.db import queue
-from rookery.services import events
-from rookery.webhooks.actions import WebhookAction
 from tests.conftest import ServiceFactory
-from tests.support.delivery_log import hook
-from tests.support.plans import explain_analyze, rows_read
+from tests.support.plans import backlog_on_postgresql, explain_analyze, rows_read
 from tests.support.receiver import Receiver
 
 BACKLOG = 2_000
@@ -27,15 +23,7 @@ DEPTH = 4  # deliveries of each lane
 def test_a_claim_reads_only_its_runs_whatever_the_backlog(
     start_service: ServiceFactory, receiver: Receiver
 ) -> None:
-    service = start_service([hook(receiver, "mirror", "/h")], worker=False)
-    if service.app.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's planner; SQLite looks heads up by rowid")
-    with service.app.uow() as uow:
-        for i in range(BACKLOG):
-            events.publish_deliveries(
-                uow, WebhookAction.CREATE_USER, f"user{i % SUBJECTS}", {"user.name": f"u{i}"}
-            )
-        uow.commit()
+    service = backlog_on_postgresql(start_service, receiver, BACKLOG, SUBJECTS)
     claim = queue.CLAIM_POSTGRESQL.element
     assert isinstance(claim, TextClause)
     params = queue.claim_params("w", TAKEN, timedelta(seconds=60), datetime.now(UTC), [], DEPTH)

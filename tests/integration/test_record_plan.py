@@ -7,16 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from rookery.db import queue
 from rookery.db.outcomes import RECORD_POSTGRESQL, RecordedBatch
-from rookery.services import events
-from rookery.webhooks.actions import WebhookAction
 from tests.conftest import ServiceFactory
 from tests.support.attempts import answered
-from tests.support.delivery_log import hook
-from tests.support.plans import explain_analyze, rows_read
+from tests.support.plans import backlog_on_postgresql, explain_analyze, rows_read
 from tests.support.receiver import Receiver
 
 BACKLOG = 2_000
@@ -27,15 +22,7 @@ RECORDED = 3
 def test_a_record_reads_only_its_batch_whatever_the_table(
     start_service: ServiceFactory, receiver: Receiver
 ) -> None:
-    service = start_service([hook(receiver, "mirror", "/h")], worker=False)
-    if service.app.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's planner; SQLite updates each delivery by id")
-    with service.app.uow() as uow:
-        for i in range(BACKLOG):
-            events.publish_deliveries(
-                uow, WebhookAction.CREATE_USER, f"user{i % SUBJECTS}", {"user.name": f"u{i}"}
-            )
-        uow.commit()
+    service = backlog_on_postgresql(start_service, receiver, BACKLOG, SUBJECTS)
     now = datetime.now(UTC)
     with service.app.session() as session:
         claimed = queue.claim_due(session, "w", RECORDED, timedelta(seconds=60), now)

@@ -4,9 +4,34 @@ how much of a table a statement reads."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import Connection, TextClause, text
+
+from rookery.services import events
+from rookery.webhooks.actions import WebhookAction
+from tests.support.delivery_log import hook
+from tests.support.receiver import Receiver
+from tests.support.service import Service
+
+
+def backlog_on_postgresql(
+    start_service: Callable[..., Service], receiver: Receiver, deliveries: int, subjects: int
+) -> Service:
+    """A service with no worker and ``deliveries`` pending create_user deliveries of one
+    webhook, over ``subjects`` lanes; the test is skipped on SQLite (a plan is PostgreSQL's)."""
+    service = start_service([hook(receiver, "mirror", "/h")], worker=False)
+    if service.app.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner")
+    with service.app.uow() as uow:
+        for i in range(deliveries):
+            events.publish_deliveries(
+                uow, WebhookAction.CREATE_USER, f"user{i % subjects}", {"user.name": f"u{i}"}
+            )
+        uow.commit()
+    return service
 
 
 def explain_analyze(
