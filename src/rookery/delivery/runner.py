@@ -8,7 +8,9 @@ in *turns* (:mod:`rookery.db.turns`): one transaction records every answer that 
 the last turn and claims up to the budget, and a burst of wake-ups (commits, answers) costs
 one turn, not one claim each. A claim takes a *run* from each due lane (:mod:`.runs`): its
 head and the deliveries behind it, sent one after another with no turn in between, so a
-busy lane's next delivery goes out as soon as the previous one's answer is in. Nothing per
+busy lane's next delivery goes out as soon as the previous one's answer is in. A claim may
+take a run more than the worker has slots for (:mod:`.slots`): it waits on the loop, and
+starts the moment a slot frees, not a turn later. Nothing per
 delivery is an ORM object: claims are plain values (``ClaimedDelivery``) and each
 delivery's request headers are prepared once, for all its attempts
 (:class:`.sender.PreparedRequests`).
@@ -30,6 +32,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
@@ -46,7 +49,6 @@ from rookery.db.availability import is_unavailable
 from rookery.db.outcomes import AttemptResult, RecordedBatch
 from rookery.db.queue import ClaimedDelivery
 from rookery.db.turns import LoopTurns, record_and_claim
-from rookery.delivery.budget import claim_budget
 from rookery.delivery.doorbell import Doorbell
 from rookery.delivery.heartbeat import Heartbeat
 from rookery.delivery.host import WorkerHost
@@ -55,6 +57,7 @@ from rookery.delivery.outage import Outage, OutageLog, keep_trying, pause_unless
 from rookery.delivery.retention import Retention
 from rookery.delivery.runs import RUN_DEPTH, run_goes_on, split_runs
 from rookery.delivery.sender import PreparedRequests, make_client, refused, send, webhook_for
+from rookery.delivery.slots import Run, Slots
 from rookery.domain.delivery_states import DeliveryState
 from rookery.services.delivery_metrics import InProcessWorker
 from rookery.webhooks.registry import WebhookRegistry
@@ -85,18 +88,20 @@ class Worker:
         # At most this many runs (requests in flight) per receiver: a hanging receiver holds
         # half the slots at most, and the others flow on (SPEC §6 "Isolation").
         self.per_receiver = max(1, self.concurrency // 2)
+        self.slots = Slots(self.concurrency, self.per_receiver)
         # Commits seen so far, and the count at which a claim that skipped full receivers
         # last found nothing (-1: none): the turn loop does not scan again until a newer
         # commit (or a poll interval) could have brought work for other receivers.
         self._commits = 0
         self._idle_since = -1
+        self._idle_at = 0.0  # when that claim ran (time.monotonic)
         self._look = True  # whether a claim could find something now
         self.poll_seconds = poll_seconds
         self.lease = lease
         self.registry: WebhookRegistry = app.webhooks
         self.prepared = PreparedRequests()
         self._inflight: dict[int, ClaimedDelivery] = {}  # claimed: sent or not yet
-        self._running: dict[str, str] = {}  # lanes whose run is being sent -> receiver
+        self._client: aiohttp.ClientSession | None = None
         self._unsent: list[int] = []  # claimed, not sent, to give back (kept through outages)
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -136,12 +141,13 @@ class Worker:
         if self.app.engine.dialect.name == "sqlite":
             await keep_trying(self.start_outage, self._release_orphans, stop)
         async with make_client(self.concurrency) as client:
+            self._client = client
             tasks = [
                 asyncio.create_task(self.heartbeat.run()),
                 asyncio.create_task(self.retention.run()),
             ]
             try:
-                await self._store_loop(client, stop)
+                await self._store_loop(stop)
             finally:
                 await asyncio.to_thread(self.listener.stop)
                 for task in tasks:
@@ -155,7 +161,7 @@ class Worker:
                     with suppress(Exception):
                         await asyncio.to_thread(self.heartbeat.forget)
 
-    async def _store_loop(self, client: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+    async def _store_loop(self, stop: asyncio.Event) -> None:
         """Record what was sent and claim what is due, in one transaction per turn.
 
         Each turn takes every answer that arrived meanwhile and, when a claim could find
@@ -176,7 +182,9 @@ class Worker:
         deadline: float | None = None  # once stopped: record what is in flight, then go
         while True:
             if stop.is_set():
-                self._stopping = True  # runs send no further delivery: the rest goes back
+                if not self._stopping:  # runs send no further delivery: the rest goes back
+                    self._stopping = True
+                    self._give_back([d for run in self.slots.take_waiting() for d in run])
                 deadline = deadline or loop.time() + DRAIN_SECONDS
                 if not (self._inflight or batch) or loop.time() >= deadline:
                     return
@@ -212,21 +220,40 @@ class Worker:
             # unless a commit came in while the turn ran (its claim may have missed it).
             self._look = (want > 0 and _lanes(claimed) == want) or self._commits != seen
             # Nothing for anyone but full receivers, as of commit `seen`: scan again only
-            # after a later commit (or a poll interval).
-            self._idle_since = seen if (full and want > 0 and not claimed) else -1
-            self._start(client, claimed)
+            # after a later commit (or a poll interval). A turn that did not claim learnt
+            # nothing new.
+            if want > 0:
+                self._idle_since = seen if (full and not claimed) else -1
+                self._idle_at = time.monotonic()
+            self._start(claimed)
 
     def _budget(self, batch: list[AttemptResult]) -> tuple[int, list[str]]:
         """How many to claim this turn (0: no claim), and the receivers to leave alone."""
         if not (self._look or batch):
             return 0, []
-        # Counted here, on the loop that owns _running; a run whose last answer is in the
+        # Counted here, on the loop that owns the slots; a run whose last answer is in the
         # batch is over: its lane moves on in the same transaction as the claim.
-        budget = claim_budget(self._running.values(), self.concurrency, self.per_receiver)
+        budget = self.slots.budget()
         full = list(budget.full)
-        if full and self._idle_since == self._commits and not batch:
+        if (
+            full
+            and self._idle_since == self._commits
+            and time.monotonic() - self._idle_at < self.poll_seconds
+            and self._only_to(full, batch)
+        ):
+            # The last claim found nothing but full receivers' lanes, no commit came since
+            # (nor a poll interval, for retries coming due), and these answers can only move
+            # on lanes of receivers still full.
             return 0, full
         return budget.want, full
+
+    def _only_to(self, receivers: list[str], batch: list[AttemptResult]) -> bool:
+        """Whether every answer in ``batch`` is from one of ``receivers``."""
+        for result in batch:
+            delivery = self._inflight.get(result.delivery_id)
+            if delivery is None or delivery.receiver not in receivers:
+                return False
+        return True
 
     def _finish(self, recorded: list[AttemptResult]) -> None:
         for result in recorded:
@@ -260,12 +287,18 @@ class Worker:
             self._idle_since = -1  # retries may have come due for other receivers
             self._look = True
 
-    def _start(self, client: aiohttp.ClientSession, claimed: list[ClaimedDelivery]) -> None:
-        for run in split_runs(claimed):
-            for delivery in run:
-                self._inflight[delivery.id] = delivery
-            self._running[run[0].lane] = run[0].receiver
-            task = asyncio.create_task(self._send_run(client, run))
+    def _start(self, claimed: list[ClaimedDelivery]) -> None:
+        for delivery in claimed:
+            self._inflight[delivery.id] = delivery
+        self.slots.add(split_runs(claimed))
+        self._launch()
+
+    def _launch(self) -> None:
+        """Start sending each waiting run that has a free slot now."""
+        if self._stopping or self._client is None:
+            return
+        for run in self.slots.startable():
+            task = asyncio.create_task(self._send_run(self._client, run))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -295,7 +328,7 @@ class Worker:
         if released:
             LOG.warning("re-queued %d deliveries claimed before a restart", released)
 
-    async def _send_run(self, client: aiohttp.ClientSession, run: list[ClaimedDelivery]) -> None:
+    async def _send_run(self, client: aiohttp.ClientSession, run: Run) -> None:
         """Send a lane's run in order, each delivery once the one before it is finished;
         what is left when one will be retried (or the worker stops) goes back unsent."""
         try:
@@ -308,7 +341,8 @@ class Worker:
                     self._give_back(run[position + 1 :])
                     return
         finally:
-            self._running.pop(run[0].lane, None)
+            self.slots.ended(run[0].receiver)
+            self._launch()
             self._wake.set()
 
     def _give_back(self, unsent: list[ClaimedDelivery]) -> None:
