@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ class Rookery:
     secret: str = ""
     generated_admin_password: str | None = None
     _wake_listeners: list[Callable[[], None]] = field(default_factory=list)
+    # Sent with each NOTIFY of this application's commits: its own workers, woken directly
+    # (wake_worker), skip those notifications.
+    wake_token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _first: tuple[sessionmaker[Session], sessionmaker[Session]] | None = None
 
@@ -54,6 +58,7 @@ class Rookery:
             self.webhooks,
             actor=actor,
             wake_worker=self.wake_worker,
+            wake_token=self.wake_token,
         )
 
     @contextmanager

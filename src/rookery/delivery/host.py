@@ -4,7 +4,9 @@ Invariants:
 - the worker never imports ``rookery.bootstrap``: the entry points (``rookery serve``,
   ``rookery worker``, tests) hand it an object with these members, and
   ``rookery.bootstrap.Rookery`` is one;
-- ``on_wake`` listeners are called after each commit that queued deliveries in this process.
+- ``on_wake`` listeners are called after each commit that queued deliveries in this process;
+  the ``NOTIFY`` of such a commit carries ``wake_token``, so a worker it woke directly
+  skips it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class WorkerHost(AppContext, Protocol):
     """The application as the worker sees it: what a use case sees, the engine and the doorbell."""
 
     engine: Engine
+    wake_token: str
 
     def on_wake(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after each local commit that queued deliveries."""

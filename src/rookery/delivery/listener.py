@@ -8,7 +8,10 @@ listener thread cost up to two GIL switch intervals, 5 ms each, per wake-up on a
 Invariants: the connection is re-made after any failure with capped backoff, the outage is
 logged once (start and end, :mod:`.outage`), and the worker is woken after every
 (re)connection, since notifications sent while the connection was down are lost. Polling
-still finds due deliveries without it; the listener only makes the worker prompt.
+still finds due deliveries without it; the listener only makes the worker prompt. A
+notification whose payload is the hosting application's ``wake_token`` is skipped: that
+commit woke the worker directly already (``on_wake``), and a second wake-up would cost a
+second turn.
 """
 
 from __future__ import annotations
@@ -93,8 +96,10 @@ class Listener:
                 await conn.execute(f"LISTEN {CHANNEL}")
                 self.outage.succeeded()
                 self.wake()
-                async for _ in conn.notifies():
-                    self.wake()
+                own = self.app.wake_token  # commits of the app this worker's on_wake hears
+                async for note in conn.notifies():
+                    if note.payload != own:
+                        self.wake()
         except psycopg.Error as error:
             # In the shape rookery.db.availability knows: an outage, named once.
             await asyncio.sleep(self.outage.failed(exc.OperationalError("LISTEN", None, error)))

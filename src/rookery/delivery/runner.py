@@ -65,6 +65,10 @@ from rookery.webhooks.registry import WebhookRegistry
 LOG = logging.getLogger("rookery.delivery")
 # Once stopped, a worker records the answers of sends under way for at most this long.
 DRAIN_SECONDS = 15.0
+# A quiet worker keeps answers this long for the turn of the next commit (one turn for the
+# commit's claim and the answers' record, not one each), when no lane of theirs can have a
+# delivery waiting behind them.
+RECORD_LINGER_SECONDS = 0.02
 
 
 class Worker:
@@ -79,9 +83,11 @@ class Worker:
         lease: timedelta = timedelta(seconds=60),
         doorbell: Doorbell | None = None,
         depth: int = RUN_DEPTH,
+        linger: float = RECORD_LINGER_SECONDS,
     ) -> None:
         self.app = app
         self.depth = depth
+        self.linger = linger  # keep at most poll_seconds: a lingering loop does not poll
         self.doorbell = doorbell
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.concurrency = concurrency or app.settings.worker_concurrency
@@ -96,11 +102,16 @@ class Worker:
         self._idle_since = -1
         self._idle_at = 0.0  # when that claim ran (time.monotonic)
         self._look = True  # whether a claim could find something now
+        self._saw_all = False  # whether the last claim saw every lane due then
         self.poll_seconds = poll_seconds
         self.lease = lease
         self.registry: WebhookRegistry = app.webhooks
         self.prepared = PreparedRequests()
         self._inflight: dict[int, ClaimedDelivery] = {}  # claimed: sent or not yet
+        # The commit count each delivery in flight was claimed at (-1: its lane may have more
+        # behind it already): a commit since then may have queued a delivery behind it.
+        self._claimed_at: dict[int, int] = {}
+        self._linger_until: float | None = None  # answers wait for a commit till then
         self._client: aiohttp.ClientSession | None = None
         self._unsent: list[int] = []  # claimed, not sent, to give back (kept through outages)
         self._stopping = False
@@ -182,17 +193,16 @@ class Worker:
         deadline: float | None = None  # once stopped: record what is in flight, then go
         while True:
             if stop.is_set():
-                if not self._stopping:  # runs send no further delivery: the rest goes back
-                    self._stopping = True
-                    self._give_back([d for run in self.slots.take_waiting() for d in run])
-                deadline = deadline or loop.time() + DRAIN_SECONDS
+                deadline = deadline or self._begin_stop(loop.time() + DRAIN_SECONDS)
                 if not (self._inflight or batch) or loop.time() >= deadline:
                     return
             self._wake.clear()
             while not self._results.empty():
                 batch.append(self._results.get_nowait())
-            want, full = self._budget(batch) if deadline is None else (0, [])
             unsent = list(self._unsent)
+            if deadline is None and not unsent and await self._lingered(batch, loop.time()):
+                continue
+            want, full = self._budget(batch) if deadline is None else (0, [])
             if not (batch or unsent) and want <= 0:
                 await self._wait_for_work(stop, stopping=deadline is not None)
                 continue
@@ -216,16 +226,20 @@ class Worker:
             self._finish(tried)
             self._given_back(unsent)
             batch = []
+            self._linger_until = None
             # A full claim may have left more due lanes; a short one saw all there were,
             # unless a commit came in while the turn ran (its claim may have missed it).
             self._look = (want > 0 and _lanes(claimed) == want) or self._commits != seen
+            # This claim saw every due lane: it took fewer than it could, and left no
+            # receiver out for being full.
+            self._saw_all = want > 0 and not full and _lanes(claimed) < want
             # Nothing for anyone but full receivers, as of commit `seen`: scan again only
             # after a later commit (or a poll interval). A turn that did not claim learnt
             # nothing new.
             if want > 0:
                 self._idle_since = seen if (full and not claimed) else -1
                 self._idle_at = time.monotonic()
-            self._start(claimed)
+            self._start(claimed, seen)
 
     def _budget(self, batch: list[AttemptResult]) -> tuple[int, list[str]]:
         """How many to claim this turn (0: no claim), and the receivers to leave alone."""
@@ -247,6 +261,34 @@ class Worker:
             return 0, full
         return budget.want, full
 
+    def _begin_stop(self, deadline: float) -> float:
+        """Runs send no further delivery: the rest, and the runs waiting, go back."""
+        self._stopping = True
+        self._give_back([d for run in self.slots.take_waiting() for d in run])
+        return deadline
+
+    async def _lingered(self, batch: list[AttemptResult], now: float) -> bool:
+        """Whether ``batch`` waited (a while, or until a wake-up) for the next commit's turn.
+
+        It may wait, for ``linger`` seconds at most, when no claim is due now (no
+        commit since the last claim, which was short, and no receiver was left out of it for
+        being full), the database is there, and no answer's lane can have a delivery queued
+        behind it (none was committed since its claim, and its run was not cut at the
+        claim's depth): recording later then holds back nothing, and the next commit's turn
+        records it with that commit's claim.
+        """
+        if not batch or self._look or not self._saw_all or self.store_outage.ongoing:
+            return False
+        commits = self._commits
+        if any(self._claimed_at.get(r.delivery_id, -1) != commits for r in batch):
+            return False
+        self._linger_until = self._linger_until or now + self.linger
+        if now >= self._linger_until:
+            return False
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self._linger_until - now)
+        return True
+
     def _only_to(self, receivers: list[str], batch: list[AttemptResult]) -> bool:
         """Whether every answer in ``batch`` is from one of ``receivers``."""
         for result in batch:
@@ -258,6 +300,7 @@ class Worker:
     def _finish(self, recorded: list[AttemptResult]) -> None:
         for result in recorded:
             self._inflight.pop(result.delivery_id, None)
+            self._claimed_at.pop(result.delivery_id, None)
             if result.succeeded:
                 self.prepared.forget(result.delivery_id)
         self.sent += len(recorded)
@@ -267,6 +310,7 @@ class Worker:
         outage's claims (``held``): this worker holds them no more."""
         for delivery_id in released:
             self._inflight.pop(delivery_id, None)
+            self._claimed_at.pop(delivery_id, None)
             self.prepared.forget(delivery_id)
         gone = set(released)
         self._unsent = [i for i in self._unsent if i not in gone]
@@ -287,10 +331,16 @@ class Worker:
             self._idle_since = -1  # retries may have come due for other receivers
             self._look = True
 
-    def _start(self, claimed: list[ClaimedDelivery]) -> None:
-        for delivery in claimed:
-            self._inflight[delivery.id] = delivery
-        self.slots.add(split_runs(claimed))
+    def _start(self, claimed: list[ClaimedDelivery], seen: int) -> None:
+        """Hold what a claim took as of commit ``seen``, and send what has a slot."""
+        runs = split_runs(claimed)
+        for run in runs:
+            for delivery in run:
+                self._inflight[delivery.id] = delivery
+                self._claimed_at[delivery.id] = seen
+            if len(run) >= self.depth:  # cut at the depth: more may wait behind its last
+                self._claimed_at[run[-1].id] = -1
+        self.slots.add(runs)
         self._launch()
 
     def _launch(self) -> None:

@@ -43,12 +43,14 @@ class UnitOfWork:
         *,
         actor: str | None = None,
         wake_worker: Callable[[], None] | None = None,
+        wake_token: str = "",
     ) -> None:
         self._session_factory = session_factory
         self.settings = settings
         self.webhooks = webhooks
         self.actor = actor
         self._wake_worker = wake_worker
+        self._wake_token = wake_token  # the NOTIFY's payload: who woke its workers already
         self._after_commit: list[Callable[[], None]] = []
         self.deliveries_written = 0
         # Deliveries this transaction wrote (pending), and lanes (lane → receiver) whose
@@ -94,7 +96,9 @@ class UnitOfWork:
         if opened and not self.lanes_touched:
             # The common case (a use case's events): lanes and the wake-up in one statement.
             channel = CHANNEL if notify else None
-            lanes.open_heads(self.session, opened, datetime.now(UTC), notify=channel)
+            lanes.open_heads(
+                self.session, opened, datetime.now(UTC), notify=channel, sender=self._wake_token
+            )
             notify = False
         elif opened:
             self.lanes_touched.update((row.lane, row.receiver) for row in opened)
@@ -102,7 +106,10 @@ class UnitOfWork:
             lanes.refresh(self.session, self.lanes_touched, datetime.now(UTC))
             self.lanes_touched = {}
         if notify:
-            self.session.execute(text(f"NOTIFY {CHANNEL}"))
+            self.session.execute(
+                text("SELECT pg_notify(:channel, :sender)"),
+                {"channel": CHANNEL, "sender": self._wake_token},
+            )
         self.session.commit()
         if self.deliveries_written and self._wake_worker is not None:
             self._wake_worker()
