@@ -8,6 +8,7 @@ configuration stops the start with a message naming file, item and key.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -44,9 +45,7 @@ class Rookery:
     secret: str = ""
     generated_admin_password: str | None = None
     _wake_listeners: list[Callable[[], None]] = field(default_factory=list)
-    # Sent with each NOTIFY of this application's commits: its own workers, woken directly
-    # (wake_worker), skip those notifications.
-    wake_token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    _instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _first: tuple[sessionmaker[Session], sessionmaker[Session]] | None = None
 
@@ -80,6 +79,13 @@ class Rookery:
         """A session that only reads: on SQLite it neither waits for nor blocks writers."""
         with self.read_session_factory() as session:
             yield session
+
+    @property
+    def wake_token(self) -> str:
+        """Sent with each NOTIFY of this application's commits in this process: its own
+        workers, woken directly (:meth:`wake_worker`), skip those notifications. The process
+        id is part of it: ``serve`` forks its API and worker processes from one application."""
+        return f"{os.getpid()}:{self._instance}"
 
     def on_wake(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after each commit that queued deliveries (thread-safe callers)."""

@@ -23,7 +23,11 @@ class WorkerHost(AppContext, Protocol):
     """The application as the worker sees it: what a use case sees, the engine and the doorbell."""
 
     engine: Engine
-    wake_token: str
+
+    @property
+    def wake_token(self) -> str:
+        """The payload of this process's NOTIFYs (a worker hosted here skips them)."""
+        ...
 
     def on_wake(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after each local commit that queued deliveries."""
