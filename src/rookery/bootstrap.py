@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,7 +26,7 @@ from rookery.db.startup import open_database
 from rookery.services.auth import cookie_secret, ensure_built_ins
 from rookery.services.mail_templates import check_templates
 from rookery.services.passwords import PasswordPool, limit_hashing
-from rookery.services.unit_of_work import UnitOfWork
+from rookery.services.unit_of_work import UnitOfWork, WakeWorker
 from rookery.webhooks.config import load_webhooks
 from rookery.webhooks.registry import WebhookRegistry
 
@@ -44,7 +44,7 @@ class Rookery:
     read_session_factory: sessionmaker[Session]
     secret: str = ""
     generated_admin_password: str | None = None
-    _wake_listeners: list[Callable[[], None]] = field(default_factory=list)
+    _wake_listeners: list[WakeWorker] = field(default_factory=list)
     _instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _first: tuple[sessionmaker[Session], sessionmaker[Session]] | None = None
@@ -87,15 +87,16 @@ class Rookery:
         id is part of it: ``serve`` forks its API and worker processes from one application."""
         return f"{os.getpid()}:{self._instance}"
 
-    def on_wake(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` after each commit that queued deliveries (thread-safe callers)."""
+    def on_wake(self, listener: WakeWorker) -> None:
+        """Call ``listener`` after each commit that queued deliveries, with their lanes when
+        known (thread-safe callers)."""
         with self._lock:
             self._wake_listeners.append(listener)
 
-    def wake_worker(self) -> None:
-        """Tell in-process workers that new deliveries are waiting."""
+    def wake_worker(self, lanes: frozenset[str] | None = None) -> None:
+        """Tell in-process workers that new deliveries are waiting (in ``lanes``, if known)."""
         for listener in list(self._wake_listeners):
-            listener()
+            listener(lanes)
 
     @cached_property
     def password_pool(self) -> PasswordPool:

@@ -94,7 +94,7 @@ def _run_api(rookery: Rookery, sock: socket.socket, doorbell: Doorbell | None = 
 
     if doorbell is not None:
         doorbell.keep_ringer()
-        rookery.on_wake(doorbell.ring)
+        rookery.on_wake(lambda _lanes: doorbell.ring())
     app = create_app(rookery, None)
     config = uvicorn.Config(app, log_level="warning", access_log=False, **SERVER_OPTIONS)
     freeze_startup_objects()

@@ -185,7 +185,7 @@ def open_heads(
     now: datetime,
     *,
     notify: str | None = None,
-    sender: str = "",
+    payload: str = "",
 ) -> None:
     """Make the new ``pending`` deliveries ``opened`` heads where they come first: one statement.
 
@@ -194,7 +194,7 @@ def open_heads(
     delivery; a lane with a row keeps its head unless the new delivery has the lower id (an
     id drawn earlier, committed later). The upsert waits for, then sees, any transaction
     that moved the lane meanwhile (PostgreSQL retries the insert when that one deleted the
-    row). With ``notify`` (PostgreSQL), the same statement sends ``NOTIFY notify, sender``,
+    row). With ``notify`` (PostgreSQL), the same statement sends ``NOTIFY notify, payload``,
     which PostgreSQL delivers once the transaction commits.
     """
     first: dict[str, OpenedDelivery] = {}
@@ -215,7 +215,7 @@ def open_heads(
                 "dues": [d.next_attempt_at for _, d in ordered],
                 "since": now,
                 "channel": notify or "",
-                "sender": sender,
+                "payload": payload,
             },
         )
         return
@@ -259,7 +259,7 @@ _OPEN_POSTGRESQL = text(_OPEN_HEADS + "SELECT count(*) FROM opened").bindparams(
 )
 # NOTIFY in the same statement: PostgreSQL delivers it once the transaction commits.
 _OPEN_AND_NOTIFY_POSTGRESQL = text(
-    _OPEN_HEADS + "SELECT pg_notify(:channel, :sender) FROM opened LIMIT 1"  # noqa: S608 -- constants
+    _OPEN_HEADS + "SELECT pg_notify(:channel, :payload) FROM opened LIMIT 1"  # noqa: S608 -- constants
 ).bindparams(bindparam("since", type_=UTCDateTime))
 # The same upsert on SQLite (min() of two arguments is SQLite's LEAST).
 _OPEN_SQLITE = text(

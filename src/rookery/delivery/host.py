@@ -26,9 +26,10 @@ class WorkerHost(AppContext, Protocol):
 
     @property
     def wake_token(self) -> str:
-        """The payload of this process's NOTIFYs (a worker hosted here skips them)."""
+        """The sender named in this process's NOTIFYs (a worker hosted here skips them)."""
         ...
 
-    def on_wake(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` after each local commit that queued deliveries."""
+    def on_wake(self, listener: Callable[[frozenset[str] | None], None]) -> None:
+        """Call ``listener`` after each local commit that queued deliveries, with their
+        lanes (None when not known)."""
         ...

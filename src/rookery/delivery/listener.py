@@ -9,14 +9,16 @@ Invariants: the connection is re-made after any failure with capped backoff, the
 logged once (start and end, :mod:`.outage`), and the worker is woken after every
 (re)connection, since notifications sent while the connection was down are lost. Polling
 still finds due deliveries without it; the listener only makes the worker prompt. A
-notification whose payload is the hosting application's ``wake_token`` is skipped: that
-commit woke the worker directly already (``on_wake``), and a second wake-up would cost a
-second turn.
+notification's payload names its sender and, when it fits, the lanes its commit queued
+deliveries in (``rookery.services.unit_of_work``); one sent by the hosting application's
+process (its ``wake_token``) is skipped: that commit woke the worker directly already
+(``on_wake``), and a second wake-up would cost a second turn.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Callable
 from contextlib import suppress
@@ -38,7 +40,7 @@ class Listener:
     def __init__(
         self,
         app: WorkerHost,
-        wake: Callable[[], Any],
+        wake: Callable[[frozenset[str] | None], Any],
         outages: OutageLog,
         doorbell: Doorbell | None = None,
     ) -> None:
@@ -59,11 +61,11 @@ class Listener:
         elif self.doorbell is not None:
             self._loop = asyncio.get_running_loop()
             self._loop.add_reader(self.doorbell.fileno(), self._rung)
-            self.wake()  # rings from before the loop listened were not read as wake-ups
+            self.wake(None)  # rings from before the loop listened were not read as wake-ups
 
     def _rung(self) -> None:
         if self.doorbell is not None and self.doorbell.drain():
-            self.wake()
+            self.wake(None)
 
     def stop(self) -> None:
         """Stop from any thread, waiting up to two seconds for the connection to close."""
@@ -95,11 +97,12 @@ class Listener:
             async with conn:
                 await conn.execute(f"LISTEN {CHANNEL}")
                 self.outage.succeeded()
-                self.wake()
+                self.wake(None)
                 own = self.app.wake_token  # commits of the app this worker's on_wake hears
                 async for note in conn.notifies():
-                    if note.payload != own:
-                        self.wake()
+                    sender, lanes = read_notification(note.payload)
+                    if sender != own:
+                        self.wake(lanes)
         except psycopg.Error as error:
             # In the shape rookery.db.availability knows: an outage, named once.
             await asyncio.sleep(self.outage.failed(exc.OperationalError("LISTEN", None, error)))
@@ -112,3 +115,19 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
         return False
+
+
+def read_notification(payload: str) -> tuple[str | None, frozenset[str] | None]:
+    """A notification's sender and lanes (None for what it does not say)."""
+    try:
+        found = json.loads(payload)
+    except ValueError:
+        return None, None
+    if not isinstance(found, dict):
+        return None, None
+    sender = found.get("from")
+    lanes = found.get("lanes")
+    named: frozenset[str] | None = None
+    if isinstance(lanes, list) and all(isinstance(lane, str) for lane in lanes):
+        named = frozenset(lanes)
+    return (sender if isinstance(sender, str) else None), named

@@ -69,6 +69,8 @@ DRAIN_SECONDS = 15.0
 # commit's claim and the answers' record, not one each), when no lane of theirs can have a
 # delivery waiting behind them.
 RECORD_LINGER_SECONDS = 0.02
+# Lanes whose last queueing the worker remembers (beyond, it forgets them all at once).
+QUEUED_LANES_KEPT = 4096
 
 
 class Worker:
@@ -109,8 +111,13 @@ class Worker:
         self.prepared = PreparedRequests()
         self._inflight: dict[int, ClaimedDelivery] = {}  # claimed: sent or not yet
         # The commit count each delivery in flight was claimed at (-1: its lane may have more
-        # behind it already): a commit since then may have queued a delivery behind it.
+        # behind it already), the count at which a commit last queued into each lane, and at
+        # which one last did into lanes not named: a lane queued into since its delivery's
+        # claim may have a delivery waiting behind it.
         self._claimed_at: dict[int, int] = {}
+        self._queued_at: dict[str, int] = {}
+        self._unnamed_at = -1
+        self._woken: list[frozenset[str] | None] = []  # lanes of wake-ups not yet counted
         self._linger_until: float | None = None  # answers wait for a commit till then
         self._client: aiohttp.ClientSession | None = None
         self._unsent: list[int] = []  # claimed, not sent, to give back (kept through outages)
@@ -144,9 +151,9 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, then let in-flight sends finish (bounded)."""
         loop = asyncio.get_running_loop()
-        self.app.on_wake(lambda: self._wake_from_thread(loop))
+        self.app.on_wake(lambda lanes: self._wake_from_thread(loop, lanes))
         self.listener = Listener(
-            self.app, lambda: self._wake_from_thread(loop), self.outages, self.doorbell
+            self.app, lambda lanes: self._wake_from_thread(loop, lanes), self.outages, self.doorbell
         )
         self.listener.start()
         if self.app.engine.dialect.name == "sqlite":
@@ -279,8 +286,7 @@ class Worker:
         """
         if not batch or self._look or not self._saw_all or self.store_outage.ongoing:
             return False
-        commits = self._commits
-        if any(self._claimed_at.get(r.delivery_id, -1) != commits for r in batch):
+        if not all(self._nothing_behind(result) for result in batch):
             return False
         self._linger_until = self._linger_until or now + self.linger
         if now >= self._linger_until:
@@ -288,6 +294,15 @@ class Worker:
         with suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self._linger_until - now)
         return True
+
+    def _nothing_behind(self, result: AttemptResult) -> bool:
+        """Whether no delivery can be waiting behind ``result``'s in its lane: no commit
+        queued into that lane (or into lanes it did not name) since the claim."""
+        delivery = self._inflight.get(result.delivery_id)
+        claimed = self._claimed_at.get(result.delivery_id, -1)
+        if delivery is None or claimed < 0 or self._unnamed_at > claimed:
+            return False
+        return self._queued_at.get(delivery.lane, -1) <= claimed
 
     def _only_to(self, receivers: list[str], batch: list[AttemptResult]) -> bool:
         """Whether every answer in ``batch`` is from one of ``receivers``."""
@@ -352,10 +367,14 @@ class Worker:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    def _wake_from_thread(self, loop: asyncio.AbstractEventLoop) -> None:
-        """From any thread: a commit queued deliveries. Commits that come while a wake-up is
-        still on its way to the loop ride on it (its callback runs after they committed), so
-        a burst of requests costs the loop one wake-up, not one each."""
+    def _wake_from_thread(
+        self, loop: asyncio.AbstractEventLoop, lanes: frozenset[str] | None
+    ) -> None:
+        """From any thread: a commit queued deliveries (in ``lanes``, None: not known).
+        Commits that come while a wake-up is still on its way to the loop ride on it (its
+        callback runs after they committed, and counts their lanes), so a burst of requests
+        costs the loop one wake-up, not one each."""
+        self._woken.append(lanes)  # before the test below: the callback, if queued, sees it
         if self._wake_queued:
             return
         self._wake_queued = True
@@ -365,6 +384,15 @@ class Worker:
         """A commit queued deliveries (this process, or any via NOTIFY): look again."""
         self._wake_queued = False
         self._commits += 1
+        woken, self._woken = self._woken, []
+        for named in woken:
+            if named is None:
+                self._unnamed_at = self._commits
+            else:
+                self._queued_at.update(dict.fromkeys(named, self._commits))
+        if len(self._queued_at) > QUEUED_LANES_KEPT:  # forget them all, and count as unnamed
+            self._queued_at.clear()
+            self._unnamed_at = self._commits
         self._look = True
         self._wake.set()
 

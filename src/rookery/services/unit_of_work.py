@@ -12,6 +12,7 @@ A constraint violation caused by a concurrent write (flush or commit) leaves the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
@@ -26,6 +27,11 @@ from rookery.services.conflicts import concurrent_change_error, race_kind
 
 # The channel every worker LISTENs on (rookery.delivery.listener.CHANNEL).
 CHANNEL = "rookery_deliveries"
+# A NOTIFY payload names the lanes only below this size (PostgreSQL's limit is 8,000 bytes).
+NOTIFY_LANES_BYTES = 7000
+# What an in-process worker is told: the lanes the commit queued deliveries in (None: not
+# known, e.g. a retry of deliveries by query).
+WakeWorker = Callable[[frozenset[str] | None], None]
 
 if TYPE_CHECKING:
     from rookery.db.lanes import OpenedDelivery
@@ -42,7 +48,7 @@ class UnitOfWork:
         webhooks: WebhookRegistry,
         *,
         actor: str | None = None,
-        wake_worker: Callable[[], None] | None = None,
+        wake_worker: WakeWorker | None = None,
         wake_token: str = "",
     ) -> None:
         self._session_factory = session_factory
@@ -93,11 +99,15 @@ class UnitOfWork:
         # Delivered by PostgreSQL only if the transaction commits: wakes every worker.
         notify = bool(self.deliveries_written) and self._postgres()
         opened, self.deliveries_opened = self.deliveries_opened, []
+        # Every delivery written is a new one, whose lane is known: workers are told which.
+        known = bool(opened) and self.deliveries_written == len(opened)
+        woken = frozenset(d.lane for d in opened) if known else None
+        payload = notify_payload(self._wake_token, woken)
         if opened and not self.lanes_touched:
             # The common case (a use case's events): lanes and the wake-up in one statement.
             channel = CHANNEL if notify else None
             lanes.open_heads(
-                self.session, opened, datetime.now(UTC), notify=channel, sender=self._wake_token
+                self.session, opened, datetime.now(UTC), notify=channel, payload=payload
             )
             notify = False
         elif opened:
@@ -107,12 +117,22 @@ class UnitOfWork:
             self.lanes_touched = {}
         if notify:
             self.session.execute(
-                text("SELECT pg_notify(:channel, :sender)"),
-                {"channel": CHANNEL, "sender": self._wake_token},
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": CHANNEL, "payload": payload},
             )
         self.session.commit()
         if self.deliveries_written and self._wake_worker is not None:
-            self._wake_worker()
+            self._wake_worker(woken)
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+
+
+def notify_payload(sender: str, woken: frozenset[str] | None) -> str:
+    """A NOTIFY's payload: who sent it, and the lanes it queued deliveries in when known and
+    short enough (rookery.delivery.listener reads it)."""
+    if woken is not None:
+        named = json.dumps({"from": sender, "lanes": sorted(woken)})
+        if len(named.encode()) <= NOTIFY_LANES_BYTES:
+            return named
+    return json.dumps({"from": sender})
