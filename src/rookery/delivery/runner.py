@@ -6,14 +6,17 @@ in this process queued deliveries (``Rookery.wake_worker``) or, on PostgreSQL, w
 process did (``LISTEN rookery_deliveries``); otherwise it polls. The database work is done
 in *turns* (:mod:`rookery.db.turns`): one transaction records every answer that arrived since
 the last turn and claims up to the budget, and a burst of wake-ups (commits, answers) costs
-one turn, not one claim each. A claim takes a *run* from each due lane (:mod:`.runs`): its
-head and the deliveries behind it, sent one after another with no turn in between, so a
-busy lane's next delivery goes out as soon as the previous one's answer is in. A claim may
-take a run more than the worker has slots for (:mod:`.slots`): it waits on the loop, and
-starts the moment a slot frees, not a turn later. Nothing per
-delivery is an ORM object: claims are plain values (``ClaimedDelivery``) and each
-delivery's request headers are prepared once, for all its attempts
-(:class:`.sender.PreparedRequests`).
+one turn, not one claim each. When the worker is quiet, an answer waits (20 ms at most) for
+the next commit's turn, unless a delivery may be waiting behind it: wake-ups name the lanes
+their commit queued into, so the worker knows.
+
+A claim takes a *run* from each due lane (:mod:`.runs`): its head and the deliveries behind
+it, sent one after another with no turn in between, so a busy lane's next delivery goes out
+as soon as the previous one's answer is in. A claim may take a run more than the worker has
+slots for (:mod:`.slots`): it waits on the loop, and starts the moment a slot frees, not a
+turn later. Nothing per delivery is an ORM object: claims are plain values
+(``ClaimedDelivery``) and each delivery's request headers are prepared once, for all its
+attempts (:class:`.sender.PreparedRequests`).
 
 Outages (:mod:`.outage`): every loop survives the database going away. The turn loop backs
 off (0.1 s doubling to 2 s) and tries again; sends already under way finish, and their
