@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.config import Settings
-from rookery.db.engine import APPLICATION_NAME, make_session_factory
+from rookery.db.engine import APPLICATION_NAME, make_read_session_factory, make_session_factory
 from rookery.db.schema import upgrade
 from rookery.db.startup import open_database
 from rookery.services.auth import cookie_secret, ensure_built_ins
@@ -126,7 +126,7 @@ def build(settings: Settings, *, migrate: bool = True, name: str = APPLICATION_N
         engine,
         make_session_factory(engine),
         registry,
-        make_session_factory(engine.execution_options(rookery_read_only=True)),
+        make_read_session_factory(engine),
     )
     with app.session() as session:
         app.generated_admin_password = ensure_built_ins(

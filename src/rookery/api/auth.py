@@ -20,7 +20,7 @@ from rookery.api.auth_ticket import make_ticket, read_ticket
 from rookery.domain.sessions import ticket_counts, ticket_stamp
 from rookery.errors import AuthenticationError, ForbiddenError
 from rookery.services.context import AppContext
-from rookery.services.lookups import ANONYMOUS, is_admin, user_by_id
+from rookery.services.lookups import ANONYMOUS, caller_by_id
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ def set_session_cookie(response: Response, app: AppContext, user_id: int, valid_
 def sessions_valid_from(app: AppContext, user_id: int) -> int | None:
     """The instant the user's sessions are valid from now (None when the user is gone)."""
     with app.read_session() as session:
-        user = user_by_id(session, user_id)
-        return None if user is None else user.sessions_valid_from
+        caller = caller_by_id(session, user_id)
+        return None if caller is None else caller.sessions_valid_from
 
 
 def _load(app: AppContext, token: str) -> Principal:
@@ -75,10 +75,10 @@ def _load(app: AppContext, token: str) -> Principal:
     if ticket is None:
         return NOBODY
     with app.read_session() as session:
-        user = user_by_id(session, ticket.user_id)
-        if user is None or not ticket_counts(ticket.issued_at, user.sessions_valid_from):
-            return NOBODY
-        return Principal(user.id, user.user_name, is_admin(user))
+        caller = caller_by_id(session, ticket.user_id)
+    if caller is None or not ticket_counts(ticket.issued_at, caller.sessions_valid_from):
+        return NOBODY
+    return Principal(caller.id, caller.user_name, caller.is_admin)
 
 
 async def principal(request: Request) -> Principal:
