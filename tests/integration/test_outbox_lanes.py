@@ -1,20 +1,22 @@
-"""The outbox opens lanes in one upsert: a new delivery heads its lane exactly when it is the
-lane's lowest unfinished id, whatever committed around it (PostgreSQL: real concurrency)."""
+"""The outbox opens lanes in the statement that writes the deliveries: a new delivery heads
+its lane exactly when it is the lane's lowest unfinished id, whatever committed around it
+(PostgreSQL: real concurrency)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from rookery.db import queue
-from rookery.db.models import Delivery, DeliveryLane
+from rookery.db import outbox_rows, queue
+from rookery.db.models import Delivery, DeliveryLane, Event
 from rookery.db.outcomes import record_results
 from rookery.domain.delivery_states import DeliveryState
-from rookery.services import events
-from rookery.services.unit_of_work import UnitOfWork
+from rookery.services import events, outbox
+from rookery.services.unit_of_work import CHANNEL, UnitOfWork, notify_payload
 from rookery.webhooks.actions import WebhookAction
 from tests.conftest import ServiceFactory
 from tests.support.attempts import answered
@@ -29,13 +31,30 @@ def _postgres(service: Service) -> None:
 
 
 def _publish(service: Service, name: str) -> tuple[UnitOfWork, int]:
-    """Open a unit of work that queues ``name``'s create_user delivery (flushed, not committed)."""
+    """Open a unit of work that queues ``name``'s create_user delivery, and send the statement
+    its commit sends first (rows, lane and wake-up): the id is drawn, the lane's row written,
+    nothing committed yet, so that another transaction can commit in between."""
     uow = service.app.uow().__enter__()
-    _, rows = events.publish_deliveries(
-        uow, WebhookAction.CREATE_USER, "carol", {"user.name": name}
+    events.publish(uow, WebhookAction.CREATE_USER, "carol", {"user.name": name})
+    [row] = outbox_rows.write_and_open(
+        uow.session,
+        uow.events_unwritten,
+        uow.deliveries_unwritten,
+        datetime.now(UTC),
+        CHANNEL,
+        notify_payload("tests", None),
     )
-    uow.session.flush()
-    return uow, rows[0].id
+    uow.events_unwritten, uow.deliveries_unwritten = [], []
+    return uow, row.id
+
+
+def _drawn(service: Service, name: str) -> tuple[UnitOfWork, int]:
+    """Open a unit of work whose create_user delivery for ``name`` is written early (as a
+    caller that needs its id does): the id is drawn, the lane's row waits for the commit."""
+    uow = service.app.uow().__enter__()
+    events.publish(uow, WebhookAction.CREATE_USER, "carol", {"user.name": name})
+    [row] = outbox.write_now(uow)
+    return uow, row.id
 
 
 def _lane(service: Service) -> tuple[int, datetime | None]:
@@ -51,7 +70,7 @@ def test_an_id_drawn_first_and_committed_last_still_heads_its_lane(
     the lane's due head (the other waits behind it, as refresh would have computed)."""
     service = start_service([hook(receiver, "mirror", "/h")], worker=False)
     _postgres(service)
-    first, first_id = _publish(service, "a")
+    first, first_id = _drawn(service, "a")
     second, second_id = _publish(service, "b")
     second.commit()
     second.__exit__(None, None, None)
@@ -104,3 +123,41 @@ def test_an_event_opening_a_lane_its_last_delivery_is_leaving_gets_a_row(
     with service.app.session() as session:
         states = session.scalars(select(Delivery.state).where(Delivery.id.in_(new_ids)))
         assert set(states) == {DeliveryState.SENDING}
+
+
+def test_one_commit_writes_its_events_and_deliveries_in_publish_order(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """Six events over two subjects in one unit of work: each delivery row holds its rendered
+    request, ids follow the publishing order, and each lane is headed by its first delivery
+    (on PostgreSQL all of it is one statement; on SQLite, three)."""
+    service = start_service(
+        [
+            hook(
+                receiver, "mirror", "/h", headers={"X-Trace": "t"}, retry={"schedule": ["1s", "2s"]}
+            )
+        ],
+        worker=False,
+    )
+    names = ["a", "b", "c", "d", "e", "f"]
+    with service.app.uow("admin") as uow:
+        for i, name in enumerate(names):
+            subject = "one" if i % 2 == 0 else "two"
+            events.publish(uow, WebhookAction.CREATE_USER, subject, {"user.name": name})
+        uow.commit()
+    with service.app.session() as session:
+        rows = session.scalars(select(Delivery).order_by(Delivery.id)).all()
+        lanes = session.execute(select(DeliveryLane.lane, DeliveryLane.head_id))
+        heads = {lane: head for lane, head in lanes}
+        written = {e.id: e for e in session.scalars(select(Event))}
+    assert [json.loads(r.body or b"")["user"] for r in rows] == names
+    assert [written[r.event_id].params["user.name"] for r in rows] == names
+    assert {r.state for r in rows} == {DeliveryState.PENDING}
+    assert {r.attempt_count for r in rows} == {0}
+    assert rows[0].headers == {"Content-Type": "application/json", "X-Trace": "***"}
+    assert rows[0].retry_schedule == [1.0, 2.0]
+    assert rows[0].next_attempt_at == rows[0].created_at == written[rows[0].event_id].created_at
+    assert rows[0].lease_until is None
+    assert rows[0].completed_at is None
+    assert heads == {rows[0].lane: rows[0].id, rows[1].lane: rows[1].id}
+    assert {written[r.event_id].actor for r in rows} == {"admin"}

@@ -27,7 +27,7 @@ def backlog_on_postgresql(
         pytest.skip("PostgreSQL's planner")
     with service.app.uow() as uow:
         for i in range(deliveries):
-            events.publish_deliveries(
+            events.publish(
                 uow, WebhookAction.CREATE_USER, f"user{i % subjects}", {"user.name": f"u{i}"}
             )
         uow.commit()

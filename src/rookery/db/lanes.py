@@ -238,7 +238,15 @@ def open_heads(
 # execution (an executemany). Built per call by the ORM, the multi-row upsert was compiled
 # afresh every time: most of its cost, and a quarter of a permission write's on PostgreSQL
 # (docs/BENCHMARKS.md, "Writing an event").
-_OPEN_HEADS = """
+# A new head replaces a lane's only when it comes first (an id drawn earlier, committed later).
+OPEN_ON_CONFLICT = """
+        ON CONFLICT (lane) DO UPDATE SET
+            head_id = LEAST(excluded.head_id, l.head_id),
+            due_at = CASE WHEN excluded.head_id < l.head_id THEN excluded.due_at ELSE l.due_at END,
+            head_since = CASE WHEN excluded.head_id < l.head_id
+                              THEN excluded.head_since ELSE l.head_since END
+"""
+_OPEN_HEADS = f"""
     WITH opened AS (
         INSERT INTO delivery_lanes AS l (lane, receiver, head_id, due_at, head_since)
         SELECT lane, receiver, head_id, due_at, :since
@@ -246,14 +254,10 @@ _OPEN_HEADS = """
             CAST(:lanes AS text[]), CAST(:receivers AS text[]), CAST(:heads AS bigint[]),
             CAST(:dues AS timestamptz[])
         ) AS o(lane, receiver, head_id, due_at)
-        ON CONFLICT (lane) DO UPDATE SET
-            head_id = LEAST(excluded.head_id, l.head_id),
-            due_at = CASE WHEN excluded.head_id < l.head_id THEN excluded.due_at ELSE l.due_at END,
-            head_since = CASE WHEN excluded.head_id < l.head_id
-                              THEN excluded.head_since ELSE l.head_since END
+        {OPEN_ON_CONFLICT}
         RETURNING l.lane
     )
-"""
+"""  # noqa: S608 -- the f-string inserts a constant clause, never input
 _OPEN_POSTGRESQL = text(_OPEN_HEADS + "SELECT count(*) FROM opened").bindparams(  # noqa: S608
     bindparam("since", type_=UTCDateTime)
 )

@@ -137,9 +137,8 @@ def _queue_sample(app: AppContext, webhook: WebhookConfig, worker_id: str) -> in
     with uow:
         subject = f"sample:{uuid.uuid4().hex[:12]}"
         params = sample_params(webhook.action, app.settings.public_url)
-        _, [delivery] = events.publish_deliveries(
-            uow, webhook.action, subject, params, track_status=False
-        )
+        events.publish(uow, webhook.action, subject, params, track_status=False)
+        [delivery] = outbox.write_now(uow)
         lease = timedelta(seconds=webhook.timeout_seconds) + LEASE_MARGIN
         outbox.hold_for_sender(uow, delivery, worker_id, datetime.now(UTC) + lease)
         uow.commit()

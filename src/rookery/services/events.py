@@ -1,7 +1,8 @@
 """Events: describe a change as template parameters and write it to the outbox.
 
-``publish`` runs inside the change's unit of work. It writes one ``Event`` row and one
-``Delivery`` row per matching, enabled webhook whose ``exclude_actors`` does not name the actor.
+``publish`` runs inside the change's unit of work. It queues one ``events`` row and one
+``deliveries`` row per matching, enabled webhook whose ``exclude_actors`` does not name the
+actor; the unit of work writes them when it commits.
 For Magpie's seven actions it offers exactly the parameters SPEC §5 lists (``ACTION_PARAMS``),
 whatever the caller passed, so a template Magpie leaves literal (``{{user.email}}`` in
 ``update_user_status``) stays literal here too.
@@ -18,8 +19,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from rookery.db.lanes import OpenedDelivery
-from rookery.db.models import Event, Group, Resource, Token, User
+from rookery.db.models import Group, Resource, Token, User
 from rookery.domain.permissions import Permission
 from rookery.services import outbox
 from rookery.services.unit_of_work import UnitOfWork
@@ -77,32 +77,17 @@ def publish(
     *,
     user: User | None = None,
     track_status: bool | None = None,
-) -> Event:
-    """Record ``action`` in the outbox of the current transaction and queue its deliveries."""
-    return publish_deliveries(uow, action, subject, params, user=user, track_status=track_status)[0]
-
-
-def publish_deliveries(
-    uow: UnitOfWork,
-    action: WebhookAction,
-    subject: str,
-    params: Params,
-    *,
-    user: User | None = None,
-    track_status: bool | None = None,
-) -> tuple[Event, list[OpenedDelivery]]:
-    """:func:`publish`, returning the deliveries written too.
+) -> None:
+    """Record ``action`` in the outbox of the current transaction and queue its deliveries.
 
     With ``track_status`` the deliveries' outcomes set ``user``'s status (SPEC §6); by
     default only ``create_user``'s do.
     """
     now = datetime.now(UTC)
-    event = Event(
-        id=str(uuid.uuid4()), action=action.value, subject=subject, actor=uow.actor, created_at=now
-    )
+    event_id = str(uuid.uuid4())
     full: Params = {
         **offered_params(action, params),
-        "event.id": event.id,
+        "event.id": event_id,
         "event.action": action.value,
         "event.time": now.isoformat(),
         "actor.name": uow.actor,
@@ -110,12 +95,18 @@ def publish_deliveries(
     targets = [w for w in uow.webhooks.for_action(action) if _wants(w, uow.actor)]
     if targets and action in CALLBACK_ACTIONS and user is not None:
         full["callback_url"] = _callback_url(uow, action, user)
-    event.params = full
-    uow.session.add(event)
+    event = {
+        "id": event_id,
+        "action": action.value,
+        "subject": subject,
+        "actor": uow.actor,
+        "params": full,
+        "created_at": now,
+    }
+    outbox.write_event(uow, event)
     if track_status is None:
         track_status = action == WebhookAction.CREATE_USER
-    rows = outbox.write_deliveries(uow, event, targets, subject, user if track_status else None)
-    return event, rows
+    outbox.write_deliveries(uow, event, targets, subject, user if track_status else None)
 
 
 def offered_params(action: WebhookAction, params: Params) -> Params:

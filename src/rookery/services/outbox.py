@@ -1,12 +1,13 @@
 """The outbox: the one module of the services that writes deliveries and moves their state.
 
 Invariants:
-- a delivery is written here only, ``pending``, in its event's transaction, with its request
-  rendered once (method, URL, headers, body), its lane (``receiver|subject``, or a lane of
-  its own when its webhook declares ``ordering: none``) and its ``receiver``, by one INSERT
-  and no ORM object (:func:`rookery.db.queue.insert_deliveries`); what their lanes need of
-  them is returned to the caller, and their lanes' rows are brought up to date at commit
-  (one upsert when the transaction only opened deliveries);
+- an event and its deliveries are written here only, the deliveries ``pending``, in the
+  event's transaction, with their request rendered once (method, URL, headers, body), their
+  lane (``receiver|subject``, or a lane of its own when the webhook declares ``ordering:
+  none``) and ``receiver``, without ORM objects: the rows are queued on the unit of work,
+  which writes them at commit (:mod:`rookery.db.outbox_rows`; on PostgreSQL with their
+  lanes' heads and the wake-up in one statement when the transaction only opened
+  deliveries);
 - every state change a use case makes goes through here and is checked against
   :mod:`rookery.domain.delivery_states`; the worker's own moves (claim, release, outcome)
   are the queue SQL's (:mod:`rookery.db.queue`, :mod:`rookery.db.outcomes`);
@@ -28,7 +29,7 @@ from sqlalchemy import ColumnElement
 
 from rookery.db import queue
 from rookery.db.lanes import OpenedDelivery
-from rookery.db.models import Event, User
+from rookery.db.models import User
 from rookery.domain.delivery_states import DeliveryState, ensure_transition
 from rookery.domain.ordering import Ordering
 from rookery.services.unit_of_work import UnitOfWork
@@ -45,27 +46,35 @@ def receiver_of(url: str) -> str:
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
+def write_event(uow: UnitOfWork, event: dict[str, Any]) -> None:
+    """Queue ``event``'s row (its columns) for the commit."""
+    uow.events_unwritten.append(event)
+
+
 def write_deliveries(
     uow: UnitOfWork,
-    event: Event,
+    event: dict[str, Any],
     webhooks: Sequence[WebhookConfig],
     subject: str,
     status_user: User | None,
-) -> list[OpenedDelivery]:
+) -> None:
     """Queue one delivery of ``event`` per webhook; ``status_user``'s status follows them.
 
-    The rows are written at once, in one statement and without ORM objects (a ``Delivery``
-    built and flushed by the ORM cost the API more than the rest of the webhook), after the
-    event's own row, which they reference.
+    The rows are written at the commit, after the event's own row, which they reference
+    (:meth:`UnitOfWork.commit`; :func:`write_now` for a caller that needs them sooner).
     """
     if not webhooks:
-        return []
-    uow.session.flush()
+        return
+    if status_user is not None and status_user.id is None:
+        uow.session.flush()  # a user added in this transaction gets its id
     rows = [_delivery(event, webhook, subject, status_user) for webhook in webhooks]
-    opened = queue.insert_deliveries(uow.session, rows)
-    uow.deliveries_written += len(opened)
-    uow.deliveries_opened += opened
-    return opened
+    uow.deliveries_unwritten += rows
+    uow.deliveries_written += len(rows)
+
+
+def write_now(uow: UnitOfWork) -> list[OpenedDelivery]:
+    """Write the events and deliveries queued so far; the deliveries written."""
+    return uow.write_outbox()
 
 
 def hold_for_sender(
@@ -91,10 +100,10 @@ def requeue(
 
 
 def _delivery(
-    event: Event, webhook: WebhookConfig, subject: str, status_user: User | None
+    event: dict[str, Any], webhook: WebhookConfig, subject: str, status_user: User | None
 ) -> dict[str, Any]:
     """The columns of ``event``'s delivery to ``webhook``: its request rendered once."""
-    params: dict[str, Any] = event.params
+    params: dict[str, Any] = event["params"]
     body = encode_body(replace_template(params, webhook.payload), webhook.content_type)
     headers = {"Content-Type": webhook.content_type} if body is not None else {}
     headers.update(redact_headers(webhook.headers))
@@ -105,8 +114,8 @@ def _delivery(
         lane = f"{lane}|{uid}"  # a lane of its own: waits for nothing, holds up nothing
     return {
         "uid": uid,
-        "event_id": event.id,
-        "action": event.action,
+        "event_id": event["id"],
+        "action": event["action"],
         "webhook_name": webhook.name,
         "webhook_key": webhook.key,
         "subject": subject,
@@ -114,7 +123,7 @@ def _delivery(
         "receiver": receiver,
         "state": DeliveryState.PENDING,
         "attempt_count": 0,
-        "next_attempt_at": event.created_at,
+        "next_attempt_at": event["created_at"],
         "lease_until": None,
         "claimed_by": None,
         "method": webhook.method,
@@ -127,6 +136,6 @@ def _delivery(
         "error_status_version": None,
         "last_status_code": None,
         "last_error": None,
-        "created_at": event.created_at,
+        "created_at": event["created_at"],
         "completed_at": None,
     }

@@ -1,9 +1,10 @@
 """The unit of work: one database transaction, plus what happens after it commits.
 
 A use case opens a unit of work, changes state through ``uow.session``, records events with
-``rookery.services.events.publish`` (which writes the outbox rows into the same session) and
-commits. Only after the commit succeeds are the ``after_commit`` callbacks run (they wake the
-delivery worker); a unit of work that ends without commit rolls back and sends nothing.
+``rookery.services.events.publish`` (whose outbox rows the commit writes in the same
+transaction, just before it commits) and commits. Only after the commit succeeds are the
+``after_commit`` callbacks run (they wake the delivery worker); a unit of work that ends
+without commit rolls back and sends nothing.
 
 A constraint violation caused by a concurrent write (flush or commit) leaves the unit of work as
 :class:`~rookery.errors.ConcurrentChangeError` — the one place that translation happens (see
@@ -16,13 +17,13 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.config import Settings
-from rookery.db import lanes
+from rookery.db import lanes, outbox_rows
 from rookery.services.conflicts import concurrent_change_error, race_kind
 
 # The channel every worker LISTENs on (rookery.delivery.listener.CHANNEL).
@@ -65,6 +66,10 @@ class UnitOfWork:
         # otherwise every lane's row is refreshed together, in lane order.
         self.deliveries_opened: list[OpenedDelivery] = []
         self.lanes_touched: dict[str, str] = {}
+        # The outbox's rows (rookery.services.outbox) not written yet: written at commit, on
+        # PostgreSQL together with their lanes and the wake-up when nothing else moved a lane.
+        self.events_unwritten: list[dict[str, Any]] = []
+        self.deliveries_unwritten: list[dict[str, Any]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -72,6 +77,8 @@ class UnitOfWork:
         self.deliveries_written = 0
         self.deliveries_opened = []
         self.lanes_touched = {}
+        self.events_unwritten = []
+        self.deliveries_unwritten = []
         return self
 
     def __exit__(
@@ -94,17 +101,44 @@ class UnitOfWork:
         """Run ``callback`` once this transaction has committed (never on rollback)."""
         self._after_commit.append(callback)
 
+    def write_outbox(self) -> list[OpenedDelivery]:
+        """Write the events and deliveries published so far; the deliveries as opened (their
+        lanes' rows are brought up to date at commit)."""
+        events, self.events_unwritten = self.events_unwritten, []
+        deliveries, self.deliveries_unwritten = self.deliveries_unwritten, []
+        opened = outbox_rows.write(self.session, events, deliveries)
+        self.deliveries_opened += opened
+        return opened
+
     def commit(self) -> None:
         """Commit the transaction, then run the after-commit callbacks."""
         # Delivered by PostgreSQL only if the transaction commits: wakes every worker.
         notify = bool(self.deliveries_written) and self._postgres()
+        unwritten = self.deliveries_unwritten
+        if (
+            notify
+            and unwritten
+            and self.deliveries_written == len(unwritten)
+            and not self.deliveries_opened
+            and not self.lanes_touched
+        ):
+            # The common case (a use case's events): rows, lanes and wake-up in one statement.
+            woken: frozenset[str] | None = frozenset(row["lane"] for row in unwritten)
+            payload = notify_payload(self._wake_token, woken)
+            events, self.events_unwritten = self.events_unwritten, []
+            self.deliveries_unwritten = []
+            outbox_rows.write_and_open(
+                self.session, events, unwritten, datetime.now(UTC), CHANNEL, payload
+            )
+            self._commit_and_wake(woken)
+            return
+        self.write_outbox()
         opened, self.deliveries_opened = self.deliveries_opened, []
         # Every delivery written is a new one, whose lane is known: workers are told which.
         known = bool(opened) and self.deliveries_written == len(opened)
         woken = frozenset(d.lane for d in opened) if known else None
         payload = notify_payload(self._wake_token, woken)
         if opened and not self.lanes_touched:
-            # The common case (a use case's events): lanes and the wake-up in one statement.
             channel = CHANNEL if notify else None
             lanes.open_heads(
                 self.session, opened, datetime.now(UTC), notify=channel, payload=payload
@@ -120,6 +154,9 @@ class UnitOfWork:
                 text("SELECT pg_notify(:channel, :payload)"),
                 {"channel": CHANNEL, "payload": payload},
             )
+        self._commit_and_wake(woken)
+
+    def _commit_and_wake(self, woken: frozenset[str] | None) -> None:
         self.session.commit()
         if self.deliveries_written and self._wake_worker is not None:
             self._wake_worker(woken)

@@ -1,0 +1,131 @@
+"""Writing the outbox's rows: a transaction's events and their deliveries, without the ORM.
+
+Invariants:
+- events are written before the deliveries that reference them, and deliveries get their ids
+  in the order of the rows given (a lane sends in id order: one transaction's deliveries to
+  one lane go out in the order its use case published them);
+- :func:`write` only writes the rows (their lanes' rows are the caller's:
+  :func:`rookery.db.lanes.open_heads` or :func:`rookery.db.lanes.refresh`);
+- :func:`write_and_open` (PostgreSQL) writes the events, the deliveries, their lanes' heads
+  exactly as :func:`rookery.db.lanes.open_heads` would, and the ``NOTIFY``, in one statement:
+  a webhook adds no round trip to its change's transaction (docs/BENCHMARKS.md, "One
+  statement per event"). Its text is fixed, whatever the number of rows (arrays carry
+  them), so it is compiled once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, text
+from sqlalchemy.orm import Session
+
+from rookery.db import lanes, queue
+from rookery.db.lanes import OpenedDelivery
+from rookery.db.models import Event, UTCDateTime
+
+_EVENTS = cast(Table, Event.__table__)
+_INSERT_EVENTS = insert(_EVENTS)
+
+# (column, array type, how a value goes into the array) of every delivery column the outbox
+# sets; the others are the pending state's: nothing sent, nothing held, nothing finished.
+_DELIVERY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("uid", "text"),
+    ("event_id", "text"),
+    ("action", "text"),
+    ("webhook_name", "text"),
+    ("webhook_key", "text"),
+    ("subject", "text"),
+    ("lane", "text"),
+    ("receiver", "text"),
+    ("next_attempt_at", "timestamptz"),
+    ("method", "text"),
+    ("url", "text"),
+    ("headers", "json"),
+    ("body", "bytea"),
+    ("timeout_seconds", "float8"),
+    ("retry_schedule", "json"),
+    ("user_id", "integer"),
+    ("created_at", "timestamptz"),
+)
+_EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "text"),
+    ("action", "text"),
+    ("subject", "text"),
+    ("actor", "text"),
+    ("params", "json"),
+    ("created_at", "timestamptz"),
+)
+_JSON = {"headers", "retry_schedule", "params"}
+
+
+def _unnest(prefix: str, columns: Sequence[tuple[str, str]]) -> str:
+    arrays = ", ".join(f"CAST(:{prefix}_{name} AS {kind}[])" for name, kind in columns)
+    return f"unnest({arrays}) WITH ORDINALITY AS {prefix}({', '.join(n for n, _ in columns)}, n)"
+
+
+_D_NAMES = ", ".join(name for name, _ in _DELIVERY_COLUMNS)
+_E_NAMES = ", ".join(name for name, _ in _EVENT_COLUMNS)
+_WRITE_AND_OPEN = text(
+    f"""
+    WITH events_written AS (
+        INSERT INTO events ({_E_NAMES})
+        SELECT {_E_NAMES} FROM {_unnest("e", _EVENT_COLUMNS)} ORDER BY n
+    ), written AS (
+        INSERT INTO deliveries ({_D_NAMES}, state, attempt_count)
+        SELECT {_D_NAMES}, 'pending', 0 FROM {_unnest("d", _DELIVERY_COLUMNS)} ORDER BY n
+        RETURNING id, uid, lane, receiver, next_attempt_at
+    ), opened AS (
+        INSERT INTO delivery_lanes AS l (lane, receiver, head_id, due_at, head_since)
+        SELECT DISTINCT ON (lane) lane, receiver, id, next_attempt_at, :since
+        FROM written ORDER BY lane, id
+        {lanes.OPEN_ON_CONFLICT}
+        RETURNING l.lane
+    )
+    SELECT uid, id, (SELECT pg_notify(:channel, :payload) FROM opened LIMIT 1) IS NULL
+    FROM written
+    """  # noqa: S608 -- the f-string inserts constant column names, never input
+).bindparams(bindparam("since", type_=UTCDateTime))
+
+
+def write(
+    session: Session, events: Sequence[dict[str, Any]], deliveries: Sequence[dict[str, Any]]
+) -> list[OpenedDelivery]:
+    """Write ``events`` then ``deliveries`` (their columns); the deliveries as opened."""
+    connection = session.connection()
+    if events:
+        connection.execute(_INSERT_EVENTS, list(events))
+    return queue.insert_deliveries(session, deliveries) if deliveries else []
+
+
+def write_and_open(
+    session: Session,
+    events: Sequence[dict[str, Any]],
+    deliveries: Sequence[dict[str, Any]],
+    since: datetime,
+    channel: str,
+    payload: str,
+) -> list[OpenedDelivery]:
+    """PostgreSQL: write ``events`` and ``deliveries``, make the deliveries their lanes' heads
+    where they come first, and ``NOTIFY channel, payload`` at commit, in one statement."""
+    params: dict[str, Any] = {"since": since, "channel": channel, "payload": payload}
+    params.update(_arrays("e", _EVENT_COLUMNS, events))
+    params.update(_arrays("d", _DELIVERY_COLUMNS, deliveries))
+    rows = session.connection().execute(_WRITE_AND_OPEN, params)
+    ids: dict[str, int] = {uid: delivery_id for uid, delivery_id, _ in rows}
+    return [
+        OpenedDelivery(ids[row["uid"]], row["lane"], row["receiver"], row["next_attempt_at"])
+        for row in deliveries
+    ]
+
+
+def _arrays(
+    prefix: str, columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]]
+) -> dict[str, list[Any]]:
+    return {
+        f"{prefix}_{name}": [json.dumps(row[name]) if name in _JSON else row[name] for row in rows]
+        for name, _ in columns
+    }
