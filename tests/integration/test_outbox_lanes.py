@@ -148,7 +148,7 @@ def test_one_commit_writes_its_events_and_deliveries_in_publish_order(
     with service.app.session() as session:
         rows = session.scalars(select(Delivery).order_by(Delivery.id)).all()
         lanes = session.execute(select(DeliveryLane.lane, DeliveryLane.head_id))
-        heads = {lane: head for lane, head in lanes}
+        heads = {row.lane: row.head_id for row in lanes}
         written = {e.id: e for e in session.scalars(select(Event))}
     assert [json.loads(r.body or b"")["user"] for r in rows] == names
     assert [written[r.event_id].params["user.name"] for r in rows] == names
