@@ -21,13 +21,14 @@ ANONYMOUS_PRIORITY = -1
 ADMIN_PRIORITY = 2**31 - 1
 
 
-def _storable(name: object) -> bool:
+def storable(name: object) -> bool:
+    """Whether a row could hold ``name`` (PostgreSQL text refuses NUL characters)."""
     return isinstance(name, str) and "\x00" not in name
 
 
 def find_user(session: Session, user_name: str) -> User | None:
     """The user named ``user_name`` (case-insensitive), or None."""
-    if not _storable(user_name):
+    if not storable(user_name):
         return None
     return session.scalar(select(User).where(User.name_key == name_key(user_name)))
 
@@ -66,7 +67,7 @@ def get_user(session: Session, user_name: str) -> User:
 
 def find_group(session: Session, group_name: str) -> Group | None:
     """The group named ``group_name`` (case-insensitive), or None."""
-    if not _storable(group_name):
+    if not storable(group_name):
         return None
     return session.scalar(select(Group).where(Group.name_key == name_key(group_name)))
 
@@ -83,7 +84,7 @@ def get_group(session: Session, group_name: str) -> Group:
 
 def find_service(session: Session, service_name: str) -> Resource | None:
     """The service named ``service_name`` (case-insensitive), or None."""
-    if not _storable(service_name):
+    if not storable(service_name):
         return None
     return session.scalar(
         select(Resource).where(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from rookery.db import trees
 from rookery.db.models import Group, GroupPermission, Resource, User, UserPermission
+from rookery.domain.names import name_key
 from rookery.domain.permissions import (
     Access,
     Permission,
@@ -37,6 +38,7 @@ from rookery.services.lookups import (
     get_user,
     is_admin,
     root_of,
+    storable,
 )
 from rookery.services.unit_of_work import UnitOfWork
 from rookery.webhooks.actions import WebhookAction
@@ -72,6 +74,29 @@ def _rows(session: Session, holder: User | Group, resource_id: int) -> list[Row]
             )
         )
     )
+
+
+def _holder_and_rows(
+    session: Session, ref: HolderRef, resource_id: int
+) -> tuple[User | Group, list[Row]]:
+    """The holder and its permission rows on ``resource_id``, in one statement (404 as
+    :func:`_holder` says it when there is no such holder)."""
+    holder_model: type[User] | type[Group] = User if ref.kind == "user" else Group
+    table: type[Row] = UserPermission if ref.kind == "user" else GroupPermission
+    owner = UserPermission.user_id if ref.kind == "user" else GroupPermission.group_id
+    found = (
+        session.execute(
+            select(holder_model, table)
+            .outerjoin(table, and_(owner == holder_model.id, table.resource_id == resource_id))
+            .where(holder_model.name_key == name_key(ref.name))
+        ).all()
+        if storable(ref.name)
+        else []
+    )
+    if not found:
+        return _holder(session, ref), []  # raises NotFoundError
+    holder = cast(User | Group, found[0][0])
+    return holder, [cast(Row, row) for _, row in found if row is not None]
 
 
 def as_permission(row: Row) -> Permission:
@@ -166,9 +191,9 @@ def apply_permission(
     which gives it the public ``getcapabilities`` of declared services, as Magpie's does.
     """
     session = uow.session
-    holder = _holder(session, ref)
+    holder, rows = _holder_and_rows(session, ref, resource.id)
     root = _check_target(session, holder, resource, perm, configured=configured)
-    existing = next((r for r in _rows(session, holder, resource.id) if r.name == perm.name), None)
+    existing = next((r for r in rows if r.name == perm.name), None)
     if existing is not None:
         old = as_permission(existing)
         if not replace or old == perm:
@@ -237,7 +262,7 @@ def remove_permission(
     """Delete the permission with that name (whatever its access/scope); 404 if none.
     ``configured``: the start-up registration, the one writer of the anonymous user's."""
     session = uow.session
-    holder = _holder(session, ref)
+    holder, rows = _holder_and_rows(session, ref, resource.id)
     if isinstance(holder, User) and holder.user_name == ANONYMOUS and not configured:
         raise ForbiddenError(
             "the anonymous user's permissions cannot be changed",
@@ -245,7 +270,7 @@ def remove_permission(
             value=ANONYMOUS,
         )
     name = parse_permission(permission_name).name if permission_name else ""
-    row = next((r for r in _rows(session, holder, resource.id) if r.name == name), None)
+    row = next((r for r in rows if r.name == name), None)
     if row is None:
         raise NotFoundError(
             f"{ref.kind} '{ref.name}' has no permission '{permission_name}' on "
