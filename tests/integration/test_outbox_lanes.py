@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from rookery.db import outbox_rows, queue
 from rookery.db.models import Delivery, DeliveryLane, Event
@@ -20,7 +21,7 @@ from rookery.services.unit_of_work import CHANNEL, UnitOfWork, notify_payload
 from rookery.webhooks.actions import WebhookAction
 from tests.conftest import ServiceFactory
 from tests.support.attempts import answered
-from tests.support.delivery_log import hook
+from tests.support.delivery_log import create_user, hook
 from tests.support.receiver import Receiver
 from tests.support.service import Service
 
@@ -161,3 +162,26 @@ def test_one_commit_writes_its_events_and_deliveries_in_publish_order(
     assert rows[0].completed_at is None
     assert heads == {rows[0].lane: rows[0].id, rows[1].lane: rows[1].id}
     assert {written[r.event_id].actor for r in rows} == {"admin"}
+
+
+def test_a_commit_writes_its_own_rows_before_it_locks_a_lane(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """Deleting a user: the user's row goes before the outbox touches the lane. A worker
+    recording an answer for that user locks the user's row, then the lane's; the other order
+    here deadlocked with it (PostgreSQL aborted the delete: 503)."""
+    service = start_service([hook(receiver, "gone", "/h", action="delete_user")], worker=False)
+    create_user(service, "gina")
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(service.app.engine, "before_cursor_execute", record)
+    try:
+        assert service.admin.delete("/users/gina").status_code == 200
+    finally:
+        event.remove(service.app.engine, "before_cursor_execute", record)
+    deleted = next(i for i, s in enumerate(sent) if s.startswith("DELETE FROM users"))
+    lanes = next(i for i, s in enumerate(sent) if "delivery_lanes" in s)
+    assert deleted < lanes, sent

@@ -112,6 +112,11 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Commit the transaction, then run the after-commit callbacks."""
+        # The use case's own rows first, the outbox's and the lanes' last: a worker recording
+        # an answer locks the user's row, then the lane's (rookery.db.outcomes), so a
+        # transaction that locked a lane before its user's row (deleting the user, say) could
+        # deadlock with it.
+        self.session.flush()
         # Delivered by PostgreSQL only if the transaction commits: wakes every worker.
         notify = bool(self.deliveries_written) and self._postgres()
         unwritten = self.deliveries_unwritten
