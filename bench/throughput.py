@@ -8,7 +8,9 @@ serve`` on SQLite (its worker runs in a child process, counted in the worker's C
 the receiver's first to last arrival, until the backlog is drained or ``Plan.drain_seconds``
 have passed (a sustained rate, bounded time). On PostgreSQL each run then drains the same
 backlog once more with two ``rookery worker`` processes sharing the queue (the "2 / 1" figure,
-with the receiver's CPU beside it). In the same run the ceiling clients send the very same
+with the receiver's CPU beside it, and the most the host's CPU allows: the cores' capacity over
+the one-process drain's CPU use, the ratio no number of processes beats at that CPU per
+delivery). In the same run the ceiling clients send the very same
 requests (URL, headers, body) to the same receiver.
 """
 
@@ -268,6 +270,15 @@ def _shape(
                 "ratio",
                 [b.rate / a.rate for a, b in zip(ones, pairs, strict=True)],
                 target=">= 1.6",
+            ),
+            # At the one-process drain's CPU per delivery, the host's cores all busy: what no
+            # number of processes can beat on this host.
+            Figure(
+                "throughput",
+                kind,
+                f"{label}: 2 worker processes / 1, the most this host's CPU allows",
+                "ratio",
+                [_CORES * 100 / a.host for a in ones],
             ),
         ]
     return figures

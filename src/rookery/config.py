@@ -39,6 +39,7 @@ _ALIASES: dict[str, str | None] = {
     "ROOKERY_PORT": None,
     "ROOKERY_WORKER": None,
     "ROOKERY_WORKER_CONCURRENCY": None,
+    "ROOKERY_WORKER_GATHER_MS": None,
     "ROOKERY_LOG_LEVEL": "MAGPIE_LOG_LEVEL",
     "ROOKERY_SESSION_EXPIRE": "MAGPIE_COOKIE_EXPIRE",
     "ROOKERY_MAX_BODY_BYTES": None,
@@ -126,6 +127,9 @@ class Settings:
     cookie_name: str = "auth_tkt"
     run_worker: bool = True
     worker_concurrency: int = 128
+    # After a turn that saw every due lane, the next claim waits this long from that turn's
+    # start, so commits close together share a turn (delivery/runner.py; 0: claim at once).
+    worker_gather_ms: int = 10
     api_processes: int = 0  # 0: automatic (cores on PostgreSQL, 1 on SQLite)
     log_level: str = "INFO"
     session_expire_seconds: int = 86400
@@ -242,6 +246,17 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _milliseconds(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if not 0 <= value <= 1000:
+        raise InvalidInputError(
+            f"setting {name}: expected milliseconds from 0 to 1000, got {value}",
+            param=name,
+            value=value,
+        )
+    return value
+
+
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     value = _lookup(env, name)
     if value is None:
@@ -290,6 +305,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cookie_name=_lookup(env, "ROOKERY_COOKIE_NAME") or Settings.cookie_name,
         run_worker=worker not in ("0", "false", "no", "off"),
         worker_concurrency=_int(env, "ROOKERY_WORKER_CONCURRENCY", 128),
+        worker_gather_ms=_milliseconds(env, "ROOKERY_WORKER_GATHER_MS", Settings.worker_gather_ms),
         api_processes=_int(env, "ROOKERY_API_PROCESSES", 0),
         log_level=(_lookup(env, "ROOKERY_LOG_LEVEL") or "INFO").upper(),
         sqlite_busy_timeout_seconds=_seconds(env, "ROOKERY_SQLITE_BUSY_TIMEOUT", 30.0),

@@ -8,7 +8,11 @@ in *turns* (:mod:`rookery.db.turns`): one transaction records every answer that 
 the last turn and claims up to the budget, and a burst of wake-ups (commits, answers) costs
 one turn, not one claim each. When the worker is quiet, an answer waits (20 ms at most) for
 the next commit's turn, unless a delivery may be waiting behind it: wake-ups name the lanes
-their commit queued into, so the worker knows.
+their commit queued into, so the worker knows. Under a steady load the claims gather: after
+a turn that saw every due lane, the next claim waits until ``gather`` (setting
+``ROOKERY_WORKER_GATHER_MS``, 10 ms) has passed since that turn began, so commits that come
+closer together than that share one turn. A commit after a quiet spell is claimed at once,
+and a backlog (a claim that took all it could) is drained without waiting.
 
 A claim takes a *run* from each due lane (:mod:`.runs`): its head and the deliveries behind
 it, sent one after another with no turn in between, so a busy lane's next delivery goes out
@@ -89,8 +93,13 @@ class Worker:
         doorbell: Doorbell | None = None,
         depth: int = RUN_DEPTH,
         linger: float = RECORD_LINGER_SECONDS,
+        gather: float | None = None,
     ) -> None:
         self.app = app
+        # Seconds from the start of a turn that claimed, and saw every due lane, to the
+        # next claim.
+        self.gather = app.settings.worker_gather_ms / 1000 if gather is None else gather
+        self._turn_at = float("-inf")  # when the last turn that claimed began (loop.time())
         self.depth = depth
         self.linger = linger  # keep at most poll_seconds: a lingering loop does not poll
         self.doorbell = doorbell
@@ -210,13 +219,14 @@ class Worker:
             while not self._results.empty():
                 batch.append(self._results.get_nowait())
             unsent = list(self._unsent)
-            if deadline is None and not unsent and await self._lingered(batch, loop.time()):
+            if deadline is None and await self._waited(stop, batch, unsent, loop.time()):
                 continue
             want, full = self._budget(batch) if deadline is None else (0, [])
             if not (batch or unsent) and want <= 0:
                 await self._wait_for_work(stop, stopping=deadline is not None)
                 continue
             seen = self._commits
+            began = loop.time()
             # After a failed turn its commit may still have landed: claims this worker never
             # learnt of go back to the queue before the next claim.
             held = list(self._inflight) if self.store_outage.ongoing else None
@@ -236,20 +246,28 @@ class Worker:
             self._finish(tried)
             self._given_back(unsent)
             batch = []
-            self._linger_until = None
-            # A full claim may have left more due lanes; a short one saw all there were,
-            # unless a commit came in while the turn ran (its claim may have missed it).
-            self._look = (want > 0 and _lanes(claimed) == want) or self._commits != seen
-            # This claim saw every due lane: it took fewer than it could, and left no
-            # receiver out for being full.
-            self._saw_all = want > 0 and not full and _lanes(claimed) < want
-            # Nothing for anyone but full receivers, as of commit `seen`: scan again only
-            # after a later commit (or a poll interval). A turn that did not claim learnt
-            # nothing new.
-            if want > 0:
-                self._idle_since = seen if (full and not claimed) else -1
-                self._idle_at = time.monotonic()
+            self._learn(claimed, want, full, seen, began)
             self._start(claimed, seen)
+
+    def _learn(
+        self, claimed: list[ClaimedDelivery], want: int, full: list[str], seen: int, began: float
+    ) -> None:
+        """What a turn that began at ``began``, as of commit ``seen``, tells the next ones."""
+        self._linger_until = None
+        # A full claim may have left more due lanes; a short one saw all there were,
+        # unless a commit came in while the turn ran (its claim may have missed it).
+        self._look = (want > 0 and _lanes(claimed) == want) or self._commits != seen
+        # This claim saw every due lane: it took fewer than it could, and left no
+        # receiver out for being full.
+        self._saw_all = want > 0 and not full and _lanes(claimed) < want
+        # Nothing for anyone but full receivers, as of commit `seen`: scan again only
+        # after a later commit (or a poll interval). A turn that did not claim learnt
+        # nothing new.
+        if want > 0:
+            self._idle_since = seen if (full and not claimed) else -1
+            self._idle_at = time.monotonic()
+        if claimed:
+            self._turn_at = began
 
     def _budget(self, batch: list[AttemptResult]) -> tuple[int, list[str]]:
         """How many to claim this turn (0: no claim), and the receivers to leave alone."""
@@ -296,6 +314,31 @@ class Worker:
             return False
         with suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self._linger_until - now)
+        return True
+
+    async def _waited(
+        self, stop: asyncio.Event, batch: list[AttemptResult], unsent: list[int], now: float
+    ) -> bool:
+        """Whether the loop waited before this turn: answers for the next commit's turn, or
+        a claim for more commits to share it."""
+        if not unsent and await self._lingered(batch, now):
+            return True
+        return await self._gathered(stop, now)
+
+    async def _gathered(self, stop: asyncio.Event, now: float) -> bool:
+        """Whether the loop waited for more commits to claim with this one.
+
+        Only when the last turn saw every lane due then (nothing was left behind for want
+        of a slot) and a claim could find something now (a commit came since): the claim
+        waits until ``gather`` has passed since the last turn that claimed began. Commits
+        that arrive meanwhile, and answers, share the turn.
+        """
+        if self.gather <= 0 or not (self._look and self._saw_all):
+            return False
+        pause = self._turn_at + self.gather - now
+        if pause <= 0:
+            return False
+        await pause_unless_stopped(stop, pause)
         return True
 
     def _nothing_behind(self, result: AttemptResult) -> bool:
