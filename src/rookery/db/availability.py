@@ -14,6 +14,9 @@ from rookery.errors import DatabaseUnavailableError
 
 # SQLite reports a held write lock and a missing file as OperationalError with these texts.
 _SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
+# PostgreSQL's SQLSTATEs for a transaction it aborted so that a concurrent one could go on: the
+# database is there, and the same work run again alone succeeds (services.conflicts).
+CONFLICT_SQLSTATES = {"40P01": "deadlock", "40001": "serialization"}
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -28,9 +31,14 @@ def is_unavailable(error: BaseException) -> bool:
         text = str(error.orig).lower()
         if any(marker in text for marker in _SQLITE_UNAVAILABLE):
             return True
-        # psycopg raises OperationalError for refused, reset and timed-out connections; SQLite
+        # psycopg raises OperationalError for refused, reset and timed-out connections (but
+        # also for a transaction aborted to let another go on, which is no outage); SQLite
         # uses it for locks and files (above). Any other SQLite OperationalError is our bug.
-        return error.orig is not None and type(error.orig).__module__.startswith("psycopg")
+        return (
+            error.orig is not None
+            and type(error.orig).__module__.startswith("psycopg")
+            and getattr(error.orig, "sqlstate", None) not in CONFLICT_SQLSTATES
+        )
     return False
 
 

@@ -9,6 +9,12 @@ then runs once more against the committed state, where the ordinary check finds 
 row and raises exactly the sequential answer (409 naming the field, or 404 when the parent was
 deleted meanwhile). Invariant: no constraint violation caused by a concurrent request reaches the
 client as a 500.
+
+PostgreSQL settles two other conflicts between concurrent transactions by aborting one of them:
+a deadlock (each waits for a row the other locked) and a serialization failure. The aborted one
+would succeed alone, so it is a race too: it becomes the same ``ConcurrentChangeError``, a
+wrapped use case runs once more, and any other answers 409 "try again", not 503: the database
+is there, it only chose this transaction to give way.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy import exc
 
+from rookery.db.availability import CONFLICT_SQLSTATES
 from rookery.errors import ConcurrentChangeError
 
 P = ParamSpec("P")
@@ -27,7 +34,9 @@ T = TypeVar("T")
 
 # SQLSTATE classes (PostgreSQL) and extended result names (SQLite) of the violations a
 # concurrent writer can cause; NOT NULL and CHECK violations are our own bugs and stay 500s.
-_PG_RACES = {"23505": "unique", "23503": "foreign key"}
+_PG_RACES = {"23505": "unique", "23503": "foreign key", **CONFLICT_SQLSTATES}
+# How each kind reads in the client's message.
+_KIND_TEXT = {"deadlock": "deadlock", "serialization": "serialization failure"}
 _SQLITE_RACES = {
     "SQLITE_CONSTRAINT_UNIQUE": "unique",
     "SQLITE_CONSTRAINT_PRIMARYKEY": "unique",
@@ -36,11 +45,14 @@ _SQLITE_RACES = {
 
 
 def race_kind(error: BaseException) -> str | None:
-    """``unique`` or ``foreign key`` when ``error`` is a constraint a concurrent write broke."""
-    if not isinstance(error, exc.IntegrityError):
+    """``unique`` or ``foreign key`` when ``error`` is a constraint a concurrent write broke;
+    ``deadlock`` or ``serialization`` when PostgreSQL aborted this transaction for another."""
+    if not isinstance(error, (exc.IntegrityError, exc.OperationalError)):
         return None
     orig = error.orig
-    if isinstance(orig, sqlite3.IntegrityError):
+    if isinstance(orig, sqlite3.Error):
+        if not isinstance(orig, sqlite3.IntegrityError):
+            return None
         return _SQLITE_RACES.get(getattr(orig, "sqlite_errorname", ""))
     return _PG_RACES.get(str(getattr(orig, "sqlstate", "") or ""))
 
@@ -48,8 +60,9 @@ def race_kind(error: BaseException) -> str | None:
 def concurrent_change_error(error: BaseException) -> ConcurrentChangeError:
     """Our error for a write refused because of a concurrent one (no statement, no values)."""
     kind = race_kind(error) or "integrity"
+    what = _KIND_TEXT.get(kind, f"{kind} constraint")
     return ConcurrentChangeError(
-        f"a concurrent request changed the same data first ({kind} constraint); "
+        f"a concurrent request changed the same data first ({what}); "
         "read the current state and try again"
     )
 
