@@ -17,6 +17,8 @@ from rookery.db.models import Group
 from rookery.errors import ConcurrentChangeError
 from rookery.services.conflicts import settle_races
 from tests.conftest import ServiceFactory
+from tests.support.delivery_log import create_user, hook
+from tests.support.receiver import Receiver
 from tests.support.service import Service
 
 
@@ -32,6 +34,25 @@ def _groups(service: Service) -> tuple[int, int]:
     return ids["left"], ids["right"]
 
 
+def _await_blocked_by(service: Service, holder: int) -> None:
+    """Wait until a transaction waits for a lock that backend ``holder`` holds (pg_locks is
+    read live, each time on a connection of its own)."""
+    query = text(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND :pid = ANY(pg_blocking_pids(pid))"
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with service.app.engine.connect() as connection:
+            if connection.execute(query, {"pid": holder}).scalar_one():
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"nothing waited for backend {holder}")
+
+
+def _backend(connection: Connection) -> int:
+    return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
 class _Deadlock:
     """A use case that locks ``left`` then ``right``; on its first run another connection
     locks ``right`` and then waits for ``left``, so the two wait for each other. The use case
@@ -43,6 +64,7 @@ class _Deadlock:
         self.right = right
         self.runs = 0
         self.other_holds_right = threading.Event()
+        self.other_pid = 0
         self.other_error: BaseException | None = None
         self.other = threading.Thread(target=self._other)
 
@@ -52,6 +74,8 @@ class _Deadlock:
     def _other(self) -> None:
         try:
             with self.service.app.engine.connect() as connection:
+                self.other_pid = _backend(connection)
+                connection.execute(text("SET LOCAL deadlock_timeout = '10s'"))
                 self._set(connection, self.right, "other")
                 self.other_holds_right.set()
                 self._set(connection, self.left, "other")  # waits for the use case
@@ -65,9 +89,10 @@ class _Deadlock:
             uow.session.execute(text("SET LOCAL deadlock_timeout = '100ms'"))
             self._set(uow.session, self.left, "use case")
             if self.runs == 1:
+                mine = _backend(uow.session.connection())
                 self.other.start()
                 assert self.other_holds_right.wait(10)
-                time.sleep(0.3)  # the other is waiting for left by now
+                _await_blocked_by(self.service, mine)  # the other waits for left
             self._set(uow.session, self.right, "use case")
             uow.commit()
         return "done"
@@ -106,3 +131,51 @@ def test_another_use_case_aborted_by_a_deadlock_is_told_to_try_again(
     deadlock.other.join(10)
     assert deadlock.other_error is None, deadlock.other_error
     assert deadlock.descriptions() == ["other", "other"]
+
+
+def test_deleting_a_user_while_a_worker_records_her_answer_succeeds(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """``DELETE /users/gina`` once answered 503 in CI: a deadlock between her deletion,
+    which locks her row and then writes her lane's, and a worker recording her answer. The
+    commit now keeps the worker's order, but any writer taking the two rows in the other
+    order still deadlocks with a deletion. A second connection plays it, checking for
+    deadlocks later than the API does, so PostgreSQL aborts the deletion, which runs once
+    more and answers 200."""
+    hooks = [
+        hook(receiver, "created", "/created"),
+        hook(receiver, "deleted", "/deleted", action="delete_user"),
+    ]
+    service = start_service(hooks, worker=False)
+    if service.app.engine.dialect.name != "postgresql":
+        pytest.skip("a deadlock takes two writing transactions at once: PostgreSQL only")
+    user_id = create_user(service, "gina")  # her lane's row: the delivery waits unsent
+    holds_lane = threading.Event()
+    errors: list[BaseException] = []
+
+    def other_writer() -> None:
+        try:
+            with service.app.engine.connect() as connection:
+                me = _backend(connection)
+                connection.execute(text("SET LOCAL deadlock_timeout = '10s'"))
+                connection.execute(
+                    text("SELECT 1 FROM delivery_lanes WHERE lane LIKE :lane FOR UPDATE"),
+                    {"lane": f"%user:{user_id}"},
+                )
+                holds_lane.set()
+                _await_blocked_by(service, me)  # the deletion holds her row, waits for the lane
+                connection.execute(
+                    text("SELECT 1 FROM users WHERE id = :id FOR UPDATE"), {"id": user_id}
+                )
+                connection.commit()
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    other = threading.Thread(target=other_writer)
+    other.start()
+    assert holds_lane.wait(10)
+    response = service.admin.delete("/users/gina")
+    other.join(10)
+    assert errors == []
+    assert response.status_code == 200, response.text
+    assert service.admin.get("/users/gina").status_code == 404
