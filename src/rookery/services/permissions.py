@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, Table, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from rookery.db import trees
@@ -58,22 +58,36 @@ def _holder(session: Session, ref: HolderRef) -> User | Group:
     return get_user(session, ref.name) if ref.kind == "user" else get_group(session, ref.name)
 
 
-def _rows(session: Session, holder: User | Group, resource_id: int) -> list[Row]:
-    if isinstance(holder, User):
-        return list(
-            session.scalars(
-                select(UserPermission).where(
-                    UserPermission.user_id == holder.id, UserPermission.resource_id == resource_id
-                )
-            )
-        )
-    return list(
-        session.scalars(
-            select(GroupPermission).where(
-                GroupPermission.group_id == holder.id, GroupPermission.resource_id == resource_id
-            )
-        )
+def _rows_of(table: type[Row], owner: Any) -> Select[Any]:
+    return select(table).where(owner == bindparam("owner"), table.resource_id == bindparam("rid"))
+
+
+# Built once: see rookery.services.lookups on why the statements of every request are.
+_ROWS: dict[str, Select[Any]] = {
+    "user": _rows_of(UserPermission, UserPermission.user_id),
+    "group": _rows_of(GroupPermission, GroupPermission.group_id),
+}
+
+
+def _holder_with_rows(
+    model: type[User] | type[Group], table: type[Row], owner: Any
+) -> Select[Any, Any]:
+    return (
+        select(model, table)
+        .outerjoin(table, and_(owner == model.id, table.resource_id == bindparam("rid")))
+        .where(model.name_key == bindparam("key"))
     )
+
+
+_HOLDER_WITH_ROWS: dict[str, Select[Any, Any]] = {
+    "user": _holder_with_rows(User, UserPermission, UserPermission.user_id),
+    "group": _holder_with_rows(Group, GroupPermission, GroupPermission.group_id),
+}
+
+
+def _rows(session: Session, holder: User | Group, resource_id: int) -> list[Row]:
+    kind = "user" if isinstance(holder, User) else "group"
+    return list(session.scalars(_ROWS[kind], {"owner": holder.id, "rid": resource_id}))
 
 
 def _holder_and_rows(
@@ -81,14 +95,9 @@ def _holder_and_rows(
 ) -> tuple[User | Group, list[Row]]:
     """The holder and its permission rows on ``resource_id``, in one statement (404 as
     :func:`_holder` says it when there is no such holder)."""
-    holder_model: type[User] | type[Group] = User if ref.kind == "user" else Group
-    table: type[Row] = UserPermission if ref.kind == "user" else GroupPermission
-    owner = UserPermission.user_id if ref.kind == "user" else GroupPermission.group_id
     found = (
         session.execute(
-            select(holder_model, table)
-            .outerjoin(table, and_(owner == holder_model.id, table.resource_id == resource_id))
-            .where(holder_model.name_key == name_key(ref.name))
+            _HOLDER_WITH_ROWS[ref.kind], {"rid": resource_id, "key": name_key(ref.name)}
         ).all()
         if storable(ref.name)
         else []
@@ -103,16 +112,35 @@ def as_permission(row: Row) -> Permission:
     return Permission(row.name, Access(row.access), Scope(row.scope))
 
 
-def _new_row(holder: User | Group, resource: Resource, perm: Permission) -> Row:
+_TABLES = {
+    "user": cast(Table, UserPermission.__table__),
+    "group": cast(Table, GroupPermission.__table__),
+}
+_INSERT = {kind: table.insert() for kind, table in _TABLES.items()}
+_DELETE = {
+    kind: table.delete().where(table.c.id == bindparam("row_id")) for kind, table in _TABLES.items()
+}
+
+
+def _insert_row(
+    session: Session, holder: User | Group, resource: Resource, perm: Permission
+) -> None:
+    """The permission's row, written at once (no ORM object: nothing reads it back)."""
+    kind = "user" if isinstance(holder, User) else "group"
     values = {
+        f"{kind}_id": holder.id,
         "resource_id": resource.id,
         "name": perm.name,
         "access": perm.access.value,
         "scope": perm.scope.value,
     }
-    if isinstance(holder, User):
-        return UserPermission(user_id=holder.id, **values)
-    return GroupPermission(group_id=holder.id, **values)
+    session.execute(_INSERT[kind], values)
+
+
+def _delete_row(session: Session, row: Row) -> None:
+    """Delete a permission's row at once (the loaded object is not used after)."""
+    kind = "user" if isinstance(row, UserPermission) else "group"
+    session.execute(_DELETE[kind], {"row_id": row.id})
 
 
 def read_permission_body(body: dict[str, Any]) -> Permission:
@@ -208,11 +236,9 @@ def apply_permission(
                     f"{ref.kind}_id": holder.id,
                 },
             )
-        session.delete(existing)
-        session.flush()
+        _delete_row(session, existing)
         _publish(uow, False, holder, resource, root, old)
-    session.add(_new_row(holder, resource, perm))
-    session.flush()
+    _insert_row(session, holder, resource, perm)
     _publish(uow, True, holder, resource, root, perm)
     return holder, existing is None
 
@@ -279,8 +305,7 @@ def remove_permission(
             value=permission_name,
         )
     removed = as_permission(row)
-    session.delete(row)
-    session.flush()
+    _delete_row(session, row)
     _publish(uow, False, holder, resource, root_of(session, resource), removed)
     return removed
 
