@@ -70,7 +70,8 @@ def sessions_valid_from(app: AppContext, user_id: int) -> int | None:
         return None if caller is None else caller.sessions_valid_from
 
 
-def _load(app: AppContext, token: str) -> Principal:
+def load_principal(app: AppContext, token: str) -> Principal:
+    """The caller a session cookie names (NOBODY when it is not valid), read in this thread."""
     ticket = read_ticket(app.secret, token, app.settings.session_expire_seconds, time.time())
     if ticket is None:
         return NOBODY
@@ -88,7 +89,7 @@ async def principal(request: Request) -> Principal:
         return cached
     app = rookery(request)
     token = request.cookies.get(app.settings.cookie_name)
-    found = await run_in_threadpool(_load, app, token) if token else NOBODY
+    found = await run_in_threadpool(load_principal, app, token) if token else NOBODY
     request.state.principal = found
     return found
 

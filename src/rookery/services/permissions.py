@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, select
+from sqlalchemy import BindParameter, Select, Table, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from rookery.db import trees
@@ -36,7 +36,7 @@ from rookery.services.lookups import (
     ANONYMOUS,
     get_group,
     get_user,
-    is_admin,
+    groups_of,
     root_of,
     storable,
 )
@@ -322,10 +322,12 @@ def list_permissions(
     """``{permission_names, permissions}`` applied on a resource (see SPEC §2 query flags)."""
     holder = _holder(session, ref)
     if effective and isinstance(holder, User):
-        chain = _chain(session, holder, resource)
+        groups = groups_of(session, holder)
+        chain = _chain(session, holder, groups, resource)
         root = root_of(session, resource)
         allowed = allowed_permissions(root.service_type or "", resource.resource_type)
-        found = [r.as_dict() for r in resolve_all(allowed, chain, is_admin=is_admin(holder))]
+        admin = any(group.group_name == ADMIN_GROUP for group in groups)
+        found = [r.as_dict() for r in resolve_all(allowed, chain, is_admin=admin)]
     else:
         grants = _level_grants(session, holder, resource.id, with_groups=inherited or resolve)
         shown = resolve_level(grants) if resolve else [(g, g.holder.reason) for g in grants]
@@ -373,23 +375,27 @@ def _level_grants(
     return grants
 
 
-def _chain(session: Session, user: User, resource: Resource) -> list[list[Grant]]:
+_LEVELS: BindParameter[int] = bindparam("levels", expanding=True)
+_USER_ROWS_ON = select(UserPermission).where(
+    UserPermission.user_id == bindparam("owner"), UserPermission.resource_id.in_(_LEVELS)
+)
+_GROUP_ROWS_ON = select(GroupPermission).where(
+    GroupPermission.group_id.in_(bindparam("owners", expanding=True)),
+    GroupPermission.resource_id.in_(_LEVELS),
+)
+
+
+def _chain(
+    session: Session, user: User, user_groups: list[Group], resource: Resource
+) -> list[list[Grant]]:
     """The grants on ``resource`` and each level above it, in three queries for any depth."""
     levels = trees.ancestor_ids(session, resource.id)
     by_level: dict[int, list[Grant]] = {rid: [] for rid in levels}
     me = Holder("user", user.id, user.user_name)
-    for row in session.scalars(
-        select(UserPermission).where(
-            UserPermission.user_id == user.id, UserPermission.resource_id.in_(levels)
-        )
-    ):
+    for row in session.scalars(_USER_ROWS_ON, {"owner": user.id, "levels": levels}):
         by_level[row.resource_id].append(Grant(me, as_permission(row)))
-    groups = {group.id: group_holder(group) for group in user.groups}
-    for group_row in session.scalars(
-        select(GroupPermission).where(
-            GroupPermission.group_id.in_(list(groups)), GroupPermission.resource_id.in_(levels)
-        )
-    ):
+    groups = {group.id: group_holder(group) for group in user_groups}
+    for group_row in session.scalars(_GROUP_ROWS_ON, {"owners": list(groups), "levels": levels}):
         by_level[group_row.resource_id].append(
             Grant(groups[group_row.group_id], as_permission(group_row))
         )
