@@ -65,8 +65,8 @@ def set_session_cookie(response: Response, app: AppContext, user_id: int, valid_
 
 def sessions_valid_from(app: AppContext, user_id: int) -> int | None:
     """The instant the user's sessions are valid from now (None when the user is gone)."""
-    with app.read_session() as session:
-        caller = caller_by_id(session, user_id)
+    with app.read_connection() as connection:
+        caller = caller_by_id(connection, user_id)
         return None if caller is None else caller.sessions_valid_from
 
 
@@ -75,8 +75,8 @@ def load_principal(app: AppContext, token: str) -> Principal:
     ticket = read_ticket(app.secret, token, app.settings.session_expire_seconds, time.time())
     if ticket is None:
         return NOBODY
-    with app.read_session() as session:
-        caller = caller_by_id(session, ticket.user_id)
+    with app.read_connection() as connection:
+        caller = caller_by_id(connection, ticket.user_id)
     if caller is None or not ticket_counts(ticket.issued_at, caller.sessions_valid_from):
         return NOBODY
     return Principal(caller.id, caller.user_name, caller.is_admin)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.config import Settings
@@ -42,6 +42,10 @@ class AppContext(Protocol):
 
     def read_session(self) -> AbstractContextManager[Session]:
         """A session that only reads."""
+        ...
+
+    def read_connection(self) -> AbstractContextManager[Connection]:
+        """A connection that only reads, as a read session's, for Core statements."""
         ...
 
     def uow(self, actor: str | None = None) -> UnitOfWork:

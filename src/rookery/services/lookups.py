@@ -11,9 +11,9 @@ thirteenth pass).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import Connection, Table, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from rookery.db.models import Group, Membership, Resource, User
@@ -36,16 +36,20 @@ _GROUPS_OF = (
     .where(Membership.user_id == bindparam("user_id"))
     .order_by(Group.group_name)
 )
+_USERS, _MEMBERSHIPS, _GROUPS = (
+    cast(Table, model.__table__) for model in (User, Membership, Group)
+)
+# Core columns, not the ORM's: run on a read connection, no session needed.
 _CALLER = select(
-    User.id,
-    User.user_name,
-    User.sessions_valid_from,
+    _USERS.c.id,
+    _USERS.c.user_name,
+    _USERS.c.sessions_valid_from,
     exists().where(
-        Membership.user_id == User.id,
-        Membership.group_id == Group.id,
-        Group.group_name == ADMIN_GROUP,
+        _MEMBERSHIPS.c.user_id == _USERS.c.id,
+        _MEMBERSHIPS.c.group_id == _GROUPS.c.id,
+        _GROUPS.c.group_name == ADMIN_GROUP,
     ),
-).where(User.id == bindparam("user_id"))
+).where(_USERS.c.id == bindparam("user_id"))
 
 
 def storable(name: object) -> bool:
@@ -69,9 +73,9 @@ class Caller(NamedTuple):
     is_admin: bool
 
 
-def caller_by_id(session: Session, user_id: int) -> Caller | None:
+def caller_by_id(reader: Session | Connection, user_id: int) -> Caller | None:
     """The user with id ``user_id`` as a :class:`Caller`, in one statement, or None."""
-    row = session.execute(_CALLER, {"user_id": user_id}).one_or_none()
+    row = reader.execute(_CALLER, {"user_id": user_id}).one_or_none()
     return None if row is None else Caller(row[0], row[1], row[2], bool(row[3]))
 
 
