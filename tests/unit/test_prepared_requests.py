@@ -1,4 +1,5 @@
-"""A delivery's request is prepared once and reused across its retries (delivery/sender.py
+"""A request's unsigned headers are prepared once per webhook and stored headers, and reused
+by its retries and by the other deliveries storing the same headers (delivery/sender.py
 ``PreparedRequests``): only the signatures are made again, for each attempt's time."""
 
 from __future__ import annotations
@@ -57,12 +58,37 @@ def test_a_reloaded_webhook_prepares_the_request_anew() -> None:
     assert again["X-Secret"] == "new"
 
 
-def test_prepared_requests_are_bounded_and_forgotten() -> None:
-    """The oldest prepared request goes first past the bound; a finished one is forgotten."""
+def test_deliveries_storing_the_same_headers_share_one_preparation() -> None:
+    """The claim reads one webhook's stored headers as one shared object: prepared once."""
+    prepared = PreparedRequests()
+    webhook = _webhook(headers={"X-Secret": "s3cret"})
+    stored = {"X-Stored": "1", "X-Secret": REDACTED}
+    first = prepared.headers(claimed(1, headers=stored, next_attempt_at=NOW), webhook, NOW)
+    second = prepared.headers(claimed(2, headers=stored, next_attempt_at=NOW), webhook, NOW)
+    assert second is first
+    assert len(prepared) == 1
+
+
+def test_equal_headers_in_another_object_are_prepared_for_themselves() -> None:
+    """An entry answers only for the very object it was made from, whatever its contents."""
+    prepared = PreparedRequests()
+    webhook = _webhook()
+    first = prepared.headers(_delivery(1), webhook, NOW)
+    other = prepared.headers(
+        claimed(2, headers={"X-Stored": "2"}, next_attempt_at=NOW), webhook, NOW
+    )
+    assert other["X-Stored"] == "2"
+    assert first["X-Stored"] == "1"
+    assert len(prepared) == 2
+
+
+def test_prepared_requests_are_bounded() -> None:
+    """Past the bound the kept preparations start afresh."""
     prepared = PreparedRequests(kept=2)
     webhook = _webhook()
-    for number in (1, 2, 3):
+    for number in (1, 2):
         prepared.headers(_delivery(number), webhook, NOW)
     assert len(prepared) == 2
-    prepared.forget(3)
+    third = prepared.headers(_delivery(3), webhook, NOW)
     assert len(prepared) == 1
+    assert third["X-Stored"] == "1"

@@ -235,6 +235,8 @@ def sqlite_time(moment: datetime | None) -> str | None:
     always with microseconds (so that text order is time order)."""
     if moment is None:
         return None
+    if moment.tzinfo is UTC:  # the usual case: "2026-01-02 03:04:05.000006+00:00", cut
+        return moment.isoformat(" ", "microseconds")[:-6]
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 

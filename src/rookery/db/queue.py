@@ -22,16 +22,19 @@ Invariants:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import Any, cast
 
 from sqlalchemy import (
     Row,
+    String,
     Table,
     and_,
     bindparam,
+    column,
     delete,
     exists,
     func,
@@ -44,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from rookery.db import lanes
 from rookery.db.models import Delivery, DeliveryLane, UTCDateTime, WorkerBeat
+from rookery.db.shared_json import decode_shared
 from rookery.domain.delivery_states import FINISHED, OPEN, DeliveryState
 
 OPEN_STATES = tuple(sorted(OPEN))
@@ -144,10 +148,10 @@ class ClaimedDelivery:
     claimed_by: str | None
     method: str
     url: str
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: bytes | None
     timeout_seconds: float
-    retry_schedule: list[float]
+    retry_schedule: Sequence[float]
     user_id: int | None
     error_status_version: int | None
 
@@ -159,9 +163,20 @@ class ClaimedDelivery:
 
 _CLAIMED_COLUMNS = tuple(f.name for f in fields(ClaimedDelivery))
 _DUE = _CLAIMED_COLUMNS.index("next_attempt_at")
+_HEADERS = _CLAIMED_COLUMNS.index("headers")
+_BY_ID = attrgetter("id")
+_SCHEDULE = _CLAIMED_COLUMNS.index("retry_schedule")
 _DELIVERIES = cast(Table, Delivery.__table__)
 _RETURNED = ", ".join(_CLAIMED_COLUMNS)
 _TYPED = tuple(_DELIVERIES.c[name] for name in _CLAIMED_COLUMNS)
+# SQLite's claim reads its time and JSON columns as the stored text, and
+# :func:`_claimed_from_sqlite` converts them: SQLAlchemy's processors parsed each time with a
+# regular expression and decoded each JSON text anew (docs/BENCHMARKS.md, issue 10,
+# fourteenth pass).
+_RAW = {"next_attempt_at", "headers", "retry_schedule"}
+_TEXTS = tuple(
+    column(name, String) if name in _RAW else _DELIVERIES.c[name] for name in _CLAIMED_COLUMNS
+)
 _TIMES = (bindparam("now", type_=UTCDateTime), bindparam("until", type_=UTCDateTime))
 # Built once: the claim runs after every recorded batch, and building and compiling the
 # ORM statement each time was ~40 % of a claim (docs/BENCHMARKS.md, issue 12 profile).
@@ -241,7 +256,7 @@ _CLAIM_RUNS_SQLITE = (
         """  # noqa: S608 -- the f-string inserts the model's column names, never input
     )
     .bindparams(*_TIMES)
-    .columns(*_TYPED)
+    .columns(*_TEXTS)
 )
 
 
@@ -304,9 +319,8 @@ def claim_due(
         if not taken:
             return []
         rows = connection.execute(_CLAIM_RUNS_SQLITE, {**params, "lanes": json.dumps(taken)})
-    claimed = [ClaimedDelivery(*row) for row in rows]
-    claimed.sort(key=lambda d: d.id)
-    return claimed
+        return sorted((_claimed_from_sqlite(row) for row in rows), key=_BY_ID)
+    return sorted((ClaimedDelivery(*row) for row in rows), key=_BY_ID)
 
 
 def claim_params(
@@ -326,6 +340,15 @@ def claim_params(
         "skip": list(skip),
         "depth": max(1, depth),
     }
+
+
+def _claimed_from_sqlite(row: Sequence[Any]) -> ClaimedDelivery:
+    """A claimed row of :data:`_CLAIM_RUNS_SQLITE` (its time and JSON columns as text)."""
+    values = list(row)
+    values[_DUE] = datetime.fromisoformat(values[_DUE]).replace(tzinfo=UTC)
+    values[_HEADERS] = decode_shared(values[_HEADERS])
+    values[_SCHEDULE] = decode_shared(values[_SCHEDULE])
+    return ClaimedDelivery(*values)
 
 
 def claimed_from_driver(row: Sequence[Any]) -> ClaimedDelivery:

@@ -27,6 +27,7 @@ from functools import cache
 from typing import Any
 
 import psycopg
+from psycopg.types.json import set_json_loads
 from sqlalchemy import URL, Connection, TextClause, exc
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
@@ -41,6 +42,7 @@ from rookery.db.outcomes import (
     record_results,
 )
 from rookery.db.queue import ClaimedDelivery
+from rookery.db.shared_json import decode_shared
 
 TURNS_NAME = "rookery worker turns"  # pg_stat_activity.application_name of LoopTurns
 _DIALECT = postgresql.dialect(paramstyle="pyformat")  # type: ignore[no-untyped-call]
@@ -142,6 +144,8 @@ class LoopTurns:
                 connection = await psycopg.AsyncConnection.connect(
                     self._conninfo, connect_timeout=10
                 )
+                # Only this connection's claims read JSON: decode each distinct text once.
+                set_json_loads(decode_shared, connection)
                 self._connection = connection
             async with connection.pipeline():
                 locked = claimed = None

@@ -19,8 +19,8 @@ it, sent one after another with no turn in between, so a busy lane's next delive
 as soon as the previous one's answer is in. A claim may take a run more than the worker has
 slots for (:mod:`.slots`): it waits on the loop, and starts the moment a slot frees, not a
 turn later. Nothing per delivery is an ORM object: claims are plain values
-(``ClaimedDelivery``) and each delivery's request headers are prepared once, for all its
-attempts (:class:`.sender.PreparedRequests`).
+(``ClaimedDelivery``) and the unsigned request headers are prepared once per webhook, for
+all its deliveries and their attempts (:class:`.sender.PreparedRequests`).
 
 Outages (:mod:`.outage`): every loop survives the database going away. The turn loop backs
 off (0.1 s doubling to 2 s) and tries again; sends already under way finish, and their
@@ -362,8 +362,6 @@ class Worker:
         for result in recorded:
             self._inflight.pop(result.delivery_id, None)
             self._claimed_at.pop(result.delivery_id, None)
-            if result.succeeded:
-                self.prepared.forget(result.delivery_id)
         self.sent += len(recorded)
 
     def _given_back(self, released: list[int]) -> None:
@@ -372,7 +370,6 @@ class Worker:
         for delivery_id in released:
             self._inflight.pop(delivery_id, None)
             self._claimed_at.pop(delivery_id, None)
-            self.prepared.forget(delivery_id)
         gone = set(released)
         self._unsent = [i for i in self._unsent if i not in gone]
 

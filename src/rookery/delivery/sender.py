@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -33,45 +34,54 @@ from rookery.webhooks.signing import signature_headers
 
 EXCERPT_BYTES = 2048
 USER_AGENT = "Rookery-Webhooks"
-PREPARED_KEPT = 4096
+PREPARED_KEPT = 1024
 
 
 class PreparedRequests:
-    """Each delivery's unsigned headers, kept across its retries (bounded, oldest dropped).
+    """The unsigned headers of the requests sent, made once per webhook and stored headers.
 
-    A retry sends the same stored body with the same headers; only the signatures, which
-    carry the attempt's time, are computed again. Kept with the webhook they were made
-    with: a reloaded webhook (maybe other headers) prepares them anew.
+    Every delivery of one webhook stores the same headers, read back as one shared, read-only
+    object (:mod:`rookery.db.shared_json`), so their requests, and each one's retries, send
+    the very same unsigned headers: they are made once and only the signatures, which carry
+    the attempt's time, are computed again. Kept with the webhook they were made with (a
+    reloaded webhook, maybe with other headers, prepares them anew) and the stored headers
+    object itself, so an entry can never answer for another object; bounded, started afresh
+    when full.
     """
 
     def __init__(self, kept: int = PREPARED_KEPT) -> None:
         self.kept = kept
-        self._kept: OrderedDict[int, tuple[WebhookConfig, dict[str, str]]] = OrderedDict()
+        self._kept: dict[tuple[int, int, bool], _Prepared] = {}
 
     def headers(
         self, delivery: ClaimedDelivery, webhook: WebhookConfig, now: datetime
     ) -> dict[str, str]:
         """The request headers of this attempt: the prepared ones and fresh signatures."""
-        found = self._kept.get(delivery.id)
-        if found is not None and found[0] is webhook:
-            fixed = found[1]
+        stored = delivery.headers
+        key = (id(webhook), id(stored), delivery.body is None)
+        found = self._kept.get(key)
+        if found is not None and found.webhook is webhook and found.stored is stored:
+            fixed = found.headers
         else:
             fixed = unsigned_headers(delivery, webhook)
-            self._kept[delivery.id] = (webhook, fixed)
-            if len(self._kept) > self.kept:
-                self._kept.popitem(last=False)
+            if len(self._kept) >= self.kept:
+                self._kept.clear()
+            self._kept[key] = _Prepared(webhook, stored, fixed)
         if not webhook.secrets:
             return fixed
         signed = dict(fixed)
         signed.update(signature_headers(webhook.secrets, delivery.uid, now, delivery.body or b""))
         return signed
 
-    def forget(self, delivery_id: int) -> None:
-        """Drop what was kept for a delivery that is finished."""
-        self._kept.pop(delivery_id, None)
-
     def __len__(self) -> int:
         return len(self._kept)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    webhook: WebhookConfig
+    stored: Mapping[str, str]  # held, so that its id names no other object meanwhile
+    headers: dict[str, str]
 
 
 def make_client(max_connections: int) -> aiohttp.ClientSession:
@@ -97,18 +107,18 @@ def webhook_for(
 ) -> tuple[WebhookConfig | None, str | None]:
     """The webhook to send ``delivery`` with, or None and the reason it must not be sent."""
     webhook = registry.by_key(delivery.webhook_key)
+    if webhook is not None and _redacted(webhook.url) == delivery.url:
+        return webhook, None
     what = f"webhook {delivery.webhook_name!r} for action {delivery.action!r}"
     if webhook is None:
         return None, (
             f"{what} is no longer configured (key {delivery.webhook_key!r}); not sent. "
             "Retry it once the webhook is configured again"
         )
-    if _redacted(webhook.url) != delivery.url:
-        return None, (
-            f"{what} now sends to {redact_url(webhook.url)}, not {delivery.url}; not sent, "
-            "so that its headers and secrets never reach a receiver they were not configured for"
-        )
-    return webhook, None
+    return None, (
+        f"{what} now sends to {redact_url(webhook.url)}, not {delivery.url}; not sent, "
+        "so that its headers and secrets never reach a receiver they were not configured for"
+    )
 
 
 def refused(delivery: ClaimedDelivery, reason: str, worker_id: str) -> AttemptResult:
