@@ -130,7 +130,7 @@ class Settings:
     # After a turn that saw every due lane, the next claim waits this long from that turn's
     # start, so commits close together share a turn (delivery/runner.py; 0: claim at once).
     worker_gather_ms: int = 10
-    api_processes: int = 0  # 0: automatic (cores on PostgreSQL, 1 on SQLite)
+    api_processes: int = 0  # 0: automatic (one per core)
     log_level: str = "INFO"
     session_expire_seconds: int = 86400
     max_body_bytes: int = 1024 * 1024
@@ -313,19 +313,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
     settings = settings.with_overrides(**_limits(env), **_mail(env), **_delivery_upkeep(env))
     if _lookup(env, "ROOKERY_HASH_WORKERS") is None:
-        hashers = automatic_hash_workers(settings.database_url, settings.api_processes)
+        hashers = automatic_hash_workers(settings.api_processes)
         settings = settings.with_overrides(hash_workers=hashers)
     return settings
 
 
-def automatic_hash_workers(database_url: str, api_processes: int, cores: int | None = None) -> int:
+def automatic_hash_workers(api_processes: int, cores: int | None = None) -> int:
     """Hashing threads per API process when ``ROOKERY_HASH_WORKERS`` is unset: the cores shared
-    among the API processes (one process on SQLite, ``ROOKERY_API_PROCESSES`` or one per core
-    on PostgreSQL), at least one and at most :data:`MAX_AUTOMATIC_HASHERS` (each thread keeps
-    its 19 MiB Argon2id block). One thread per process capped a SQLite ``serve`` at one
-    Argon2id at a time (~45 user creations/s at 22 ms each) with a core to spare."""
+    among the API processes (``ROOKERY_API_PROCESSES``, or one per core), at least one and at
+    most :data:`MAX_AUTOMATIC_HASHERS` (each thread keeps its 19 MiB Argon2id block). One
+    thread in a lone API process capped ``serve`` at one Argon2id at a time (~45 user
+    creations/s at 22 ms each) with a core to spare."""
     cores = cores or os.cpu_count() or 1
-    processes = 1 if database_url.startswith("sqlite") else (api_processes or cores)
+    processes = api_processes or cores
     return min(MAX_AUTOMATIC_HASHERS, max(1, cores // max(1, processes)))
 
 

@@ -35,25 +35,25 @@ def test_bad_limits_name_the_setting(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("url", "api_processes", "cores", "hashers"),
+    ("api_processes", "cores", "hashers"),
     [
-        ("sqlite:///r.db", 0, 2, 2),  # SQLite: one API process gets every core
-        ("sqlite:///r.db", 0, 1, 1),
-        ("sqlite:///r.db", 0, 16, 4),  # at most 4: each keeps a 19 MiB block
-        ("postgresql://db/r", 0, 2, 1),  # one API process per core: one thread each
-        ("postgresql://db/r", 1, 4, 4),
-        ("postgresql://db/r", 3, 8, 2),
-        ("postgresql://db/r", 8, 2, 1),  # never none
+        (0, 2, 1),  # one API process per core: one thread each
+        (0, 1, 1),
+        (1, 2, 2),  # one API process gets every core
+        (1, 16, 4),  # at most 4: each keeps a 19 MiB block
+        (1, 4, 4),
+        (3, 8, 2),
+        (8, 2, 1),  # never none
     ],
 )
 def test_hashing_threads_share_the_cores_among_api_processes(
-    url: str, api_processes: int, cores: int, hashers: int
+    api_processes: int, cores: int, hashers: int
 ) -> None:
-    assert automatic_hash_workers(url, api_processes, cores) == hashers
+    assert automatic_hash_workers(api_processes, cores) == hashers
 
 
 def test_hashing_threads_are_automatic_unless_set() -> None:
     sqlite = {**NO_FILE, "ROOKERY_DATABASE_URL": "sqlite:///r.db"}
-    expected = automatic_hash_workers("sqlite:///r.db", 0)
+    expected = automatic_hash_workers(0)
     assert load_settings(sqlite).hash_workers == expected
     assert load_settings({**sqlite, "ROOKERY_HASH_WORKERS": "3"}).hash_workers == 3

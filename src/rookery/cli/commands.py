@@ -36,7 +36,7 @@ def serve(args: argparse.Namespace) -> int:
         overrides["run_worker"] = False
     settings = settings.with_overrides(**overrides)
     backend = parse_database_url(settings.database_url).get_backend_name()
-    processes = hosting.api_processes(settings.api_processes, backend)
+    processes = hosting.api_processes(settings.api_processes)
     workers = hosting.worker_processes(settings.worker_processes, backend)
     # Bound before the database is prepared: a port in use must not cost a generated password.
     sock = listening_socket(settings.host, settings.port)

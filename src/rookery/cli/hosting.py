@@ -17,14 +17,17 @@ Invariants:
 - A child that exits while the parent is not stopping brings the whole tree down, with one
   log line naming it and its exit status, and ``serve`` exits 1: a supervisor (systemd,
   Kubernetes, Docker) restarts one thing, never a half-running service.
-- On SQLite ``serve`` runs one API process and the delivery worker in a process of its own,
-  so the two no longer share one interpreter lock. They share the database file as SQLite
-  allows: one writing transaction at a time across both (``db.engine``'s write turn, made
-  cross-process by a lock file), and the worker is woken by a doorbell the API rings after
-  each commit that queued deliveries (``delivery.doorbell``), as ``NOTIFY`` does on
-  PostgreSQL. Several API processes, or several workers, are refused on SQLite rather than
-  silently lowered: the API processes would queue on the one writer anyway, and a SQLite
-  worker re-queues at start whatever another worker holds.
+- On SQLite ``serve`` runs its API processes (the cores, like PostgreSQL) and the delivery
+  worker in a process of its own, so none shares an interpreter lock with another. They
+  share the database file as SQLite allows: any number of readers, and one writing
+  transaction at a time across all of them (``db.engine``'s write turn, made cross-process
+  by a lock file, the worker's turns first); the worker is woken by a doorbell the API
+  processes ring after each commit that queued deliveries (``delivery.doorbell``), as
+  ``NOTIFY`` does on PostgreSQL. Each process does its reading, parsing, rendering and
+  hashing outside the write turn, so a second API process raised SQLite's write rates by a
+  third (docs/BENCHMARKS.md, "fourteenth pass"). Several workers are refused on SQLite
+  rather than silently lowered: a SQLite worker re-queues at start whatever another worker
+  holds.
 - ``rookery worker --processes N`` (or ``ROOKERY_WORKER_PROCESSES``) supervises N worker
   processes the same way, without a socket; they share the queue as workers on several
   hosts do (each delivery claimed by one worker at a time).
@@ -53,21 +56,13 @@ _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 _PR_SET_PDEATHSIG = 1
 
 
-def api_processes(setting: int, backend: str) -> int:
-    """How many API processes to run: the setting, or the cores (PostgreSQL) / 1 (SQLite)."""
+def api_processes(setting: int) -> int:
+    """How many API processes to run: the setting, or (0) one per core."""
     if setting < 0:
         raise InvalidInputError(
             f"ROOKERY_API_PROCESSES: {setting} is negative (0 means automatic)",
             param="ROOKERY_API_PROCESSES",
         )
-    if backend == "sqlite":
-        if setting > 1:
-            raise InvalidInputError(
-                "ROOKERY_API_PROCESSES: SQLite serves the API from one process (set 1 or 0, "
-                "or use PostgreSQL for several)",
-                param="ROOKERY_API_PROCESSES",
-            )
-        return 1
     return setting or os.cpu_count() or 1
 
 
