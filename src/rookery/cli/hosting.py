@@ -25,7 +25,7 @@ Invariants:
   processes ring after each commit that queued deliveries (``delivery.doorbell``), as
   ``NOTIFY`` does on PostgreSQL. Each process does its reading, parsing, rendering and
   hashing outside the write turn, so a second API process raised SQLite's write rates by
-  14–81 % (docs/BENCHMARKS.md, "fourteenth pass"). Several workers are refused on SQLite
+  14-81 % (docs/BENCHMARKS.md, "fourteenth pass"). Several workers are refused on SQLite
   rather than silently lowered: a SQLite worker re-queues at start whatever another worker
   holds.
 - ``rookery worker --processes N`` (or ``ROOKERY_WORKER_PROCESSES``) supervises N worker
