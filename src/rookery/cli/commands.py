@@ -9,6 +9,7 @@ from rookery.bootstrap import build, load_registry
 from rookery.cli import hosting
 from rookery.cli.heap import freeze_startup_objects
 from rookery.cli.sockets import listening_socket
+from rookery.cli.switching import switch_threads_often
 from rookery.config import load_settings
 from rookery.db.schema import current_revision, upgrade
 from rookery.db.startup import open_database, parse_database_url
@@ -71,6 +72,7 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(rookery, worker_lifespan(rookery) if settings.run_worker else None)
     config = uvicorn.Config(app, log_level="warning", access_log=False, **SERVER_OPTIONS)
     freeze_startup_objects()
+    switch_threads_often()
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

@@ -47,6 +47,7 @@ from collections.abc import Callable
 
 from rookery.bootstrap import Rookery
 from rookery.cli.heap import freeze_startup_objects
+from rookery.cli.switching import switch_threads_often
 from rookery.delivery.doorbell import Doorbell
 from rookery.errors import InvalidInputError
 
@@ -93,6 +94,7 @@ def _run_api(rookery: Rookery, sock: socket.socket, doorbell: Doorbell | None = 
     app = create_app(rookery, None)
     config = uvicorn.Config(app, log_level="warning", access_log=False, **SERVER_OPTIONS)
     freeze_startup_objects()
+    switch_threads_often()
     uvicorn.Server(config).run(sockets=[sock])
 
 
