@@ -197,13 +197,9 @@ def open_heads(
     row). With ``notify`` (PostgreSQL), the same statement sends ``NOTIFY notify, payload``,
     which PostgreSQL delivers once the transaction commits.
     """
-    first: dict[str, OpenedDelivery] = {}
-    for delivery in opened:
-        if delivery.lane not in first or delivery.id < first[delivery.lane].id:
-            first[delivery.lane] = delivery
-    if not first:
+    ordered = first_of_each_lane(opened)
+    if not ordered:
         return
-    ordered = sorted(first.items())  # lane order, as refresh locks them
     if session.get_bind().dialect.name == "postgresql":
         statement = _OPEN_AND_NOTIFY_POSTGRESQL if notify else _OPEN_POSTGRESQL
         session.execute(
@@ -232,6 +228,16 @@ def open_heads(
             for lane, d in ordered
         ],
     )
+
+
+def first_of_each_lane(opened: Sequence[OpenedDelivery]) -> list[tuple[str, OpenedDelivery]]:
+    """Each lane's first (lowest id) of the deliveries ``opened``, in lane order (the order
+    :func:`refresh` locks lanes in)."""
+    first: dict[str, OpenedDelivery] = {}
+    for delivery in opened:
+        if delivery.lane not in first or delivery.id < first[delivery.lane].id:
+            first[delivery.lane] = delivery
+    return sorted(first.items())
 
 
 # open_heads, built once: on PostgreSQL the lanes go as arrays, on SQLite one row per
@@ -266,15 +272,20 @@ _OPEN_AND_NOTIFY_POSTGRESQL = text(
     _OPEN_HEADS + "SELECT pg_notify(:channel, :payload) FROM opened LIMIT 1"  # noqa: S608 -- constants
 ).bindparams(bindparam("since", type_=UTCDateTime))
 # The same upsert on SQLite (min() of two arguments is SQLite's LEAST).
-_OPEN_SQLITE = text(
-    """
-    INSERT INTO delivery_lanes (lane, receiver, head_id, due_at, head_since)
-    VALUES (:lane, :receiver, :head_id, :due_at, :since)
+_OPEN_SQLITE_UPSERT = """
     ON CONFLICT (lane) DO UPDATE SET
         head_id = min(excluded.head_id, delivery_lanes.head_id),
         due_at = CASE WHEN excluded.head_id < delivery_lanes.head_id
                       THEN excluded.due_at ELSE delivery_lanes.due_at END,
         head_since = CASE WHEN excluded.head_id < delivery_lanes.head_id
                           THEN excluded.head_since ELSE delivery_lanes.head_since END
-    """
+"""
+_OPEN_SQLITE = text(
+    "INSERT INTO delivery_lanes (lane, receiver, head_id, due_at, head_since) "
+    "VALUES (:lane, :receiver, :head_id, :due_at, :since)" + _OPEN_SQLITE_UPSERT
 ).bindparams(bindparam("due_at", type_=UTCDateTime), bindparam("since", type_=UTCDateTime))
+# The same for the driver (positional parameters, times as SQLite's text): the outbox's.
+OPEN_SQLITE_DRIVER = (
+    "INSERT INTO delivery_lanes (lane, receiver, head_id, due_at, head_since) "
+    "VALUES (?, ?, ?, ?, ?)" + _OPEN_SQLITE_UPSERT
+)

@@ -10,7 +10,11 @@ Invariants:
   exactly as :func:`rookery.db.lanes.open_heads` would, and the ``NOTIFY``, in one statement:
   a webhook adds no round trip to its change's transaction (docs/BENCHMARKS.md, "One
   statement per event"). Its text is fixed, whatever the number of rows (two JSON
-  documents carry them), so it is compiled once.
+  documents carry them), so it is compiled once;
+- :func:`write_and_open_sqlite` does the same on SQLite in three statements sent straight to
+  the driver, their parameters made here: on SQLite this runs inside the write turn every
+  other writer waits for, and SQLAlchemy's statement and parameter handling was most of what
+  a webhook added to it (docs/BENCHMARKS.md, "fourteenth pass").
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from sqlalchemy import Table, bindparam, insert, text
 from sqlalchemy.orm import Session
 
 from rookery.db import lanes, queue
-from rookery.db.lanes import OpenedDelivery
+from rookery.db.lanes import OPEN_SQLITE_DRIVER, OpenedDelivery
 from rookery.db.models import Event, UTCDateTime
+from rookery.db.outcomes import sqlite_time
 
 _EVENTS = cast(Table, Event.__table__)
 _INSERT_EVENTS = insert(_EVENTS)
@@ -143,3 +148,63 @@ def _json_row(row: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, bytes):
             out[key] = value.hex()
     return out
+
+
+# The f-strings insert constant column names and placeholders, never input.
+_EVENTS_SQLITE = (
+    f"INSERT INTO events ({_names(_EVENT_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in _EVENT_COLUMNS)})"
+)
+_DELIVERY_SQLITE = (
+    f"INSERT INTO deliveries ({_names(_DELIVERY_COLUMNS)}, state, attempt_count) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in _DELIVERY_COLUMNS)}, 'pending', 0) RETURNING id"
+)
+
+
+def write_and_open_sqlite(
+    session: Session,
+    events: Sequence[dict[str, Any]],
+    deliveries: Sequence[dict[str, Any]],
+    since: datetime,
+) -> list[OpenedDelivery]:
+    """SQLite: write ``events`` and ``deliveries`` (in their order, so their ids are too) and
+    make the deliveries their lanes' heads where they come first, as
+    :func:`rookery.db.lanes.open_heads` does; the deliveries as opened."""
+    connection = session.connection()
+    if events:
+        connection.exec_driver_sql(
+            _EVENTS_SQLITE, [_sqlite_values(row, _EVENT_COLUMNS) for row in events]
+        )
+    opened = [
+        OpenedDelivery(
+            connection.exec_driver_sql(
+                _DELIVERY_SQLITE, _sqlite_values(row, _DELIVERY_COLUMNS)
+            ).scalar_one(),
+            row["lane"],
+            row["receiver"],
+            row["next_attempt_at"],
+        )
+        for row in deliveries
+    ]
+    heads = lanes.first_of_each_lane(opened)
+    if heads:
+        moment = sqlite_time(since)
+        connection.exec_driver_sql(
+            OPEN_SQLITE_DRIVER,
+            [(lane, d.receiver, d.id, sqlite_time(d.next_attempt_at), moment) for lane, d in heads],
+        )
+    return opened
+
+
+def _sqlite_values(row: dict[str, Any], columns: Sequence[tuple[str, str]]) -> tuple[Any, ...]:
+    """``row``'s values in ``columns``' order, as SQLite stores them (what the model's types
+    would bind: times as UTC text, JSON as its text, the body as its bytes)."""
+    values = []
+    for column, kind in columns:
+        value = row[column]
+        if kind == "timestamptz":
+            value = sqlite_time(value)
+        elif kind == "json":
+            value = json.dumps(value)
+        values.append(value)
+    return tuple(values)

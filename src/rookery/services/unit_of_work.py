@@ -137,6 +137,22 @@ class UnitOfWork:
             )
             self._commit_and_wake(woken)
             return
+        if (
+            unwritten
+            and not notify
+            and self.deliveries_written == len(unwritten)
+            and not self.deliveries_opened
+            and not self.lanes_touched
+            and not self._postgres()
+        ):
+            # The same common case on SQLite: rows and lanes straight to the driver.
+            events, self.events_unwritten = self.events_unwritten, []
+            self.deliveries_unwritten = []
+            opened = outbox_rows.write_and_open_sqlite(
+                self.session, events, unwritten, datetime.now(UTC)
+            )
+            self._commit_and_wake(frozenset(d.lane for d in opened))
+            return
         self.write_outbox()
         opened, self.deliveries_opened = self.deliveries_opened, []
         # Every delivery written is a new one, whose lane is known: workers are told which.
