@@ -321,7 +321,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 def automatic_hash_workers(api_processes: int, cores: int | None = None) -> int:
     """Hashing threads per API process when ``ROOKERY_HASH_WORKERS`` is unset: the cores shared
     among the API processes (``ROOKERY_API_PROCESSES``, or one per core), at least one and at
-    most :data:`MAX_AUTOMATIC_HASHERS` (each thread keeps its 19 MiB Argon2id block). One
+    most :data:`MAX_AUTOMATIC_HASHERS` (each thread keeps its 7 MiB Argon2id block). One
     thread in a lone API process capped ``serve`` at one Argon2id at a time (~45 user
     creations/s at 22 ms each) with a core to spare."""
     cores = cores or os.cpu_count() or 1

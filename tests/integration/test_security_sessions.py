@@ -19,18 +19,10 @@ from tests.support.envelope import assert_error
 from tests.support.magpie_ticket import mod_auth_tkt, stamp_of
 from tests.support.oversized import post_oversized
 from tests.support.service import Service
-from tests.support.world import PASSWORD
+from tests.support.world import PASSWORD, add_user
 
 NEW_PASSWORD = "another-long-password"
 TWO_MB = 2 * 1024 * 1024
-
-
-def add_user(service: Service, name: str) -> None:
-    """Create a plain user ``name`` with the shared test password."""
-    created = service.admin.post(
-        "/users", json={"user_name": name, "email": f"{name}@example.org", "password": PASSWORD}
-    )
-    assert created.status_code == 201, created.text
 
 
 def cookie_of(client: httpx.Client, service: Service) -> str:

@@ -9,6 +9,14 @@ from tests.support.service import Service
 PASSWORD = "a-long-enough-password"
 
 
+def add_user(service: Service, name: str) -> None:
+    """Create a plain user ``name`` with :data:`PASSWORD`."""
+    created = service.admin.post(
+        "/users", json={"user_name": name, "email": f"{name}@example.org", "password": PASSWORD}
+    )
+    assert created.status_code == 201, created.text
+
+
 def seed_catalog(service: Service, users: Sequence[str] = ("alice",)) -> int:
     """Users, group ``editors``, service ``catalog`` with route ``maps``; returns maps' id."""
     admin = service.admin

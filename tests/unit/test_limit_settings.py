@@ -40,7 +40,7 @@ def test_bad_limits_name_the_setting(value: str) -> None:
         (0, 2, 1),  # one API process per core: one thread each
         (0, 1, 1),
         (1, 2, 2),  # one API process gets every core
-        (1, 16, 4),  # at most 4: each keeps a 19 MiB block
+        (1, 16, 4),  # at most 4: each keeps a 7 MiB block
         (1, 4, 4),
         (3, 8, 2),
         (8, 2, 1),  # never none

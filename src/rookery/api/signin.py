@@ -2,7 +2,8 @@
 
 Invariants: every password check goes through the per-account and per-address throttle and the
 bounded hashing pool; an unknown login costs one dummy verification, so timing tells nothing;
-signing out moves the user's ``sessions_valid_from`` past every cookie issued so far.
+signing out moves the user's ``sessions_valid_from`` past every cookie issued so far; a
+successful sign-in stores a hash made with older Argon2id parameters again with today's.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from rookery.api.auth import principal, rookery, set_session_cookie
 from rookery.api.signin_throttle import SigninThrottle
 from rookery.domain.names import name_key
 from rookery.errors import AuthenticationError, TooManyRequestsError
-from rookery.services.auth import WRONG_CREDENTIALS, Account, find_account, sign_out, signin_input
+from rookery.services.auth import (
+    WRONG_CREDENTIALS,
+    Account,
+    find_account,
+    sign_out,
+    signin_input,
+    upgrade_password_hash,
+)
 
 
 async def check_credentials(request: Request, login_value: Any, password_value: Any) -> Account:
@@ -43,6 +51,9 @@ async def check_credentials(request: Request, login_value: Any, password_value: 
     if not await asyncio.wrap_future(verifying) or account is None:
         raise AuthenticationError(WRONG_CREDENTIALS)
     throttle.succeeded(attempt)
+    if account.hash_is_outdated:
+        uow = app.uow(account.user_name)
+        await run_in_threadpool(upgrade_password_hash, uow, account, password)
     return account
 
 

@@ -37,7 +37,7 @@ from rookery.services.lookups import (
     find_group,
     find_user,
 )
-from rookery.services.passwords import hash_password, verify_password
+from rookery.services.passwords import hash_password, needs_rehash, verify_password
 from rookery.services.unit_of_work import UnitOfWork
 
 WRONG_CREDENTIALS = "wrong user name or password"
@@ -51,6 +51,11 @@ class Account:
     user_name: str
     password_hash: str | None
     sessions_valid_from: int
+
+    @property
+    def hash_is_outdated(self) -> bool:
+        """True when the stored hash was made with older Argon2id parameters than today's."""
+        return self.password_hash is not None and needs_rehash(self.password_hash)
 
 
 def signin_input(login: object, password: object) -> tuple[str, str]:
@@ -91,6 +96,22 @@ def sign_out(uow: UnitOfWork, user_id: int) -> None:
             uow.commit()
 
 
+def upgrade_password_hash(uow: UnitOfWork, account: Account, password: str) -> None:
+    """Store ``password`` hashed with today's parameters, when ``account``'s hash is older.
+
+    Called after a successful sign-in, the one moment the password is known. A hash changed
+    meanwhile (a password change) is left alone. Not a password change: sessions stay valid.
+    """
+    if not account.hash_is_outdated:
+        return
+    upgraded = hash_password(password)
+    with uow:
+        user = uow.session.get(User, account.user_id)
+        if user is not None and user.password_hash == account.password_hash:
+            user.password_hash = upgraded
+            uow.commit()
+
+
 def ensure_built_ins(
     session: Session,
     admin_user: str,
@@ -128,6 +149,8 @@ def ensure_built_ins(
     elif admin_password is not None and not verify_password(admin.password_hash, admin_password):
         admin.password_hash = hash_password(validate_password(admin_password, password_min_length))
         revoke_sessions(admin)
+    elif admin_password is not None and admin.password_hash and needs_rehash(admin.password_hash):
+        admin.password_hash = hash_password(admin_password)  # the same password, today's cost
     _ensure_member(session, admin, admins)
     _ensure_member(session, admin, anonymous)
     remember_bootstrap_admin(session, admin)

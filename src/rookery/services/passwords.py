@@ -1,8 +1,13 @@
-"""Password hashing with Argon2id (argon2-cffi), and the bounded pool sign-ins verify in.
+"""Password hashing with Argon2id (libsodium, through PyNaCl), and the bounded pool sign-ins
+verify in.
 
-Parameters are OWASP's minimum for Argon2id (19 MiB, 2 passes): strong, yet cheap enough that
-creating users in bulk stays fast. Hashes carry their parameters, so raising them later still
-verifies old hashes and ``needs_rehash`` tells when to upgrade.
+Parameters are one of OWASP's equivalent minimum sets for Argon2id: 7 MiB, 5 passes, 1 lane
+(:data:`TODAY`). OWASP rates it as strong as 19 MiB with 2 passes, the set used before: on a CPU
+whose cores share one cache, two 7 MiB blocks stay in it while two 19 MiB blocks do not.
+libsodium picks the fastest code the CPU runs (AVX2 here) and computes the same bytes as the
+reference code argon2-cffi bundles, in less time (docs/BENCHMARKS.md, issue 12's fifteenth
+pass). Hashes carry their parameters: older ones still verify, and :func:`needs_rehash` tells a
+sign-in to store the password again with today's.
 
 Invariants:
 
@@ -11,10 +16,8 @@ Invariants:
   answer time does not tell which user names exist;
 * every Argon2id computation of the process (sign-in, user creation, password change, the
   console, start-up) runs in the process's few hashing threads (``limit_hashing(n)``, n =
-  ``ROOKERY_HASH_WORKERS``); callers wait for the result. At most n blocks of 19 MiB exist at
-  once, and they stay in the same n threads' malloc arenas, reused hash after hash: hashing
-  in the request threads instead left one block in each thread's arena (about 300 MB for 40
-  threads), and returning the block to the OS after each hash doubled the hash's cost;
+  ``ROOKERY_HASH_WORKERS``); callers wait for the result, so at most n blocks of 7 MiB exist
+  at once (libsodium maps each block for one hash and unmaps it after);
 * sign-ins are also admitted: at most ``workers`` + ``backlog`` verifications in progress;
   one more is refused at once with :class:`TooManyRequestsError` instead of queueing, so a
   sign-in flood costs a bounded share of the CPU and cannot starve other requests of threads.
@@ -31,15 +34,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from typing import TypeVar
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from nacl.exceptions import InvalidkeyError
+from nacl.pwhash import argon2id
 
 from rookery.errors import TooManyRequestsError
 
 T = TypeVar("T")
 HASH_NICENESS = 10  # added to the hashing threads' nice value (lower priority)
 MAX_NICENESS = 19  # the lowest priority Linux has
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+PASSES = 5
+MEMORY_KIB = 7168
+TODAY = f"$argon2id$v=19$m={MEMORY_KIB},t={PASSES},p=1$"  # how today's hashes begin
 
 
 class _Hashing:
@@ -89,20 +94,31 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+def _hash_now(password: str) -> str:
+    stored = argon2id.str(password.encode(), opslimit=PASSES, memlimit=MEMORY_KIB * 1024)
+    return stored.decode("ascii")
+
+
 def hash_password(password: str) -> str:
     """Hash ``password`` for storage (in a hashing thread; waits for one)."""
-    return _hashing.submit(_HASHER.hash, password).result()
+    return _hashing.submit(_hash_now, password).result()
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when ``password_hash`` was made with other parameters than today's (or is not an
+    Argon2id hash at all: then nothing verifies against it and a sign-in never gets here)."""
+    return not password_hash.startswith(TODAY)
 
 
 @cache
 def _dummy_hash() -> str:
-    return _HASHER.hash(secrets.token_urlsafe(16))
+    return _hash_now(secrets.token_urlsafe(16))
 
 
 def _verify_now(password_hash: str | None, password: str) -> bool:
     try:
-        matched = _HASHER.verify(password_hash or _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
+        matched = argon2id.verify((password_hash or _dummy_hash()).encode(), password.encode())
+    except (InvalidkeyError, ValueError):  # a mismatch, or a stored value not such a hash
         return False
     return matched and bool(password_hash)
 
