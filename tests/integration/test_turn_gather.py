@@ -1,6 +1,7 @@
 """Under a steady load a worker's claims gather: commits that come closer together than
 ``gather`` share one turn, while a commit after a quiet spell, and a backlog, go at once
-(delivery/runner.py, ``gather``; setting ``ROOKERY_WORKER_GATHER_MS``)."""
+(delivery/runner.py, ``gather``; setting ``ROOKERY_WORKER_GATHER_MS``); on SQLite a busy
+claim stretches the next gather."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from tests.support.receiver import Receiver
 # Far longer than the requests below take, and than a turn: only the gather can explain a
 # wait this long, and the commits made meanwhile cannot miss it.
 GATHER = 3.0
+# Long enough for the answers that just arrived to be recorded (they linger 20 ms at most).
+RECORDED = 0.2
 
 
 def test_commits_close_together_share_a_turn(
@@ -68,3 +71,36 @@ def test_a_backlog_drains_without_gathering(
         thread.stop()
     assert drained < GATHER, drained
     assert sorted(r.json()["user"] for r in receiver.on("/one")) == sorted(names)
+
+
+def test_sqlite_gathers_twice_as_long_after_a_busy_claim(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """On SQLite a claim of three or more (a steady load) makes the next claim gather twice
+    as long, and a claim of one brings the plain gather back; PostgreSQL keeps the plain one."""
+    service = start_service([hook(receiver, "one", "/one")], worker=False)
+    stretch = 2 if service.app.engine.dialect.name == "sqlite" else 1
+    gather = 1.0
+    thread = WorkerThread(service.app, gather=gather).start()
+    try:
+        time.sleep(gather + 0.5)  # quiet
+        create_user(service, "first")  # claimed at once, alone
+        receiver.wait_for(1, "/one", timeout=10)
+        time.sleep(RECORDED)
+        for name in ("second", "third", "fourth"):
+            create_user(service, name)  # gathered: one claim of three
+        receiver.wait_for(4, "/one", timeout=10)
+        busy = time.monotonic()
+        time.sleep(RECORDED)  # a commit before the answers' turn would be claimed by it
+        create_user(service, "after-three")
+        receiver.wait_for(5, "/one", timeout=10)
+        after_three = time.monotonic() - busy
+        calm = time.monotonic()
+        time.sleep(RECORDED)
+        create_user(service, "after-one")
+        receiver.wait_for(6, "/one", timeout=10)
+        after_one = time.monotonic() - calm
+    finally:
+        thread.stop()
+    assert (stretch - 0.3) * gather <= after_three < (stretch + 0.5) * gather, after_three
+    assert 0.5 * gather <= after_one < 1.5 * gather, after_one

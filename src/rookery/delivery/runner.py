@@ -11,8 +11,9 @@ the next commit's turn, unless a delivery may be waiting behind it: wake-ups nam
 their commit queued into, so the worker knows. Under a steady load the claims gather: after
 a turn that saw every due lane, the next claim waits until ``gather`` (setting
 ``ROOKERY_WORKER_GATHER_MS``, 10 ms) has passed since that turn began, so commits that come
-closer together than that share one turn. A commit after a quiet spell is claimed at once,
-and a backlog (a claim that took all it could) is drained without waiting.
+closer together than that share one turn (on SQLite, twice as long after a claim of three or
+more: a steady load). A commit after a quiet spell is claimed at once, and a backlog (a
+claim that took all it could) is drained without waiting.
 
 A claim takes a *run* from each due lane (:mod:`.runs`): its head and the deliveries behind
 it, sent one after another with no turn in between, so a busy lane's next delivery goes out
@@ -78,6 +79,12 @@ DRAIN_SECONDS = 15.0
 RECORD_LINGER_SECONDS = 0.02
 # Lanes whose last queueing the worker remembers (beyond, it forgets them all at once).
 QUEUED_LANES_KEPT = 4096
+# SQLite: after a claim of this many deliveries or more (a steady load), the next claim
+# gathers for STRETCHED_GATHER times the gather. Each of the worker's turns holds the one
+# write turn every API writer waits for; a claim of fewer goes back to the plain gather, so
+# one client's webhooks still go at once.
+BUSY_CLAIM = 3
+STRETCHED_GATHER = 2
 
 
 class Worker:
@@ -100,6 +107,8 @@ class Worker:
         # next claim.
         self.gather = app.settings.worker_gather_ms / 1000 if gather is None else gather
         self._turn_at = float("-inf")  # when the last turn that claimed began (loop.time())
+        self._stretch = STRETCHED_GATHER if app.engine.dialect.name == "sqlite" else 1
+        self._busy = False  # whether the last claim took BUSY_CLAIM deliveries or more
         self.depth = depth
         self.linger = linger  # keep at most poll_seconds: a lingering loop does not poll
         self.doorbell = doorbell
@@ -268,6 +277,7 @@ class Worker:
             self._idle_at = time.monotonic()
         if claimed:
             self._turn_at = began
+            self._busy = len(claimed) >= BUSY_CLAIM
 
     def _budget(self, batch: list[AttemptResult]) -> tuple[int, list[str]]:
         """How many to claim this turn (0: no claim), and the receivers to leave alone."""
@@ -331,11 +341,12 @@ class Worker:
         Only when the last turn saw every lane due then (nothing was left behind for want
         of a slot) and a claim could find something now (a commit came since): the claim
         waits until ``gather`` has passed since the last turn that claimed began. Commits
-        that arrive meanwhile, and answers, share the turn.
+        that arrive meanwhile, and answers, share the turn. On SQLite, after a claim of
+        :data:`BUSY_CLAIM` or more, the gather is :data:`STRETCHED_GATHER` times as long.
         """
         if self.gather <= 0 or not (self._look and self._saw_all):
             return False
-        pause = self._turn_at + self.gather - now
+        pause = self._turn_at + self.gather * (self._stretch if self._busy else 1) - now
         if pause <= 0:
             return False
         await pause_unless_stopped(stop, pause)
