@@ -43,9 +43,11 @@ def test_commits_close_together_share_a_turn(
         thread.stop()
     assert first < GATHER / 2, first
     assert gathered >= GATHER * 0.9, gathered  # the later three waited for the gather
-    # One turn claimed the first, one the other three (with the first's answer); the
-    # answers of the three may take one more.
-    assert claims <= 3, claims
+    # One turn claimed the first, one the other three, one recorded their answers; the
+    # first's answer rides on the three's claim, or takes a turn of its own when the second
+    # commit comes after its linger (a loaded host). Claimed one by one, the three would
+    # have taken three turns of their own.
+    assert claims <= 4, claims
     users = [r.json()["user"] for r in receiver.on("/one")]
     # Each user has a lane of its own: the three claimed together go out side by side.
     assert users[0] == "first", users
