@@ -104,6 +104,31 @@ def tree_pids(pid: int) -> list[int]:
     return found
 
 
+ESTABLISHED, LISTENING = "01", "0A"  # TCP states as /proc/net/tcp writes them
+
+
+def sockets_held(port: int, pids: list[int], state: str = ESTABLISHED) -> list[int]:
+    """How many TCP sockets on local ``port`` in ``state`` each of ``pids`` holds
+    (``/proc/net/tcp*`` for the sockets, ``/proc/PID/fd`` for their owners)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                    inodes.add(fields[9])
+    held = []
+    for pid in pids:
+        count = 0
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = str(fd.readlink())
+                    count += target.startswith("socket:[") and target[8:-1] in inodes
+        held.append(count)
+    return held
+
+
 def memory_mb(pid: int, key: str = "VmHWM") -> float:
     """``VmHWM`` (peak RSS) or ``VmRSS`` of a process, in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -31,12 +31,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from bench.fixtures import SERVICE, ApiSetup
 from bench.harness import (
+    LISTENING,
     ROOKERY,
     Proc,
     admin_cookies,
@@ -48,6 +50,7 @@ from bench.harness import (
     named_cpu_seconds,
     percentile,
     rookery_env,
+    sockets_held,
     tree_pids,
     write_webhooks,
 )
@@ -76,17 +79,29 @@ def start(url: str, hooks: Path | None, workdir: Path, processes: int | None) ->
 
 
 def _phase(
-    base: str, cookies: httpx.Cookies, names: list[list[str]], step: str
-) -> tuple[float, dict[str, int]]:
-    """Run one phase on every client at once; (calls/s, user → response time ns)."""
+    base: str,
+    cookies: httpx.Cookies,
+    names: list[list[str]],
+    step: str,
+    split: Callable[[], str] | None = None,
+) -> tuple[float, dict[str, int], str]:
+    """Run one phase on every client at once; (calls/s, user → response time ns, split).
+
+    ``split``, when given, is called once every client has its connection open (each after
+    its first call): how the connections fell on the API processes, which moves the
+    phase's rate (docs/BENCHMARKS.md, fifteenth pass)."""
     done: dict[str, int] = {}
     errors: list[str] = []
     barrier = threading.Barrier(len(names) + 1)
+    connected = threading.Barrier(len(names) + 1)
 
     def client(mine: list[str]) -> None:
         with httpx.Client(base_url=base, cookies=cookies, timeout=60) as http:
             barrier.wait()
-            for user in mine:
+            for number, user in enumerate(mine):
+                if number == 1:
+                    with contextlib.suppress(threading.BrokenBarrierError):
+                        connected.wait(60)
                 perms = f"/users/{user}/services/{SERVICE}/permissions"
                 if step == "create_user":
                     body = {"user_name": user, "email": f"{user}@example.org", "password": PASSWORD}
@@ -104,12 +119,17 @@ def _phase(
         thread.start()
     barrier.wait()
     started = time.monotonic()
+    fell = ""
+    if all(len(mine) > 1 for mine in names):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            connected.wait(60)
+            fell = split() if split is not None else ""
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
     if errors:
         raise RuntimeError(f"{len(errors)} failed calls, first: {errors[0]}")
-    return sum(len(m) for m in names) / elapsed, done
+    return sum(len(m) for m in names) / elapsed, done, fell
 
 
 def _latencies(receiver: Receiver, action: str, done: dict[str, int], expect: int) -> list[float]:
@@ -184,6 +204,15 @@ class _Cpu:
         )
 
 
+def _split(serve: Proc, base: str) -> str:
+    """The connections each API process (a process holding the listening socket) holds."""
+    port = int(base.rsplit(":", 1)[1])
+    children = tree_pids(serve.pid)[1:]
+    listening = sockets_held(port, children, LISTENING)
+    api = [pid for pid, held in zip(children, listening, strict=True) if held]
+    return "/".join(str(n) for n in sorted(sockets_held(port, api), reverse=True))
+
+
 def _phases(
     args: argparse.Namespace,
     base: str,
@@ -201,9 +230,10 @@ def _phases(
     ):
         before = receiver.stats()["count"]  # counted before: some arrive during the phase
         cpu = _Cpu(serve)
-        rate, done = _phase(base, cookies, names, step)
+        rate, done, fell = _phase(base, cookies, names, step, lambda: _split(serve, base))
         used = _Cpu(serve).since(cpu)
         line = f"  [{args.db}, {label}] {step}: {rate:.1f}/s with {args.clients} clients ({used})"
+        line += f"; connections per API process {fell}"
         if args.hooked:
             lat = _latencies(receiver, action, done, before + len(done))
             line += (
@@ -272,7 +302,7 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
             if hooked:
                 single = [[f"s{k}" for k in range(args.single)]]
                 before = receiver.stats()["count"]
-                rate, done = _phase(base, cookies, single, "create_user")
+                rate, done, _ = _phase(base, cookies, single, "create_user")
                 lat = _latencies(receiver, "create_user", done, before + len(done))
                 print(
                     f"  [{args.db}, {label}] create_user, 1 client: {rate:.1f}/s; webhook latency "
