@@ -484,3 +484,28 @@ def test_form_encoded_bodies_are_accepted(service: Service) -> None:
             )
         ],
     )
+
+
+def test_lone_surrogates_are_refused_naming_the_field(service: Service) -> None:
+    """JSON may escape half of a surrogate pair (``\\ud800``) alone: not Unicode text, and not
+    even writable back in an error. Every such field is a 400 naming it (it was a 500 when
+    the error echoed the value); a whole pair, an emoji, is text like any other."""
+    seed_catalog(service)
+    lone = "\\ud800"
+    cases = [
+        ("POST", "/users", f'{{"user_name": "x{lone}", "email": "x@example.org"}}', "user_name"),
+        ("POST", "/users", f'{{"user_name": "x", "email": "x{lone}@example.org"}}', "email"),
+        ("POST", "/groups", f'{{"group_name": "g", "description": "{lone}"}}', "description"),
+        ("PATCH", "/users/alice", f'{{"password": "long-enough-password{lone}"}}', "password"),
+        ("POST", "/signin", f'{{"user_name": "alice", "password": "{lone}"}}', "password"),
+        ("POST", "/groups", f'{{"group_name": "g", "{lone}": 1}}', "'\\ud800'"),
+    ]
+    problems = []
+    for method, path, body, param in cases:
+        response = service.admin.request(method, path, content=body, headers=JSON)
+        problems += check_error(response, 400, param)
+    assert not problems, "\n".join(problems)
+    paired = '{"group_name": "smiles", "description": "\\ud83d\\ude00"}'
+    created = service.admin.post("/groups", content=paired, headers=JSON)
+    assert created.status_code == 201, created.text
+    assert service.admin.get("/groups/smiles").json()["group"]["description"] == "\U0001f600"

@@ -124,12 +124,13 @@ def test_long_enough_passwords_are_returned_unchanged(password: str, min_length:
         ("p" * 1025, 12, "at most 1024"),
         (123456789012, 12, "string"),
         (None, 12, "string"),
+        ("undecodable-env-\udc80", 12, "lone surrogate"),  # os.environ's surrogateescape
     ],
 )
 def test_bad_passwords_are_refused_without_echoing_them(
     password: object, min_length: int, fragment: str
 ) -> None:
-    """A short, huge or non-string password is invalid, and the error never carries it (at
+    """A short, huge, non-string or non-text password is invalid, and the error never carries it (at
     most its length, as Magpie's ``param.value``)."""
     with pytest.raises(InvalidInputError) as caught:
         validate_password(password, min_length)

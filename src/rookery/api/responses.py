@@ -55,19 +55,19 @@ async def read_body(request: Request) -> dict[str, Any]:
             form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
             raise InvalidInputError("form body is not valid UTF-8", param="body") from None
-        _refuse_nul(form, "body")
+        _refuse_unstorable(form, "body")
         return form
     if content_type.startswith("multipart/"):
         fields = await request.form()
         parts = {k: v for k, v in fields.items() if isinstance(v, str)}
-        _refuse_nul(parts, "body")
+        _refuse_unstorable(parts, "body")
         return parts
     body = _parse_json(raw)
     if not isinstance(body, dict):
         raise InvalidInputError(
             "request body must be a JSON object", param="body", value=type(body).__name__
         )
-    _refuse_nul(body, "body")
+    _refuse_unstorable(body, "body")
     return body
 
 
@@ -86,18 +86,39 @@ def _parse_json(raw: bytes) -> Any:
         raise InvalidInputError("request body is nested too deeply", param="body") from None
 
 
-def _refuse_nul(value: Any, field: str) -> None:
-    """Raise when a string (or key) anywhere in ``value`` holds a NUL character."""
-    if isinstance(value, str) and "\x00" in value:
-        raise InvalidInputError(f"{field} must not contain NUL characters", param=field)
-    if isinstance(value, dict):
+def _refuse_unstorable(value: Any, field: str) -> None:
+    """Raise when a string (or key) anywhere in ``value`` holds a NUL character, or a lone
+    surrogate (JSON's ``\\ud800`` unpaired): neither database stores them, and a surrogate
+    cannot even be written back in an error message."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidInputError(f"{field} must not contain NUL characters", param=field)
+        if not _is_text(value):
+            raise InvalidInputError(
+                f"{field} holds a lone surrogate (an unpaired \\uD800 to \\uDFFF escape), "
+                "which is not Unicode text",
+                param=field,
+            )
+    elif isinstance(value, dict):
         for key, item in value.items():
-            name = key if field == "body" else f"{field}.{key}"
-            _refuse_nul(key, name)
-            _refuse_nul(item, name)
+            shown = key if _is_text(key) else ascii(key)  # the error names it: writable
+            name = shown if field == "body" else f"{field}.{shown}"
+            _refuse_unstorable(key, name)
+            _refuse_unstorable(item, name)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _refuse_nul(item, f"{field}.{index}")
+            _refuse_unstorable(item, f"{field}.{index}")
+
+
+def _is_text(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (a lone surrogate cannot)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def body_schema(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:

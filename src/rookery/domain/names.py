@@ -181,7 +181,23 @@ def validate_password(password: object, min_length: int) -> str:
             value=len(password),
             compare=allowed,
         )
+    if not _utf8(password):
+        raise InvalidInputError(
+            "Password must be Unicode text: it holds a lone surrogate (an unpaired \\uD800 to "
+            "\\uDFFF escape).",
+            param="password",
+            value=len(password),
+        )
     return password
+
+
+def _utf8(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (JSON's ``\\ud800`` alone cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def validate_resource_name(name: object) -> str:
