@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from functools import partial
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rookery.db.availability import is_unavailable, unavailable_error
 from rookery.db.process_lock import ProcessLock
+from rookery.errors import DatabaseUnavailableError
 
 PING_AFTER_IDLE_SECONDS = 1.0
 # What PostgreSQL shows for Rookery's connections (pg_stat_activity.application_name), unless
@@ -166,6 +168,7 @@ class WriteTurn:
         self._waiting: tuple[deque[threading.Lock], deque[threading.Lock]] = (deque(), deque())
 
     def acquire(self, *, first: bool, timeout: float) -> bool:
+        """Take the turn, waiting ``timeout`` seconds at most (0: only if it is free now)."""
         me = threading.get_ident()
         with self._mutex:
             if self._holder == me:
@@ -174,6 +177,8 @@ class WriteTurn:
             if self._holder is None:
                 self._holder, self._depth = me, 1
                 return True
+            if timeout <= 0:
+                return False
             gate = threading.Lock()
             gate.acquire()
             queue = self._waiting[0 if first else 1]
@@ -206,6 +211,42 @@ class WriteTurn:
         self._holder = None
 
 
+class WriteGate:
+    """What a SQLite writer holds for its transaction: its process's :class:`WriteTurn`, then
+    the file's :class:`~rookery.db.process_lock.ProcessLock` (when the file is shared)."""
+
+    def __init__(self, turn: WriteTurn, shared: ProcessLock | None, busy_timeout: float) -> None:
+        self._turn = turn
+        self._shared = shared
+        self._busy_timeout = busy_timeout
+
+    def enter(self, *, first: bool, wait: bool = True) -> bool:
+        """Take both, each within the busy timeout (``wait`` False: only if both are free
+        now); False when they could not be had, and then neither is held."""
+        timeout = self._busy_timeout if wait else 0.0
+        if not self._turn.acquire(first=first, timeout=timeout):
+            return False
+        if self._shared is not None and not self._shared.acquire(timeout, first=first):
+            self._turn.release()
+            return False
+        return True
+
+    def leave(self) -> None:
+        """Hand both on (the file's first: a thread of this process may be next)."""
+        if self._shared is not None:
+            self._shared.release()
+        self._turn.release()
+
+
+# Each SQLite engine's gate, for writers that go past SQLAlchemy (the worker's turns).
+_GATES: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
+
+
+def write_gate(engine: Engine) -> WriteGate:
+    """The gate every writing transaction on SQLite ``engine`` takes (:class:`WriteGate`)."""
+    return _GATES[engine]
+
+
 def _serialize_transactions(
     engine: Engine, busy_timeout: float, shared: ProcessLock | None = None
 ) -> None:
@@ -222,7 +263,8 @@ def _serialize_transactions(
     the lock file, then SQLite's own) is bounded by the busy timeout: a lock held longer
     makes writers fail, not pile up.
     """
-    turn = WriteTurn()
+    gate = WriteGate(WriteTurn(), shared, busy_timeout)
+    _GATES[engine] = gate
 
     def begin(connection: Any) -> None:
         options = connection.get_execution_options()
@@ -230,24 +272,15 @@ def _serialize_transactions(
             # WAL readers see the last commit and never block writers: no lock, no IMMEDIATE.
             connection.exec_driver_sql("BEGIN")
             return
-        first = bool(options.get("rookery_first"))
-        if not turn.acquire(first=first, timeout=busy_timeout):
-            raise _locked()
-        if shared is not None and not shared.acquire(busy_timeout, first=first):
-            turn.release()
-            raise _locked()
+        if not gate.enter(first=bool(options.get("rookery_first"))):
+            raise locked_error()
         connection.info["rookery_locked"] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             connection.info.pop("rookery_locked", None)
-            hand_on()
+            gate.leave()
             raise
-
-    def hand_on() -> None:
-        if shared is not None:
-            shared.release()
-        turn.release()
 
     def end(connection: Any, finish: Callable[[Any], None]) -> None:
         # SQLAlchemy calls these hooks *before* its own COMMIT or ROLLBACK. Handing the turn
@@ -262,14 +295,15 @@ def _serialize_transactions(
             except Exception:  # noqa: S110 -- the driver's own attempt reports it
                 pass
             finally:
-                hand_on()
+                gate.leave()
 
     event.listen(engine, "begin", begin)
     event.listen(engine, "commit", partial(end, finish=lambda dbapi: dbapi.commit()))
     event.listen(engine, "rollback", partial(end, finish=lambda dbapi: dbapi.rollback()))
 
 
-def _locked() -> BaseException:
+def locked_error() -> DatabaseUnavailableError:
+    """The outage a writer that waited the whole busy timeout for its turn raises."""
     locked = sqlite3.OperationalError("database is locked")
     return unavailable_error(exc.OperationalError("BEGIN IMMEDIATE", None, locked))
 

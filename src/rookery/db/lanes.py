@@ -113,6 +113,27 @@ DROP_EMPTIED_POSTGRESQL = text(
 )
 
 
+# SQLite, for the worker's turns at the driver (:mod:`rookery.db.sqlite_turns`): the moves of
+# ``_MOVE`` and ``_DROP`` as the driver takes them, the lanes as one JSON array (``:lanes``).
+# SET expressions read the row as it was: ``head_id`` below is the old head.
+_LOWEST_SQLITE = (
+    "(SELECT min(i.id) FROM deliveries AS i"
+    " WHERE i.lane = delivery_lanes.lane AND i.state IN ('pending', 'sending'))"
+)
+MOVE_ON_SQLITE = f"""
+    UPDATE delivery_lanes
+    SET head_id = coalesce({_LOWEST_SQLITE}, 0),
+        due_at = (SELECT CASE WHEN h.state = 'pending' THEN h.next_attempt_at END
+                  FROM deliveries AS h WHERE h.id = {_LOWEST_SQLITE}),
+        head_since = CASE WHEN head_id = {_LOWEST_SQLITE} THEN head_since ELSE :now END
+    WHERE lane IN (SELECT value FROM json_each(:lanes))
+    RETURNING lane, head_id
+    """  # noqa: S608 -- the f-string inserts a constant subquery, never input
+DROP_EMPTIED_SQLITE = (
+    "DELETE FROM delivery_lanes WHERE lane IN (SELECT value FROM json_each(:lanes)) AND head_id = 0"
+)
+
+
 def refresh(session: Session, receivers: Mapping[str, str], now: datetime) -> None:
     """Bring the rows of the lanes in ``receivers`` (lane → receiver) up to date."""
     if not receivers:

@@ -69,11 +69,11 @@ RECORD_POSTGRESQL = text(
 # SQLite: the same rows as two executemany calls at the driver, their parameters made here
 # (SQLAlchemy's processing of each row's parameters cost a third as much as SQLite's own work
 # on them: docs/BENCHMARKS.md, "runs").
-_ADD_ATTEMPTS_SQLITE = (
+ADD_ATTEMPTS_SQLITE = (
     "INSERT INTO attempts (delivery_id, number, started_at, latency_ms, status_code, error,"
     " response_excerpt, worker) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_MOVE_ON_SQLITE = (
+MOVE_ON_SQLITE = (
     "UPDATE deliveries SET state = ?, completed_at = ?, next_attempt_at = ?, attempt_count = ?,"
     " last_status_code = ?, last_error = ?, lease_until = NULL, claimed_by = NULL,"
     " error_status_version = ? WHERE id = ? AND claimed_by = ?"
@@ -140,9 +140,9 @@ def record_results(
     batch = RecordedBatch.of(session, worker_id, deliveries, results, now)
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        connection.exec_driver_sql(_ADD_ATTEMPTS_SQLITE, [_attempt_values(r) for r in results])
-        moves = [_move_values(row, worker_id) for row in batch.rows]
-        connection.exec_driver_sql(_MOVE_ON_SQLITE, moves)
+        attempts, moves = batch.sqlite_params()
+        connection.exec_driver_sql(ADD_ATTEMPTS_SQLITE, attempts)
+        connection.exec_driver_sql(MOVE_ON_SQLITE, moves)
         # SQLite: this transaction is the only writer, so the rows need no lock first.
         batch.refresh_unheld(session, lanes.move_on(session, sorted(batch.lanes), now), now)
         return
@@ -217,6 +217,11 @@ class RecordedBatch:
             "worker": self.worker_id,
             "lanes": sorted(self.lanes),
         }
+
+    def sqlite_params(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The rows of :data:`ADD_ATTEMPTS_SQLITE` and of :data:`MOVE_ON_SQLITE`."""
+        attempts = [_attempt_values(result) for result in self.results]
+        return attempts, [_move_values(row, self.worker_id) for row in self.rows]
 
     def refresh_unheld(self, session: Session, held: Sequence[str], now: datetime) -> None:
         """Write afresh, the general way, a lane of the batch that had no row to lock.

@@ -117,7 +117,8 @@ class ProcessLock:
         self._files: _Files | None = None
 
     def acquire(self, timeout: float, *, first: bool = False) -> bool:
-        """Take the turn within ``timeout`` seconds; False when it could not be had."""
+        """Take the turn within ``timeout`` seconds (0: only if it is free now, without
+        leaving the calling thread); False when it could not be had."""
         files = self._here()
         with files.mutex:
             # While the waiter works for an abandoned request it may hold the turn on these
@@ -125,6 +126,8 @@ class ProcessLock:
             idle = files.outstanding == 0
         if idle and _free(files, first=first):
             return True
+        if timeout <= 0:
+            return False
         request = _Request(first)
         files.ask(request)
         if request.granted.wait(timeout):

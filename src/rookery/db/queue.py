@@ -170,7 +170,7 @@ _DELIVERIES = cast(Table, Delivery.__table__)
 _RETURNED = ", ".join(_CLAIMED_COLUMNS)
 _TYPED = tuple(_DELIVERIES.c[name] for name in _CLAIMED_COLUMNS)
 # SQLite's claim reads its time and JSON columns as the stored text, and
-# :func:`_claimed_from_sqlite` converts them: SQLAlchemy's processors parsed each time with a
+# :func:`claimed_from_sqlite` converts them: SQLAlchemy's processors parsed each time with a
 # regular expression and decoded each JSON text anew (docs/BENCHMARKS.md, issue 10,
 # fourteenth pass).
 _RAW = {"next_attempt_at", "headers", "retry_schedule"}
@@ -222,8 +222,8 @@ CLAIM_POSTGRESQL = (
     .bindparams(*_TIMES)
     .columns(*_TYPED)
 )
-_TAKE_LANES_SQLITE = text(
-    """
+# SQLite's claim, as the driver takes it too (:mod:`rookery.db.sqlite_turns`).
+TAKE_LANES_SQLITE_SQL = """
     UPDATE delivery_lanes SET due_at = NULL
     WHERE lane IN (
         SELECT lane FROM delivery_lanes
@@ -233,31 +233,26 @@ _TAKE_LANES_SQLITE = text(
     )
     RETURNING lane
     """
-).bindparams(_TIMES[0])
 # Each taken lane's first ``depth`` open deliveries, as far as each is pending and due (a
 # running minimum over the lane: the run stops at its first delivery that is not).
-_CLAIM_RUNS_SQLITE = (
-    text(
-        f"""
-        UPDATE deliveries SET state = 'sending', lease_until = :until, claimed_by = :worker
-        WHERE id IN (
-            SELECT id FROM (
-                SELECT d.id,
-                       min(d.state = 'pending' AND d.next_attempt_at <= :now)
-                           OVER (PARTITION BY d.lane ORDER BY d.id) AS ready
-                FROM json_each(:lanes) AS l JOIN deliveries AS d ON d.id IN (
-                    SELECT i.id FROM deliveries AS i
-                    WHERE i.lane = l.value AND i.state IN ('pending', 'sending')
-                    ORDER BY i.id LIMIT :depth
-                )
-            ) WHERE ready
-        ) AND state = 'pending'
-        RETURNING {_RETURNED}
-        """  # noqa: S608 -- the f-string inserts the model's column names, never input
-    )
-    .bindparams(*_TIMES)
-    .columns(*_TEXTS)
-)
+CLAIM_RUNS_SQLITE_SQL = f"""
+    UPDATE deliveries SET state = 'sending', lease_until = :until, claimed_by = :worker
+    WHERE id IN (
+        SELECT id FROM (
+            SELECT d.id,
+                   min(d.state = 'pending' AND d.next_attempt_at <= :now)
+                       OVER (PARTITION BY d.lane ORDER BY d.id) AS ready
+            FROM json_each(:lanes) AS l JOIN deliveries AS d ON d.id IN (
+                SELECT i.id FROM deliveries AS i
+                WHERE i.lane = l.value AND i.state IN ('pending', 'sending')
+                ORDER BY i.id LIMIT :depth
+            )
+        ) WHERE ready
+    ) AND state = 'pending'
+    RETURNING {_RETURNED}
+    """  # noqa: S608 -- the f-string inserts the model's column names, never input
+TAKE_LANES_SQLITE = text(TAKE_LANES_SQLITE_SQL).bindparams(_TIMES[0])
+CLAIM_RUNS_SQLITE = text(CLAIM_RUNS_SQLITE_SQL).bindparams(*_TIMES).columns(*_TEXTS)
 
 
 # Built once: the outbox writes every event's deliveries with it (docs/BENCHMARKS.md,
@@ -315,11 +310,11 @@ def claim_due(
         rows = connection.execute(CLAIM_POSTGRESQL, params)
     else:
         params["skip"] = json.dumps(params["skip"])
-        taken = connection.execute(_TAKE_LANES_SQLITE, params).scalars().all()
+        taken = connection.execute(TAKE_LANES_SQLITE, params).scalars().all()
         if not taken:
             return []
-        rows = connection.execute(_CLAIM_RUNS_SQLITE, {**params, "lanes": json.dumps(taken)})
-        return sorted((_claimed_from_sqlite(row) for row in rows), key=_BY_ID)
+        rows = connection.execute(CLAIM_RUNS_SQLITE, {**params, "lanes": json.dumps(taken)})
+        return sorted((claimed_from_sqlite(row) for row in rows), key=_BY_ID)
     return sorted((ClaimedDelivery(*row) for row in rows), key=_BY_ID)
 
 
@@ -342,8 +337,8 @@ def claim_params(
     }
 
 
-def _claimed_from_sqlite(row: Sequence[Any]) -> ClaimedDelivery:
-    """A claimed row of :data:`_CLAIM_RUNS_SQLITE` (its time and JSON columns as text)."""
+def claimed_from_sqlite(row: Sequence[Any]) -> ClaimedDelivery:
+    """A claimed row of :data:`CLAIM_RUNS_SQLITE` (its time and JSON columns as text)."""
     values = list(row)
     values[_DUE] = datetime.fromisoformat(values[_DUE]).replace(tzinfo=UTC)
     values[_HEADERS] = decode_shared(values[_HEADERS])

@@ -46,6 +46,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -56,6 +57,7 @@ from rookery.db import lanes, queue
 from rookery.db.availability import is_unavailable
 from rookery.db.outcomes import AttemptResult, RecordedBatch
 from rookery.db.queue import ClaimedDelivery
+from rookery.db.sqlite_turns import SQLiteTurns
 from rookery.db.turns import LoopTurns, record_and_claim
 from rookery.delivery.doorbell import Doorbell
 from rookery.delivery.heartbeat import Heartbeat
@@ -156,10 +158,11 @@ class Worker:
         self.retention = Retention(app, self.outages)
         self.listener: Listener | None = None
         self._connection: Connection | None = None  # the turns' own (on a thread)
-        # PostgreSQL: the usual turn goes from this loop, with no thread hop (db.turns).
-        self._loop_turns = (
-            LoopTurns(app.engine.url) if app.engine.dialect.name == "postgresql" else None
-        )
+        # The usual turn goes from this loop, with no thread hop: on PostgreSQL always
+        # (db.turns), on SQLite when no other writer holds the write turn (db.sqlite_turns).
+        postgresql = app.engine.dialect.name == "postgresql"
+        self._loop_turns = LoopTurns(app.engine.url) if postgresql else None
+        self._sqlite_turns = None if postgresql else SQLiteTurns(app.engine)
 
     @property
     def database_trouble(self) -> str | None:
@@ -196,6 +199,8 @@ class Worker:
                 await asyncio.to_thread(self._close_connection)
                 if self._loop_turns is not None:
                     await self._loop_turns.close()
+                if self._sqlite_turns is not None:
+                    self._sqlite_turns.close()
                 if not self._inflight:
                     with suppress(Exception):
                         await asyncio.to_thread(self.heartbeat.forget)
@@ -496,10 +501,12 @@ class Worker:
         return result
 
     async def _take_turn(self, turn: _Turn) -> list[ClaimedDelivery]:
-        """One turn: on PostgreSQL from this loop when it only records and claims (the usual
-        turn); on a thread when it gives claims back, follows a failed turn or changes a
-        user's status (:meth:`_store`). Recorded results leave ``turn.batch``."""
-        if self._loop_turns is None or turn.held is not None or turn.unsent:
+        """One turn. When it only records and claims (the usual turn): on PostgreSQL from
+        this loop; on SQLite from this loop when the write turn is free, else on a thread
+        that waits for it. On a thread, through the session, when it gives claims back,
+        follows a failed turn or changes a user's status (:meth:`_store`). Recorded results
+        leave ``turn.batch``."""
+        if turn.held is not None or turn.unsent:
             return await asyncio.to_thread(self._store, turn)
         now = datetime.now(UTC)
         batch = turn.batch
@@ -507,7 +514,18 @@ class Worker:
         if batch and recorded is None:
             return await asyncio.to_thread(self._store, turn)
         claim = queue.claim_params(self.id, turn.want, self.lease, now, turn.full, self.depth)
-        claimed, unheld = await self._loop_turns.record_and_claim(recorded, claim, now)
+        if self._loop_turns is not None:
+            claimed, unheld = await self._loop_turns.record_and_claim(recorded, claim, now)
+        else:
+            assert self._sqlite_turns is not None
+            sqlite = self._sqlite_turns
+            done = sqlite.record_and_claim(recorded, claim, now, wait=False)
+            if done is None:  # another writer holds the turn: wait for it off the loop
+                done = await asyncio.to_thread(
+                    partial(sqlite.record_and_claim, recorded, claim, now, wait=True)
+                )
+            assert done is not None
+            claimed, unheld = done
         batch.clear()
         if unheld:  # rows gone missing (a bulk load rebuilt the lanes): write them afresh
             await asyncio.to_thread(self._refresh_lanes, unheld, now)
