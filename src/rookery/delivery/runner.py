@@ -151,6 +151,7 @@ class Worker:
         self._wake_queued = False  # a wake-up is on its way to the loop: later ones ride on it
         self.sent = 0
         self.turns = 0  # turns that committed
+        self.loop_turns = 0  # of those, turns taken on the event loop (no thread hop)
         self.outages = OutageLog()
         self.heartbeat = Heartbeat(app, self.id, lambda: list(self._inflight), lease, self.outages)
         self.store_outage = Outage("recording attempts and claiming deliveries", self.outages)
@@ -516,6 +517,7 @@ class Worker:
         claim = queue.claim_params(self.id, turn.want, self.lease, now, turn.full, self.depth)
         if self._loop_turns is not None:
             claimed, unheld = await self._loop_turns.record_and_claim(recorded, claim, now)
+            self.loop_turns += 1
         else:
             assert self._sqlite_turns is not None
             sqlite = self._sqlite_turns
@@ -524,6 +526,8 @@ class Worker:
                 done = await asyncio.to_thread(
                     partial(sqlite.record_and_claim, recorded, claim, now, wait=True)
                 )
+            else:
+                self.loop_turns += 1
             assert done is not None
             claimed, unheld = done
         batch.clear()
@@ -732,6 +736,11 @@ def run_forever(app: WorkerHost, doorbell: Doorbell | None = None) -> None:
         LOG.info("worker started")
         worker = Worker(app, doorbell=doorbell)
         await worker.run(stop)
-        LOG.info("worker stopped: %d attempts recorded in %d turns", worker.sent, worker.turns)
+        LOG.info(
+            "worker stopped: %d attempts recorded in %d turns (%d of them on the event loop)",
+            worker.sent,
+            worker.turns,
+            worker.loop_turns,
+        )
 
     asyncio.run(main())
