@@ -1,9 +1,12 @@
 """The delivery worker: claim due deliveries, send them concurrently, record the outcomes.
 
-One asyncio loop per worker. Database calls run in threads (SQLAlchemy is synchronous);
-HTTP runs on the loop with one pooled aiohttp session. The worker wakes at once when a commit
-in this process queued deliveries (``Rookery.wake_worker``) or, on PostgreSQL, when any
-process did (``LISTEN rookery_deliveries``); otherwise it polls. The database work is done
+One asyncio loop per worker. Database calls run in threads (SQLAlchemy is synchronous),
+except the usual turn, which goes from the loop: on PostgreSQL always (:mod:`rookery.db.turns`),
+on SQLite at the driver when no other writer holds the write turn
+(:mod:`rookery.db.sqlite_turns`). HTTP runs on the loop with one pooled aiohttp session.
+The worker wakes at once when a commit in this process queued deliveries
+(``Rookery.wake_worker``) or, on PostgreSQL, when any process did (``LISTEN
+rookery_deliveries``); otherwise it polls. The database work is done
 in *turns* (:mod:`rookery.db.turns`): one transaction records every answer that arrived since
 the last turn and claims up to the budget, and a burst of wake-ups (commits, answers) costs
 one turn, not one claim each. When the worker is quiet, an answer waits (20 ms at most) for
