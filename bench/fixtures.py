@@ -7,11 +7,14 @@ benchmark queues its events quickly with no worker running.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from bench.harness import admin_cookies, settings_for
+from bench.harness import admin_cookies, database, settings_for, webhook, write_webhooks
 
 SERVICE = "bench"
 
@@ -89,3 +92,16 @@ def queue_group_permission_events(
         return written
     finally:
         app.engine.dispose()
+
+
+@contextmanager
+def queued_database(db: str, rows: int, lanes: int, prefix: str) -> Iterator[tuple[str, int]]:
+    """A fresh ``db`` database (in a temporary directory named ``prefix``...) holding ``rows``
+    create_group_permission deliveries in ``lanes`` lanes to a receiver nobody runs: its URL,
+    and how many were queued. For benchmarks of the queue's own statements."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        workdir = Path(tmp)
+        item = webhook("h0", "create_group_permission", "http://127.0.0.1:9/h0")
+        hooks = write_webhooks(workdir / "queued.yml", [item])
+        with database(db, workdir) as url:
+            yield url, queue_group_permission_events(url, hooks, rows, lanes)

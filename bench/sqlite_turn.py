@@ -15,15 +15,12 @@ included: it runs in this process) and wall time per turn.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.fixtures import queue_group_permission_events
-from bench.harness import database, webhook, write_webhooks
+from bench.fixtures import queued_database
 
 LANES = 200
 WORKER = "bench-sqlite-turns"
@@ -91,33 +88,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rows < 2 * args.rounds * args.turns * args.want:
         parser.error("--rows must be at least 2 * rounds * turns * want: every turn claims")
-    with tempfile.TemporaryDirectory(prefix="rookery-sqlite-turns-") as tmp:
-        workdir = Path(tmp)
-        item = webhook("h0", "create_group_permission", "http://127.0.0.1:9/h0")
-        hooks = write_webhooks(workdir / "turns.yml", [item])
-        with database("sqlite", workdir) as url:
-            queued = queue_group_permission_events(url, hooks, args.rows, LANES)
-            print(
-                f"sqlite_turn: {queued:,} deliveries in {LANES} lanes; turns that record the "
-                f"last turn's answers and claim up to {args.want}",
-                flush=True,
-            )
-            paths, close = _paths(url)
-            try:
-                for _ in range(args.rounds):
-                    for name, turn in paths.items():
-                        sent: list[ClaimedDelivery] = []
-                        cpu, wall = time.process_time(), time.perf_counter()
-                        for _ in range(args.turns):
-                            sent = turn(sent, args.want)
-                        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-                        print(
-                            f"  {name}: {1e6 * cpu / args.turns:,.0f} µs of CPU per turn, "
-                            f"{1e6 * wall / args.turns:,.0f} µs wall",
-                            flush=True,
-                        )
-            finally:
-                close()
+    with queued_database("sqlite", args.rows, LANES, "rookery-sqlite-turns-") as (url, queued):
+        print(
+            f"sqlite_turn: {queued:,} deliveries in {LANES} lanes; turns that record the "
+            f"last turn's answers and claim up to {args.want}",
+            flush=True,
+        )
+        paths, close = _paths(url)
+        try:
+            for _ in range(args.rounds):
+                for name, turn in paths.items():
+                    sent: list[ClaimedDelivery] = []
+                    cpu, wall = time.process_time(), time.perf_counter()
+                    for _ in range(args.turns):
+                        sent = turn(sent, args.want)
+                    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                    print(
+                        f"  {name}: {1e6 * cpu / args.turns:,.0f} µs of CPU per turn, "
+                        f"{1e6 * wall / args.turns:,.0f} µs wall",
+                        flush=True,
+                    )
+        finally:
+            close()
     return 0
 
 

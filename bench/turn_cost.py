@@ -15,16 +15,14 @@ as a cost that grows with ``--rows``.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from bench.fixtures import queue_group_permission_events
-from bench.harness import cpu_seconds, database, webhook, write_webhooks
+from bench.fixtures import queued_database
+from bench.harness import cpu_seconds
 
 LANES = 200
 WORKER = "bench-turns"
@@ -89,13 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=4_000)
     parser.add_argument("--turns", type=int, default=400)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="rookery-turns-") as tmp:
-        workdir = Path(tmp)
-        item = webhook("h0", "create_group_permission", "http://127.0.0.1:9/h0")
-        hooks = write_webhooks(workdir / "turns.yml", [item])
-        with database("postgresql", workdir) as url:
-            queued = queue_group_permission_events(url, hooks, args.rows, LANES)
-            claim_wall, claim_cpu, record_wall, record_cpu, done = measure(url, args.turns)
+    with queued_database("postgresql", args.rows, LANES, "rookery-turns-") as (url, queued):
+        claim_wall, claim_cpu, record_wall, record_cpu, done = measure(url, args.turns)
     print(f"turn_cost on postgresql: {queued:,} deliveries in {LANES} lanes, {done} turns of each")
     for kind, wall, cpu in (("claim", claim_wall, claim_cpu), ("record", record_wall, record_cpu)):
         print(f"  {kind} one: {1e6 * wall:,.0f} µs wall, backend CPU {1e6 * cpu:,.0f} µs")

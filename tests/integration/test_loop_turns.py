@@ -8,11 +8,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import exc, func, make_url, select
+from sqlalchemy import exc, make_url, select
 
 from rookery.db import queue
 from rookery.db.availability import is_unavailable
-from rookery.db.models import Attempt, Delivery, DeliveryLane
+from rookery.db.models import Delivery
 from rookery.db.outcomes import RecordedBatch
 from rookery.db.queue import ClaimedDelivery
 from rookery.db.turns import LoopTurns
@@ -20,6 +20,7 @@ from rookery.domain.delivery_states import DeliveryState
 from tests.conftest import ServiceFactory
 from tests.support.attempts import answered
 from tests.support.delivery_log import create_user, hook
+from tests.support.queue_state import queue_counts
 from tests.support.receiver import Receiver
 from tests.support.service import Service
 from tests.support.tcp_proxy import TcpProxy
@@ -50,14 +51,6 @@ async def _turn(turns: LoopTurns, sent: list[ClaimedDelivery]) -> list[ClaimedDe
     return claimed
 
 
-def _counts(service: Service) -> tuple[list[DeliveryState], int, int]:
-    with service.app.session() as session:
-        states = list(session.scalars(select(Delivery.state).order_by(Delivery.id)))
-        attempts = session.scalar(select(func.count()).select_from(Attempt)) or 0
-        lanes = session.scalar(select(func.count()).select_from(DeliveryLane)) or 0
-    return states, attempts, lanes
-
-
 def test_a_turn_from_the_loop_records_and_claims_one_at_a_time(
     start_service: ServiceFactory, receiver: Receiver
 ) -> None:
@@ -76,7 +69,7 @@ def test_a_turn_from_the_loop_records_and_claims_one_at_a_time(
     taken = asyncio.run(go())
     assert [len(claimed) for claimed in taken] == [1, 1, 1, 0]  # the lane, one at a time
     assert taken[0][0].id < taken[1][0].id < taken[2][0].id
-    assert _counts(service) == ([DeliveryState.DELIVERED] * 3, 3, 0)
+    assert queue_counts(service) == ([DeliveryState.DELIVERED] * 3, 3, 0)
 
 
 def test_a_cut_connection_is_an_outage_and_the_next_turn_records_what_it_could_not(
@@ -104,7 +97,7 @@ def test_a_cut_connection_is_an_outage_and_the_next_turn_records_what_it_could_n
                 await turns.close()
 
         (second,) = asyncio.run(go())
-    states, attempts, _ = _counts(service)
+    states, attempts, _ = queue_counts(service)
     assert states[0] == DeliveryState.DELIVERED
     assert attempts == 1  # the failed turns wrote nothing
     assert second.id == sorted(_ids(service))[1]  # the lane moved on to its second

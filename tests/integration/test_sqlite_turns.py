@@ -13,11 +13,11 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert
 
 from rookery.db import queue
 from rookery.db.availability import is_unavailable
-from rookery.db.models import Attempt, Delivery, DeliveryLane, WorkerBeat
+from rookery.db.models import WorkerBeat
 from rookery.db.outcomes import RecordedBatch
 from rookery.db.queue import ClaimedDelivery
 from rookery.db.sqlite_turns import SQLiteTurns
@@ -26,6 +26,7 @@ from rookery.errors import DatabaseUnavailableError
 from tests.conftest import ServiceFactory
 from tests.support.attempts import answered
 from tests.support.delivery_log import create_user, hook
+from tests.support.queue_state import queue_counts
 from tests.support.receiver import Receiver
 from tests.support.service import Service
 
@@ -60,14 +61,6 @@ def _turn(
     return claimed
 
 
-def _counts(service: Service) -> tuple[list[DeliveryState], int, int]:
-    with service.app.session() as session:
-        states = list(session.scalars(select(Delivery.state).order_by(Delivery.id)))
-        attempts = session.scalar(select(func.count()).select_from(Attempt)) or 0
-        lanes = session.scalar(select(func.count()).select_from(DeliveryLane)) or 0
-    return states, attempts, lanes
-
-
 def _states_read(service: Service) -> list[str]:
     """The deliveries' states, read without taking the write turn (another writer holds it)."""
     path = service.app.engine.url.database
@@ -96,7 +89,7 @@ def test_a_turn_at_the_driver_records_and_claims_one_at_a_time(
     assert first[0].next_attempt_at.tzinfo is UTC
     assert first[0].claimed_by == WORKER
     # Every delivery delivered, once each, and the emptied lane's row gone.
-    assert _counts(service) == ([DeliveryState.DELIVERED] * 3, 3, 0)
+    assert queue_counts(service) == ([DeliveryState.DELIVERED] * 3, 3, 0)
 
 
 def test_another_writer_makes_a_loop_turn_give_way_and_a_waiting_turn_follow_it(
@@ -136,7 +129,7 @@ def test_another_writer_makes_a_loop_turn_give_way_and_a_waiting_turn_follow_it(
     assert got
     assert got[0] is not None
     assert len(got[0]) == 1
-    assert _counts(service)[0] == [DeliveryState.SENDING] + [DeliveryState.PENDING] * 2
+    assert queue_counts(service)[0] == [DeliveryState.SENDING] + [DeliveryState.PENDING] * 2
 
 
 def test_a_lock_held_past_the_busy_timeout_is_an_outage_and_the_next_turn_records(
@@ -162,6 +155,6 @@ def test_a_lock_held_past_the_busy_timeout_is_an_outage_and_the_next_turn_record
     assert second is not None
     assert len(second) == 1
     assert second[0].id > first[0].id
-    states, attempts, _ = _counts(service)
+    states, attempts, _ = queue_counts(service)
     assert states == [DeliveryState.DELIVERED, DeliveryState.SENDING, DeliveryState.PENDING]
     assert attempts == 1  # the failed turn wrote nothing
