@@ -98,3 +98,24 @@ def test_the_turn_is_taken_at_once_when_free_and_given_back(tmp_path: Path) -> N
     other = _holder(tmp_path / "db-turn", "other")
     assert _says(other) == "other"
     _let_go(other)
+
+
+def test_a_turn_asked_without_waiting_is_refused_at_once_and_leaves_no_wait(
+    tmp_path: Path,
+) -> None:
+    """A zero timeout (the worker's turns from its event loop) never blocks: held by another
+    process, the turn is refused at once, and no wait is left behind to take it later."""
+    path = tmp_path / "db-turn"
+    holder = _holder(path, "holder")
+    assert _says(holder) == "holder"
+    lock = ProcessLock(str(path))
+    began = time.monotonic()
+    assert lock.acquire(0.0, first=True) is False
+    assert lock.acquire(0.0) is False
+    assert time.monotonic() - began < 0.5
+    _let_go(holder)
+    assert lock.acquire(0.0) is True  # free at once: no waiter of ours holds it
+    lock.release()
+    other = _holder(path, "other")
+    assert _says(other) == "other"
+    _let_go(other)

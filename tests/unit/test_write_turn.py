@@ -82,3 +82,27 @@ def test_many_threads_never_hold_the_turn_together() -> None:
         thread.join(60)
     assert overlaps == []
     assert taken == [200] * 8
+
+
+def test_a_turn_asked_without_waiting_is_refused_at_once_and_not_queued() -> None:
+    """A zero timeout refuses a held turn without waiting, and leaves nothing queued: once
+    released, the turn is free for the next thread that asks without waiting."""
+    turn = WriteTurn()
+    assert turn.acquire(first=False, timeout=1)
+    results: list[bool] = []
+
+    def ask() -> None:
+        began = time.monotonic()
+        results.append(turn.acquire(first=True, timeout=0))
+        results.append(time.monotonic() - began < 0.5)
+
+    other = threading.Thread(target=ask)
+    other.start()
+    other.join(10)
+    assert results == [False, True]
+    turn.release()
+    again: list[bool] = []
+    third = threading.Thread(target=lambda: again.append(turn.acquire(first=False, timeout=0)))
+    third.start()
+    third.join(10)
+    assert again == [True]  # not handed to a gate left behind by the refused ask
