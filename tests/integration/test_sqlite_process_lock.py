@@ -6,6 +6,7 @@ gives up at its timeout without keeping it, and a waiting worker goes before wai
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -117,5 +118,46 @@ def test_a_turn_asked_without_waiting_is_refused_at_once_and_leaves_no_wait(
     assert lock.acquire(0.0) is True  # free at once: no waiter of ours holds it
     lock.release()
     other = _holder(path, "other")
+    assert _says(other) == "other"
+    _let_go(other)
+
+
+def test_a_wait_on_the_event_loop_lets_the_loop_run_and_ends_when_the_turn_is_free(
+    tmp_path: Path,
+) -> None:
+    """The worker's turns wait for another process's transaction on their event loop: the
+    loop keeps running meanwhile, the turn is theirs once released, and a wait that runs out
+    keeps nothing."""
+    path = tmp_path / "db-turn"
+    holder = _holder(path, "holder")
+    assert _says(holder) == "holder"
+    lock = ProcessLock(str(path))
+
+    async def go() -> tuple[bool, bool, int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        gave_up = await lock.acquire_on_loop(0.2, first=True)
+        waiting = asyncio.create_task(lock.acquire_on_loop(10, first=True))
+        await asyncio.sleep(0.2)
+        assert not waiting.done()
+        await asyncio.to_thread(_let_go, holder)
+        got = await waiting
+        ticker.cancel()
+        return gave_up, got, ticks
+
+    gave_up, got, ticks = asyncio.run(go())
+    assert gave_up is False
+    assert got is True
+    assert ticks >= 20  # the loop ran on while both waits were pending
+    other = _holder(path, "other")
+    time.sleep(0.2)  # the other process waits: the turn is held here
+    lock.release()
     assert _says(other) == "other"
     _let_go(other)

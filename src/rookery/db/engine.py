@@ -231,6 +231,25 @@ class WriteGate:
             return False
         return True
 
+    async def enter_from_loop(self) -> bool | None:
+        """Take both as a first writer, from an event loop that keeps running meanwhile:
+        None when another thread of this process holds its turn (wait on a thread instead);
+        else the file's lock, waited for on the loop at most the busy timeout (False when it
+        ran out, and then neither is held). The process's turn is held by the loop's thread
+        while it waits: nothing else on that loop may write."""
+        if not self._turn.acquire(first=True, timeout=0):
+            return None
+        try:
+            if self._shared is None or await self._shared.acquire_on_loop(
+                self._busy_timeout, first=True
+            ):
+                return True
+        except BaseException:
+            self._turn.release()
+            raise
+        self._turn.release()
+        return False
+
     def leave(self) -> None:
         """Hand both on (the file's first: a thread of this process may be next)."""
         if self._shared is not None:

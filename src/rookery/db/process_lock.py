@@ -22,11 +22,14 @@ Invariants:
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import fcntl
 import os
 import queue
 import threading
+from collections.abc import Callable
+from contextlib import suppress
 
 
 class _Answer(enum.Enum):
@@ -35,12 +38,13 @@ class _Answer(enum.Enum):
     ABANDONED = "abandoned"
 
 
-class _Request:
+class Request:
     """One caller's wait for the turn, answered once: granted, or abandoned by its caller."""
 
-    def __init__(self, first: bool) -> None:
+    def __init__(self, first: bool, on_grant: Callable[[], None] | None = None) -> None:
         self.first = first
         self.granted = threading.Event()
+        self._on_grant = on_grant
         self._mutex = threading.Lock()
         self._answer = _Answer.WAITING
 
@@ -51,6 +55,8 @@ class _Request:
                 return False
             self._answer = _Answer.GRANTED
         self.granted.set()
+        if self._on_grant is not None:
+            self._on_grant()
         return True
 
     def abandon(self) -> bool:
@@ -72,10 +78,10 @@ class _Files:
         self.pid = os.getpid()
         self.outstanding = 0  # requests the waiter has not finished (guarded by mutex)
         self.mutex = threading.Lock()
-        self._requests: queue.SimpleQueue[_Request] = queue.SimpleQueue()
+        self._requests: queue.SimpleQueue[Request] = queue.SimpleQueue()
         threading.Thread(target=self._wait_loop, name="rookery-write-turn", daemon=True).start()
 
-    def ask(self, request: _Request) -> None:
+    def ask(self, request: Request) -> None:
         with self.mutex:
             self.outstanding += 1
         self._requests.put(request)
@@ -128,11 +134,38 @@ class ProcessLock:
             return True
         if timeout <= 0:
             return False
-        request = _Request(first)
+        request = Request(first)
         files.ask(request)
         if request.granted.wait(timeout):
             return True
         return request.abandon()
+
+    async def acquire_on_loop(self, timeout: float, *, first: bool = False) -> bool:
+        """:meth:`acquire`, from an event loop that keeps running while it waits: the waiter
+        thread takes the turn and wakes the loop (no thread of the caller's blocks)."""
+        files = self._here()
+        with files.mutex:
+            idle = files.outstanding == 0
+        if idle and _free(files, first=first):
+            return True
+        loop = asyncio.get_running_loop()
+        granted: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:  # on the waiter thread
+            with suppress(RuntimeError):  # the loop has closed: nobody waits any more
+                loop.call_soon_threadsafe(_settle, granted)
+
+        request = Request(first, wake)
+        files.ask(request)
+        try:
+            await asyncio.wait_for(granted, timeout)
+        except TimeoutError:
+            return request.abandon()
+        except BaseException:  # cancelled: a turn granted meanwhile goes back
+            if request.abandon():
+                self.release()
+            raise
+        return True
 
     def release(self) -> None:
         if self._files is not None and self._files.pid == os.getpid():
@@ -160,3 +193,8 @@ def _try_flock(fd: int, kind: int, *, keep: bool = True) -> bool:
     if not keep:
         fcntl.flock(fd, fcntl.LOCK_UN)
     return True
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():  # a caller that gave up cancelled it
+        future.set_result(None)

@@ -1,16 +1,17 @@
-"""SQLite worker turns at the driver, taken on the worker's event loop when the write turn is free.
+"""SQLite worker turns at the driver, taken on the worker's event loop.
 
 Invariants:
 - the same statements, in the same order and one transaction, as
   :func:`rookery.db.turns.record_and_claim` on SQLite (the batch's attempts, its deliveries
   moved on, their lanes' heads, then the claim), so the same guarantees; the statements go
   to the driver's cursor, past SQLAlchemy's execution machinery, which cost more CPU than
-  SQLite's own work on them (docs/BENCHMARKS.md, "SQLite turns at the driver");
+  SQLite's own work on them (docs/BENCHMARKS.md, sixteenth pass);
 - the transaction holds the engine's :class:`~rookery.db.engine.WriteGate` as every other
-  writer's does, as a *first* writer; :meth:`SQLiteTurns.record_and_claim` with ``wait``
-  False takes it only if it is free now and otherwise returns None without waiting, so the
-  event loop never blocks on another writer (the caller then takes the turn on a thread,
-  waiting);
+  writer's does, as a *first* writer. The event loop never blocks on another writer:
+  :meth:`SQLiteTurns.record_and_claim_on_loop` waits for another process's transaction on
+  the loop (the file lock's waiter thread wakes it), and returns None when a thread of this
+  process holds the write turn (the caller then takes the turn on a thread, waiting);
+  :meth:`SQLiteTurns.record_and_claim` takes the turn on the calling thread, waiting or not;
 - it takes only batches that change no user's status (:meth:`RecordedBatch.plain`);
 - the connection is the worker's own, kept between turns and dropped on any error; the
   driver's exceptions are translated here into SQLAlchemy's (and an outage into ours), as
@@ -58,6 +59,23 @@ class SQLiteTurns:
             if wait:
                 raise locked_error()
             return None
+        return self._take(batch, claim, now)
+
+    async def record_and_claim_on_loop(
+        self, batch: RecordedBatch | None, claim: dict[str, Any], now: datetime
+    ) -> Turn | None:
+        """One turn from the event loop, waiting on it for another process's transaction
+        to end (:meth:`WriteGate.enter_from_loop`); None when another thread of this process
+        holds the write turn."""
+        entered = await self._gate.enter_from_loop()
+        if entered is None:
+            return None
+        if not entered:
+            raise locked_error()
+        return self._take(batch, claim, now)
+
+    def _take(self, batch: RecordedBatch | None, claim: dict[str, Any], now: datetime) -> Turn:
+        """The turn, with the gate entered; the gate is left whatever happens."""
         try:
             return self._turn(self._driver(), batch, claim, now)
         except sqlite3.Error as error:

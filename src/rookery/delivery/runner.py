@@ -1,10 +1,10 @@
 """The delivery worker: claim due deliveries, send them concurrently, record the outcomes.
 
 One asyncio loop per worker. Database calls run in threads (SQLAlchemy is synchronous),
-except the usual turn, which goes from the loop: on PostgreSQL always (:mod:`rookery.db.turns`),
-on SQLite at the driver when no other writer holds the write turn
-(:mod:`rookery.db.sqlite_turns`). HTTP runs on the loop with one pooled aiohttp session.
-The worker wakes at once when a commit in this process queued deliveries
+except the usual turn, which goes from the loop: on PostgreSQL on an asyncio connection
+(:mod:`rookery.db.turns`), on SQLite at the driver, waiting on the loop for other processes'
+transactions (:mod:`rookery.db.sqlite_turns`). HTTP runs on the loop with one pooled aiohttp
+session. The worker wakes at once when a commit in this process queued deliveries
 (``Rookery.wake_worker``) or, on PostgreSQL, when any process did (``LISTEN
 rookery_deliveries``); otherwise it polls. The database work is done
 in *turns* (:mod:`rookery.db.turns`): one transaction records every answer that arrived since
@@ -505,11 +505,10 @@ class Worker:
         return result
 
     async def _take_turn(self, turn: _Turn) -> list[ClaimedDelivery]:
-        """One turn. When it only records and claims (the usual turn): on PostgreSQL from
-        this loop; on SQLite from this loop when the write turn is free, else on a thread
-        that waits for it. On a thread, through the session, when it gives claims back,
-        follows a failed turn or changes a user's status (:meth:`_store`). Recorded results
-        leave ``turn.batch``."""
+        """One turn. When it only records and claims (the usual turn): from this loop (on
+        SQLite, on a thread when another thread of this process holds the write turn). On a
+        thread, through the session, when it gives claims back, follows a failed turn or
+        changes a user's status (:meth:`_store`). Recorded results leave ``turn.batch``."""
         if turn.held is not None or turn.unsent:
             return await asyncio.to_thread(self._store, turn)
         now = datetime.now(UTC)
@@ -524,8 +523,10 @@ class Worker:
         else:
             assert self._sqlite_turns is not None
             sqlite = self._sqlite_turns
-            done = sqlite.record_and_claim(recorded, claim, now, wait=False)
-            if done is None:  # another writer holds the turn: wait for it off the loop
+            # Another process's transaction is waited for on the loop (its lock's waiter
+            # thread wakes it); a thread of this one (a heartbeat) on a thread of ours.
+            done = await sqlite.record_and_claim_on_loop(recorded, claim, now)
+            if done is None:
                 done = await asyncio.to_thread(
                     partial(sqlite.record_and_claim, recorded, claim, now, wait=True)
                 )
