@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +28,7 @@ from rookery.errors import DatabaseUnavailableError
 from tests.conftest import ServiceFactory
 from tests.support.attempts import answered
 from tests.support.delivery_log import create_user, hook
+from tests.support.file_lock import held_by_another_process
 from tests.support.queue_state import queue_counts
 from tests.support.receiver import Receiver
 from tests.support.service import Service
@@ -163,54 +163,28 @@ def test_a_lock_held_past_the_busy_timeout_is_an_outage_and_the_next_turn_record
     assert attempts == 1  # the failed turn wrote nothing
 
 
-# Holds the file's write lock (as another ``rookery`` process's transaction would) until its
-# stdin closes.
-_OTHER_PROCESS = """
-import sys
-from rookery.db.process_lock import ProcessLock
-
-lock = ProcessLock(sys.argv[1])
-assert lock.acquire(10)
-print("holding", flush=True)
-sys.stdin.read()
-lock.release()
-"""
-
-
 def test_a_loop_turn_waits_for_another_process_on_the_loop_and_then_goes(
     start_service: ServiceFactory, receiver: Receiver
 ) -> None:
     service = _lane_of_three(start_service, receiver)
     path = service.app.engine.url.database
     assert path
-    other = subprocess.Popen(
-        [sys.executable, "-c", _OTHER_PROCESS, f"{path}-turn"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert other.stdout is not None
-    assert other.stdin is not None
     turns = SQLiteTurns(service.app.engine)
 
-    async def go() -> tuple[list[ClaimedDelivery] | None, bool]:
+    async def go(release: Callable[[], None]) -> tuple[list[ClaimedDelivery] | None, bool]:
         now = datetime.now(UTC)
         claim = queue.claim_params(WORKER, 64, LEASE, now, ())
         waiting = asyncio.create_task(turns.record_and_claim_on_loop(None, claim, now))
         await asyncio.sleep(0.3)
         waited = not waiting.done()  # the other process still holds the lock
-        assert other.stdin is not None
-        other.stdin.close()
+        release()
         done = await waiting
         return (None if done is None else done[0]), waited
 
     try:
-        assert other.stdout.readline().strip() == "holding"
-        claimed, waited = asyncio.run(go())
+        with held_by_another_process(path) as release:
+            claimed, waited = asyncio.run(go(release))
     finally:
-        if other.stdin and not other.stdin.closed:
-            other.stdin.close()
-        other.wait(30)
         turns.close()
     assert waited
     assert claimed is not None

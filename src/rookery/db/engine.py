@@ -202,6 +202,11 @@ class WriteTurn:
             if self._depth == 0:
                 self._pass_on()
 
+    def depth_here(self) -> int:
+        """How many times the calling thread holds the turn (0: it does not)."""
+        with self._mutex:
+            return self._depth if self._holder == threading.get_ident() else 0
+
     def _pass_on(self) -> None:
         for queue in self._waiting:
             if queue:
@@ -213,7 +218,11 @@ class WriteTurn:
 
 class WriteGate:
     """What a SQLite writer holds for its transaction: its process's :class:`WriteTurn`, then
-    the file's :class:`~rookery.db.process_lock.ProcessLock` (when the file is shared)."""
+    the file's :class:`~rookery.db.process_lock.ProcessLock` (when the file is shared).
+
+    Re-entrant for the thread that holds it: a use case run inside a hold of its own
+    (:mod:`rookery.services.loop_writes`) enters and leaves it for each of its transactions,
+    and only the outermost leave hands the file's lock on."""
 
     def __init__(self, turn: WriteTurn, shared: ProcessLock | None, busy_timeout: float) -> None:
         self._turn = turn
@@ -223,6 +232,8 @@ class WriteGate:
     def enter(self, *, first: bool, wait: bool = True) -> bool:
         """Take both, each within the busy timeout (``wait`` False: only if both are free
         now); False when they could not be had, and then neither is held."""
+        if self._turn.depth_here():  # inside this thread's own hold: the file's lock is ours
+            return self._turn.acquire(first=first, timeout=0)
         timeout = self._busy_timeout if wait else 0.0
         if not self._turn.acquire(first=first, timeout=timeout):
             return False
@@ -231,17 +242,18 @@ class WriteGate:
             return False
         return True
 
-    async def enter_from_loop(self) -> bool | None:
-        """Take both as a first writer, from an event loop that keeps running meanwhile:
+    async def enter_from_loop(self, *, first: bool = True) -> bool | None:
+        """Take both (as a first writer unless ``first`` is False), from an event loop that
+        keeps running meanwhile:
         None when another thread of this process holds its turn (wait on a thread instead);
         else the file's lock, waited for on the loop at most the busy timeout (False when it
         ran out, and then neither is held). The process's turn is held by the loop's thread
         while it waits: nothing else on that loop may write."""
-        if not self._turn.acquire(first=True, timeout=0):
+        if not self._turn.acquire(first=first, timeout=0):
             return None
         try:
             if self._shared is None or await self._shared.acquire_on_loop(
-                self._busy_timeout, first=True
+                self._busy_timeout, first=first
             ):
                 return True
         except BaseException:
@@ -251,7 +263,11 @@ class WriteGate:
         return False
 
     def leave(self) -> None:
-        """Hand both on (the file's first: a thread of this process may be next)."""
+        """Hand both on (the file's first: a thread of this process may be next); from
+        inside an outer hold of the same thread, only that inner entry ends."""
+        if self._turn.depth_here() > 1:
+            self._turn.release()
+            return
         if self._shared is not None:
             self._shared.release()
         self._turn.release()
@@ -264,6 +280,11 @@ _GATES: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary
 def write_gate(engine: Engine) -> WriteGate:
     """The gate every writing transaction on SQLite ``engine`` takes (:class:`WriteGate`)."""
     return _GATES[engine]
+
+
+def sqlite_gate(engine: Engine) -> WriteGate | None:
+    """``engine``'s :class:`WriteGate` on SQLite; None on PostgreSQL."""
+    return _GATES.get(engine)
 
 
 def _serialize_transactions(

@@ -19,6 +19,7 @@ from rookery.services import bulk_permissions
 from rookery.services import permissions as perms
 from rookery.services.context import AppContext
 from rookery.services.lookups import get_resource, get_service
+from rookery.services.loop_writes import run_write
 from rookery.services.permission_views import created_view
 
 router = APIRouter(tags=["permissions"])
@@ -119,9 +120,8 @@ def _routes(kind: str, target: str, find: Finder) -> None:
     async def write(request: Request, holder: str, key: str, replace: bool) -> JSONResponse:
         who, ref = await _admin_for(request, kind, holder)
         body = await read_body(request)
-        view, created = await run_in_threadpool(
-            _write, rookery(request), who, ref, find, key, body, replace
-        )
+        app = rookery(request)
+        view, created = await run_write(app.engine, _write, app, who, ref, find, key, body, replace)
         code = 201 if created else 200
         return respond(code, "permission created" if created else "permission replaced", **view)
 
@@ -152,7 +152,8 @@ def _routes(kind: str, target: str, find: Finder) -> None:
         who, ref = await _admin_for(request, kind, holder)
         body = await read_body(request)
         name = perms.read_permission_body(body).name
-        await run_in_threadpool(_remove, rookery(request), who, ref, find, key, name)
+        app = rookery(request)
+        await run_write(app.engine, _remove, app, who, ref, find, key, name)
         return respond(200, "permission deleted")
 
     @router.delete(
@@ -162,7 +163,8 @@ def _routes(kind: str, target: str, find: Finder) -> None:
         request: Request, holder: str, key: str, permission_name: str
     ) -> JSONResponse:
         who, ref = await _admin_for(request, kind, holder)
-        await run_in_threadpool(_remove, rookery(request), who, ref, find, key, permission_name)
+        app = rookery(request)
+        await run_write(app.engine, _remove, app, who, ref, find, key, permission_name)
         return respond(200, "permission deleted")
 
 
