@@ -1,8 +1,9 @@
 """What a permission write costs the API process in CPU below HTTP: session check and use case.
 
-``python -m bench.request_cpu [--db sqlite|postgresql] [--cycles 400] [--runs 5]``
+``python -m bench.request_cpu [--db sqlite|postgresql] [--cycles 400] [--runs 5] [--webhook]``
 
-In one process, on a fresh database, with no webhook: each cycle checks an administrator's
+In one process, on a fresh database, with no webhook (``--webhook``: one per action, to a
+port nobody sends to, since no worker runs): each cycle checks an administrator's
 session cookie (``load_principal``, as every request does), creates a group's permission on a
 service (``write_permission``), checks the cookie again and deletes the permission
 (``delete_permission``), the calls ``POST`` and ``DELETE
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from bench.harness import database
+from bench.harness import database, webhook, write_webhooks
 from rookery.bootstrap import Rookery
 from rookery.services.lookups import get_resource, get_service
 
@@ -38,7 +39,9 @@ GROUP = "bench-group"
 T = TypeVar("T")
 
 
-def measure(url: str, cycles: int, runs: int) -> tuple[list[tuple[float, float]], list[float]]:
+def measure(
+    url: str, cycles: int, runs: int, webhooks: Path | None = None
+) -> tuple[list[tuple[float, float]], list[float]]:
     """(session check, use case) CPU seconds per request, for each run; and CPU seconds per
     effective-permissions answer, for each run."""
     from rookery.api.auth import load_principal, session_cookie
@@ -50,11 +53,10 @@ def measure(url: str, cycles: int, runs: int) -> tuple[list[tuple[float, float]]
     from rookery.services.lookups import find_user
     from rookery.services.permission_views import created_view
 
-    app = build(
-        load_settings(
-            {"ROOKERY_DATABASE_URL": url, "ROOKERY_ADMIN_PASSWORD": "bench-admin-password"}
-        )
-    )
+    env = {"ROOKERY_DATABASE_URL": url, "ROOKERY_ADMIN_PASSWORD": "bench-admin-password"}
+    if webhooks is not None:
+        env["ROOKERY_WEBHOOKS_CONFIG_PATH"] = str(webhooks)
+    app = build(load_settings(env))
     try:
         resources.create_service(app.uow("admin"), SERVICE, "http://127.0.0.1:9/bench", "api")
         groups.create_group(app.uow("admin"), GROUP)
@@ -149,10 +151,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
     parser.add_argument("--cycles", type=int, default=400)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--webhook", action="store_true", help="one webhook per action")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, database(args.db, Path(tmp)) as url:
-        results, effective = measure(url, args.cycles, args.runs)
-    print(f"request_cpu on {args.db}: µs of CPU per request, {args.runs} runs of {args.cycles}")
+        hooks = None
+        if args.webhook:
+            nowhere = "http://127.0.0.1:9/hook"
+            hooks = write_webhooks(
+                Path(tmp) / "hooks.yml",
+                [
+                    webhook("create", "create_group_permission", nowhere),
+                    webhook("delete", "delete_group_permission", nowhere),
+                ],
+            )
+        results, effective = measure(url, args.cycles, args.runs, hooks)
+    hooked = "one webhook per action" if args.webhook else "no webhook"
+    print(
+        f"request_cpu on {args.db}, {hooked}: µs of CPU per request, "
+        f"{args.runs} runs of {args.cycles}"
+    )
     for check, use_case in results:
         print(f"  session check {1e6 * check:,.0f} + use case {1e6 * use_case:,.0f}")
     totals = [check + use_case for check, use_case in results]
