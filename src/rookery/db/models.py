@@ -255,8 +255,9 @@ class Event(Base):
     __tablename__ = "events"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    action: Mapped[str] = mapped_column(String(64), index=True)
-    subject: Mapped[str] = mapped_column(String(128), index=True)
+    # Not indexed: no query reads events by action or subject (migration 0009).
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128))
     actor: Mapped[str | None] = mapped_column(String(64))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
