@@ -17,6 +17,11 @@ Invariants:
   hold and leave it to the hold;
 - on PostgreSQL, and on SQLite while a thread of this process holds the turn, the use case
   runs on a thread, as every other route's does.
+
+The price: a writer that bypasses Rookery's turn (an ``sqlite3`` shell holding a write
+transaction on the file) makes the use case wait in SQLite's own busy handler, on the loop, up
+to the busy timeout, and the loop serves nothing meanwhile. Rookery's own processes, the CLI
+included, all take the turn, so only such a foreign writer can do that.
 """
 
 from __future__ import annotations
