@@ -104,6 +104,23 @@ def test_redirect_is_a_failure(start_service: ServiceFactory, receiver: Receiver
     assert receiver.on("/elsewhere") == []
 
 
+def test_a_receivers_cookie_is_not_sent_back(
+    start_service: ServiceFactory, receiver: Receiver
+) -> None:
+    """Deliveries carry no state between them: a cookie a receiver sets is not returned."""
+    receiver.script("/cookies", headers={"Set-Cookie": "session=from-the-receiver; Path=/"})
+    # By name: a client's cookie jar keeps no cookie of a bare IP address.
+    by_name = receiver.url("/cookies").replace("127.0.0.1", "localhost")
+    service = start_service([{**hook(receiver, "/cookies"), "url": by_name}])
+    create_user(service, "gina")
+    receiver.wait_for(1)
+    create_user(service, "hugo")
+    first, second = receiver.wait_for(2)
+    assert first.json() == {"user": "gina"}
+    assert second.json() == {"user": "hugo"}
+    assert "cookie" not in second.headers, second.headers
+
+
 def test_create_then_delete_arrive_in_order(
     start_service: ServiceFactory, receiver: Receiver
 ) -> None:

@@ -85,7 +85,9 @@ class _Prepared:
 
 
 def make_client(max_connections: int) -> aiohttp.ClientSession:
-    """One pooled session for every receiver: keep-alive per host, no redirects followed."""
+    """One pooled session for every receiver: keep-alive per host, no redirects followed, and
+    no cookies kept: a delivery carries what its webhook says, never what a receiver set on
+    an earlier one (Magpie's one request per event never did either)."""
     connector = aiohttp.TCPConnector(
         limit=max_connections,
         limit_per_host=max_connections,
@@ -93,7 +95,10 @@ def make_client(max_connections: int) -> aiohttp.ClientSession:
         keepalive_timeout=30,
     )
     return aiohttp.ClientSession(
-        connector=connector, headers={"User-Agent": USER_AGENT}, auto_decompress=False
+        connector=connector,
+        headers={"User-Agent": USER_AGENT},
+        auto_decompress=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
     )
 
 
