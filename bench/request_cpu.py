@@ -8,8 +8,9 @@ session cookie (``load_principal``, as every request does), creates a group's pe
 service (``write_permission``), checks the cookie again and deletes the permission
 (``delete_permission``), the calls ``POST`` and ``DELETE
 /groups/{g}/services/{s}/permissions`` make. It prints the CPU time (``time.process_time``,
-this process only: the database server's is not in it) per request, split into the session
-check and the use case, for each run of ``--cycles`` cycles, and their median. Then the same
+this process only) per request, split into the session check and the use case, for each run
+of ``--cycles`` cycles, and their median; on PostgreSQL also the server's CPU per request
+(its backends', from ``/proc``: nothing else uses the database meanwhile). Then the same
 for the question a proxy asks on every request it guards, a user's effective permissions on a
 resource three levels below its service (``list_permissions(..., effective=True)``, inherited
 from a group's permission on the service).
@@ -30,7 +31,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from bench.harness import database, webhook, write_webhooks
+from bench.harness import (
+    backend_cpu_by_name,
+    backend_cpu_seconds,
+    database,
+    webhook,
+    write_webhooks,
+)
 from rookery.bootstrap import Rookery
 from rookery.services.lookups import get_resource, get_service
 
@@ -41,9 +48,10 @@ T = TypeVar("T")
 
 def measure(
     url: str, cycles: int, runs: int, webhooks: Path | None = None
-) -> tuple[list[tuple[float, float]], list[float]]:
-    """(session check, use case) CPU seconds per request, for each run; and CPU seconds per
-    effective-permissions answer, for each run."""
+) -> tuple[list[tuple[float, float, float]], list[float]]:
+    """(session check, use case, server) CPU seconds per request, for each run (the server's
+    is PostgreSQL's, 0 on SQLite); and CPU seconds per effective-permissions answer, for each
+    run."""
     from rookery.api.auth import load_principal, session_cookie
     from rookery.bootstrap import build
     from rookery.config import load_settings
@@ -99,11 +107,18 @@ def measure(
         for _ in range(cycles // 4):  # warm the caches (statements, pools) first
             cycle()
         results = []
+        server = app.engine.dialect.name == "postgresql"
         for _ in range(runs):
             spent.update({"check": 0.0, "use case": 0.0})
+            before = backend_cpu_seconds(url) if server else {}
             for _ in range(cycles):
                 cycle()
-            results.append((spent["check"] / (2 * cycles), spent["use case"] / (2 * cycles)))
+            after = backend_cpu_seconds(url) if server else {}
+            served = sum(backend_cpu_by_name(before, after).values())
+            requests = 2 * cycles
+            results.append(
+                (spent["check"] / requests, spent["use case"] / requests, served / requests)
+            )
         return results, _effective(app, cycles, runs)
     finally:
         app.engine.dispose()
@@ -170,14 +185,17 @@ def main(argv: list[str] | None = None) -> int:
         f"request_cpu on {args.db}, {hooked}: µs of CPU per request, "
         f"{args.runs} runs of {args.cycles}"
     )
-    for check, use_case in results:
-        print(f"  session check {1e6 * check:,.0f} + use case {1e6 * use_case:,.0f}")
-    totals = [check + use_case for check, use_case in results]
-    print(
-        f"  median: session check {1e6 * statistics.median(r[0] for r in results):,.0f}, "
-        f"use case {1e6 * statistics.median(r[1] for r in results):,.0f}, "
-        f"total {1e6 * statistics.median(totals):,.0f}"
-    )
+    server = args.db == "postgresql"
+    for check, use_case, served in results:
+        line = f"  session check {1e6 * check:,.0f} + use case {1e6 * use_case:,.0f}"
+        print(line + (f"; PostgreSQL {1e6 * served:,.0f}" if server else ""))
+    totals = [check + use_case for check, use_case, _ in results]
+    median = f"  median: session check {1e6 * statistics.median(r[0] for r in results):,.0f}, "
+    median += f"use case {1e6 * statistics.median(r[1] for r in results):,.0f}, "
+    median += f"total {1e6 * statistics.median(totals):,.0f}"
+    if server:
+        median += f"; PostgreSQL {1e6 * statistics.median(r[2] for r in results):,.0f}"
+    print(median)
     print(
         "  effective permissions, 3 levels down: "
         + ", ".join(f"{1e6 * cpu:,.0f}" for cpu in effective)

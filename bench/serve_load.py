@@ -1,7 +1,7 @@
 """Issue 12's load shape against ``rookery serve``: users, permissions, deletes, 8 clients.
 
 ``python -m bench.serve_load --db sqlite|postgresql [--processes N] [--users 600]
-[--clients 8] [--profile DIR]``
+[--clients 8] [--pairs 1] [--profile DIR]``
 
 Each client (a thread with its own keep-alive ``httpx.Client``) owns ``users / clients``
 users and runs three phases, every client starting each phase together: create its users
@@ -17,7 +17,10 @@ from ``/proc`` for ``serve`` and every process below it: at start, after each ro
 end, and the peak (``VmHWM``). ``--profile DIR`` runs
 ``py-spy record --subprocesses`` on the serve tree during the webhook run and writes
 collapsed stacks there; ``--keep DIR`` keeps the logs of ``serve`` and the receiver there.
-Prints one line per figure, with the 1-minute load average (the machine may be shared).
+Prints one line per figure, with the 1-minute load average (the machine may be shared), then
+issue 12's targets, each with the figures measured and met or missed (:mod:`bench.load_targets`).
+``--pairs N`` runs the webhook run and the plain one N times, alternating: a with / without
+ratio is a quotient of two rates that each move with the host, so each pair gives one.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from bench.harness import (
     tree_pids,
     write_webhooks,
 )
+from bench.load_targets import Measured, report
 from bench.receiver import Receiver
 
 ACTIONS = ("create_user", "create_user_permission", "delete_user_permission")
@@ -220,6 +224,7 @@ def _phases(
     receiver: Receiver,
     rnd: int,
     serve: Proc,
+    measured: Measured,
 ) -> None:
     """One round: every client creates its users, gives them a permission, deletes it."""
     label = "1 webhook/action" if args.hooked else "no webhook"
@@ -232,10 +237,12 @@ def _phases(
         cpu = _Cpu(serve)
         rate, done, fell = _phase(base, cookies, names, step, lambda: _split(serve, base))
         used = _Cpu(serve).since(cpu)
+        measured.rates[(args.hooked, step)].append(rate)
         line = f"  [{args.db}, {label}] {step}: {rate:.1f}/s with {args.clients} clients ({used})"
         line += f"; connections per API process {fell}"
         if args.hooked:
             lat = _latencies(receiver, action, done, before + len(done))
+            measured.p99_many[step].append(percentile(lat, 99))
             line += (
                 f"; webhook latency p50 {percentile(lat, 50):.1f} ms, "
                 f"p99 {percentile(lat, 99):.1f} ms, max {max(lat, default=0):.1f} ms"
@@ -243,7 +250,9 @@ def _phases(
         print(f"{line}; load {_load()}", flush=True)
 
 
-def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked: bool) -> None:
+def run_once(
+    args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked: bool, measured: Measured
+) -> None:
     label = "1 webhook/action" if hooked else "no webhook"
     hooks = None
     if hooked:
@@ -292,7 +301,7 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
             print(f"  [{args.db}, {label}] RSS at start (MB): {_rss(pids)}", flush=True)
             args.hooked = hooked
             for rnd in range(args.rounds):
-                _phases(args, base, cookies, receiver, rnd, serve)
+                _phases(args, base, cookies, receiver, rnd, serve, measured)
                 events = (rnd + 1) * args.users * len(ACTIONS)
                 print(
                     f"  [{args.db}, {label}] RSS after round {rnd + 1}/{args.rounds}, "
@@ -304,6 +313,8 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
                 before = receiver.stats()["count"]
                 rate, done, _ = _phase(base, cookies, single, "create_user")
                 lat = _latencies(receiver, "create_user", done, before + len(done))
+                if lat:
+                    measured.p99_one.append(percentile(lat, 99))
                 print(
                     f"  [{args.db}, {label}] create_user, 1 client: {rate:.1f}/s; webhook latency "
                     f"p50 {percentile(lat, 50):.1f} ms, p95 {percentile(lat, 95):.1f} ms, "
@@ -311,6 +322,8 @@ def run_once(args: argparse.Namespace, workdir: Path, receiver: Receiver, hooked
                     flush=True,
                 )
             print(f"  [{args.db}, {label}] RSS at end (MB): {_rss(pids)}", flush=True)
+            peaks = [memory_mb(pid, "VmHWM") for pid in pids]
+            measured.peak_mb = max([measured.peak_mb, *peaks])
             print(
                 f"  [{args.db}, {label}] peak RSS (VmHWM, MB): {_rss(pids, 'VmHWM')}; "
                 f"serve CPU {serve.cpu():.1f} s (parent only)",
@@ -337,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", help="directory for py-spy's collapsed stacks")
     parser.add_argument("--only", choices=("hooked", "plain"), help="one of the two runs")
     parser.add_argument("--keep", help="directory for the logs, kept after the run")
+    parser.add_argument(
+        "--pairs", type=int, default=1, help="runs with and without webhooks, alternating"
+    )
     args = parser.parse_args(argv)
     print(
         f"serve_load on {args.db}, ROOKERY_API_PROCESSES={args.processes or 'default'}, "
@@ -351,13 +367,18 @@ def main(argv: list[str] | None = None) -> int:
         else:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="rookery-serve-load-"))
         receiver = Receiver(Path(tmp))
+        measured = Measured()
         try:
-            for hooked in (True, False):
-                if args.only and args.only != ("hooked" if hooked else "plain"):
-                    continue
-                run_once(args, Path(tmp), receiver, hooked)
+            for _ in range(args.pairs):
+                for hooked in (True, False):
+                    if args.only and args.only != ("hooked" if hooked else "plain"):
+                        continue
+                    run_once(args, Path(tmp), receiver, hooked, measured)
         finally:
             receiver.close()
+    print(f"  issue 12's targets on {args.db} ({args.pairs} pair(s) of runs):", flush=True)
+    for line in report(args.db, measured):
+        print(line, flush=True)
     return 0
 
 
