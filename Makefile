@@ -50,9 +50,11 @@ test: lint
 bench: install-dev
 	$(BIN)/python -m bench.run
 
-# Issue 12's load shape against `rookery serve`: make bench-serve DB=sqlite PROCESSES=1
+# Issue 12's load shape against `rookery serve`, and its targets met or missed:
+# make bench-serve DB=sqlite PAIRS=3 PROCESSES=1
 bench-serve: install-dev
-	$(BIN)/python -m bench.serve_load --db $${DB:-postgresql} $${PROCESSES:+--processes $$PROCESSES}
+	$(BIN)/python -m bench.serve_load --db $${DB:-postgresql} --pairs $${PAIRS:-1} \
+		$${PROCESSES:+--processes $$PROCESSES}
 
 # Fault injection at the issue's full sizes (CI runs bounded sizes of the same tests).
 chaos: install-dev
